@@ -1,0 +1,120 @@
+//! Rule data from `rules/data/*.toml`, embedded in the binary and parsed once, on first use.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployer {
+    pub words: Vec<String>,
+    pub forbidden: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Services {
+    services: BTreeMap<String, String>,
+}
+
+pub fn deployer() -> &'static Deployer {
+    static DATA: OnceLock<Deployer> = OnceLock::new();
+    DATA.get_or_init(|| {
+        toml::from_str(include_str!("../rules/data/deployer.toml"))
+            .expect("rules/data/deployer.toml is checked by tests")
+    })
+}
+
+/// `run` -> `Cloud Run`.
+pub fn service_name(prefix: &str) -> Option<&'static str> {
+    static DATA: OnceLock<Services> = OnceLock::new();
+    DATA.get_or_init(|| {
+        toml::from_str(include_str!("../rules/data/services.toml"))
+            .expect("rules/data/services.toml is checked by tests")
+    })
+    .services
+    .get(prefix)
+    .map(String::as_str)
+}
+
+/// Words of an identifier or phrase: `runDeployer` -> run, deployer; `gitlab-cicd_bot` -> gitlab, cicd, bot.
+pub fn words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if let Some(&prev) = current.chars().last().as_ref() {
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            let boundary = (prev.is_lowercase() && c.is_uppercase())
+                || (prev.is_uppercase() && c.is_uppercase() && next_lower)
+                || (prev.is_alphabetic() != c.is_alphabetic());
+            if boundary {
+                words.push(std::mem::take(&mut current));
+            }
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words.into_iter().map(|w| w.to_lowercase()).collect()
+}
+
+/// Shell-style match where `*` matches any run of characters, dots included.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_files_parse() {
+        assert!(deployer().words.contains(&"deploy".to_string()));
+        assert_eq!(service_name("run"), Some("Cloud Run"));
+    }
+
+    #[test]
+    fn splits_words() {
+        assert_eq!(words("runDeployer"), ["run", "deployer"]);
+        assert_eq!(words("CICDDeployer"), ["cicd", "deployer"]);
+        assert_eq!(
+            words("gitlab-cicd_bot v2"),
+            ["gitlab", "cicd", "bot", "v", "2"]
+        );
+        assert_eq!(words("Cloud Run Deployer"), ["cloud", "run", "deployer"]);
+        assert_eq!(words("abcd"), ["abcd"]);
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*.create", "run.services.create"));
+        assert!(!glob_match("*.create", "run.services.createTagBinding"));
+        assert!(glob_match("run.*", "run.services.get"));
+        assert!(glob_match("run.*.get", "run.services.get"));
+        assert!(!glob_match("run.*.get", "run.services.list"));
+        assert!(glob_match("exact", "exact"));
+    }
+}

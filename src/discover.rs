@@ -1,0 +1,304 @@
+//! Finding the files to lint: `.tf` files under the given directories (walked in parallel, with
+//! `.terraform/`, `.git/` and `--exclude` globs pruned), files named explicitly, and the other
+//! `.tf` files of a named file's directory as unreported context.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+/// Directory names never walked into.
+const SKIPPED_DIRS: &[&str] = &[".terraform", ".git"];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub path: PathBuf,
+    /// As shown to the user.
+    pub display: String,
+    /// False for files read only as context for a file named explicitly.
+    pub reported: bool,
+}
+
+/// A path that could not be walked or is not a file iamlint can read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub display: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Sorted by display path, unique.
+    pub files: Vec<Found>,
+    pub problems: Vec<Problem>,
+}
+
+/// `--exclude` globs: a pattern without `/` matches any file or directory name; one with `/`
+/// matches the path relative to the directory being walked.
+pub struct Excludes {
+    names: GlobSet,
+    paths: GlobSet,
+}
+
+impl Excludes {
+    pub fn new(patterns: &[String]) -> Result<Excludes, String> {
+        let mut names = GlobSetBuilder::new();
+        let mut paths = GlobSetBuilder::new();
+        for pattern in patterns {
+            let trimmed = pattern.trim_end_matches('/');
+            let glob = Glob::new(trimmed)
+                .map_err(|e| format!("invalid --exclude glob `{pattern}`: {e}"))?;
+            if trimmed.contains('/') {
+                paths.add(glob);
+            } else {
+                names.add(glob);
+            }
+        }
+        let build = |b: GlobSetBuilder| {
+            b.build()
+                .map_err(|e| format!("invalid --exclude glob: {e}"))
+        };
+        Ok(Excludes {
+            names: build(names)?,
+            paths: build(paths)?,
+        })
+    }
+
+    fn excluded(&self, relative: &Path) -> bool {
+        let name_match = relative
+            .file_name()
+            .is_some_and(|n| self.names.is_match(n) || SKIPPED_DIRS.iter().any(|s| n == *s));
+        name_match || self.paths.is_match(relative)
+    }
+}
+
+pub fn discover(roots: &[PathBuf], excludes: &Excludes) -> Discovered {
+    let results: Vec<(Vec<Found>, Vec<Problem>)> = roots
+        .par_iter()
+        .map(|root| discover_root(root, excludes))
+        .collect();
+    let mut by_display: BTreeMap<String, Found> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (files, probs) in results {
+        for found in files {
+            by_display
+                .entry(found.display.clone())
+                .and_modify(|f| f.reported |= found.reported)
+                .or_insert(found);
+        }
+        problems.extend(probs);
+    }
+    problems.sort_by(|a, b| a.display.cmp(&b.display));
+    problems.dedup();
+    Discovered {
+        files: by_display.into_values().collect(),
+        problems,
+    }
+}
+
+fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
+    let display = display_path(root);
+    let meta = match fs::metadata(root) {
+        Ok(meta) => meta,
+        Err(err) => {
+            return (
+                Vec::new(),
+                vec![Problem {
+                    display,
+                    message: io_message(&err),
+                }],
+            );
+        }
+    };
+    if meta.is_dir() {
+        return walk_dir(root, excludes);
+    }
+    if !meta.is_file() {
+        return (
+            Vec::new(),
+            vec![Problem {
+                display,
+                message: "not a regular file or a directory".into(),
+            }],
+        );
+    }
+    if !is_tf(root) {
+        return (
+            Vec::new(),
+            vec![Problem {
+                display,
+                message: "not a Terraform file: iamlint reads `.tf` files".into(),
+            }],
+        );
+    }
+    let mut files = vec![Found {
+        path: root.to_path_buf(),
+        display,
+        reported: true,
+    }];
+    // The rest of the module, so references across files resolve.
+    let dir = match root.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if let Ok(entries) = fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.file_name() != root.file_name() && is_tf(&path) && is_regular_file(&path) {
+                files.push(Found {
+                    display: display_path(&path),
+                    path,
+                    reported: false,
+                });
+            }
+        }
+    }
+    (files, Vec::new())
+}
+
+/// Walks a directory: its immediate subdirectories are walked in parallel.
+fn walk_dir(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let mut subdirs = Vec::new();
+    match fs::read_dir(root) {
+        Ok(entries) => {
+            for entry in entries {
+                match entry {
+                    Ok(entry) => {
+                        let path = entry.path();
+                        let relative = Path::new(entry.file_name().as_os_str()).to_path_buf();
+                        if excludes.excluded(&relative) {
+                            continue;
+                        }
+                        match entry.file_type() {
+                            Ok(t) if t.is_dir() => subdirs.push(path),
+                            Ok(_) => consider_file(&path, &mut files),
+                            Err(err) => problems.push(problem(&path, &err)),
+                        }
+                    }
+                    Err(err) => problems.push(problem(root, &err)),
+                }
+            }
+        }
+        Err(err) => problems.push(problem(root, &err)),
+    }
+    let nested: Vec<(Vec<Found>, Vec<Problem>)> = subdirs
+        .par_iter()
+        .map(|dir| walk_subdir(root, dir, excludes))
+        .collect();
+    for (f, p) in nested {
+        files.extend(f);
+        problems.extend(p);
+    }
+    (files, problems)
+}
+
+fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|entry| {
+            let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            !excludes.excluded(relative)
+        });
+    for entry in walker {
+        match entry {
+            Ok(entry) if entry.file_type().is_dir() => {}
+            Ok(entry) => consider_file(entry.path(), &mut files),
+            Err(err) => {
+                let path = err.path().unwrap_or(dir).to_path_buf();
+                let message = match err.io_error() {
+                    Some(io) => io_message(io),
+                    None => err.to_string(),
+                };
+                problems.push(Problem {
+                    display: display_path(&path),
+                    message,
+                });
+            }
+        }
+    }
+    (files, problems)
+}
+
+/// Adds a walked file if it is a `.tf` file that is (or links to) a regular file.
+fn consider_file(path: &Path, files: &mut Vec<Found>) {
+    if is_tf(path) && is_regular_file(path) {
+        files.push(Found {
+            path: path.to_path_buf(),
+            display: display_path(path),
+            reported: true,
+        });
+    }
+}
+
+fn is_tf(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "tf")
+}
+
+fn is_regular_file(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+fn problem(path: &Path, err: &std::io::Error) -> Problem {
+    Problem {
+        display: display_path(path),
+        message: io_message(err),
+    }
+}
+
+pub fn io_message(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let text = err.to_string();
+            // "Invalid data (os error 22)" -> "invalid data (os error 22)"
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// The path as the user wrote it, without leading `./` components.
+pub fn display_path(path: &Path) -> String {
+    let mut components = path.components().peekable();
+    while components.peek() == Some(&Component::CurDir) {
+        components.next();
+    }
+    let cleaned: PathBuf = components.collect();
+    if cleaned.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        cleaned.to_string_lossy().into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_strips_leading_dot() {
+        assert_eq!(display_path(Path::new("./a/b.tf")), "a/b.tf");
+        assert_eq!(display_path(Path::new(".")), ".");
+        assert_eq!(display_path(Path::new("fixtures/")), "fixtures");
+    }
+
+    #[test]
+    fn excludes_names_and_paths() {
+        let ex = Excludes::new(&["examples".into(), "modules/legacy/**".into()]).unwrap();
+        assert!(ex.excluded(Path::new("a/examples")));
+        assert!(ex.excluded(Path::new(".terraform")));
+        assert!(ex.excluded(Path::new("modules/legacy/x/main.tf")));
+        assert!(!ex.excluded(Path::new("modules/current/main.tf")));
+        assert!(Excludes::new(&["a[".into()]).is_err());
+    }
+}

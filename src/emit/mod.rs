@@ -1,0 +1,35 @@
+//! Rendering a sorted [`Report`]. Called once, on the main thread, after the run.
+
+mod gcc;
+mod human;
+mod json;
+
+use crate::engine::Report;
+use std::io::{self, Write};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// codespan-reporting snippets and a summary line.
+    Human,
+    /// `path:line:col: severity: message [rule]`, one line per diagnostic.
+    Gcc,
+    /// One JSON object `{"diagnostics": [...], "summary": {...}}`.
+    Json,
+}
+
+pub fn emit(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Human => human::emit(report, color, out),
+        Format::Gcc => gcc::emit(report, out),
+        Format::Json => json::emit(report, out),
+    }
+}
+
+/// "1 error", "2 warnings".
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

@@ -1,0 +1,243 @@
+//! The pipeline: discover -> read and parse (parallel) -> model per module -> rules (parallel)
+//! -> filter, one central sort. Emitting is left to the caller, on one thread.
+
+use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
+use crate::discover::{self, Excludes, Found};
+use crate::model::{self, FileSource, ModuleSource};
+use crate::parse;
+use crate::rules::ALL_RULES;
+use crate::source::Files;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+pub const IO_ERROR: &str = "io-error";
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Files and directories to lint (`.` when empty).
+    pub paths: Vec<PathBuf>,
+    /// `--exclude` globs.
+    pub exclude: Vec<String>,
+    /// Threads; all cores when `None`.
+    pub jobs: Option<usize>,
+}
+
+/// The outcome of a run: sorted diagnostics and the files they point into.
+#[derive(Debug)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub files: Files,
+    /// Files linted and reported on (context files not counted).
+    pub files_checked: usize,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+}
+
+/// An error that stops the run (exit status 2).
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+impl std::fmt::Display for Fatal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub fn lint(options: &Options) -> Result<Report, Fatal> {
+    let excludes = Excludes::new(&options.exclude).map_err(Fatal)?;
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = options.jobs {
+        builder = builder.num_threads(jobs.max(1));
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| Fatal(format!("cannot start worker threads: {e}")))?;
+    let default_root = [PathBuf::from(".")];
+    let roots = if options.paths.is_empty() {
+        &default_root[..]
+    } else {
+        &options.paths[..]
+    };
+    Ok(pool.install(|| run(roots, &excludes)))
+}
+
+fn run(roots: &[PathBuf], excludes: &Excludes) -> Report {
+    let discovered = discover::discover(roots, excludes);
+
+    // File ids: discovered files in display order, then paths with problems.
+    let mut displays: Vec<String> = discovered.files.iter().map(|f| f.display.clone()).collect();
+    let mut diagnostics = Vec::new();
+    for problem in &discovered.problems {
+        let id = displays.len();
+        displays.push(problem.display.clone());
+        diagnostics.push(Diagnostic::new(
+            IO_ERROR,
+            Severity::Error,
+            Label::new(id, 0..0, ""),
+            format!("cannot read `{}`: {}", problem.display, problem.message),
+        ));
+    }
+
+    let mut modules: BTreeMap<PathBuf, Vec<(FileId, &Found)>> = BTreeMap::new();
+    for (id, found) in discovered.files.iter().enumerate() {
+        // Grouped by the cleaned path, so `main.tf` and `./iam.tf` are one module.
+        let dir = Path::new(&found.display)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        modules.entry(dir).or_default().push((id, found));
+    }
+    let modules: Vec<Vec<(FileId, &Found)>> = modules.into_values().collect();
+
+    let outputs: Vec<ModuleOutput> = modules.par_iter().map(|m| analyze_module(m)).collect();
+
+    let reported: Vec<bool> = discovered
+        .files
+        .iter()
+        .map(|f| f.reported)
+        .chain(discovered.problems.iter().map(|_| true))
+        .collect();
+    let mut texts = Vec::new();
+    for output in outputs {
+        diagnostics.extend(output.diagnostics);
+        texts.extend(output.texts);
+    }
+    diagnostics.retain(|d| reported[d.primary.file]);
+
+    let mut files = Files::new(displays);
+    let needed: BTreeSet<FileId> = diagnostics
+        .iter()
+        .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
+        .collect();
+    for (id, text) in texts {
+        if needed.contains(&id) {
+            files.set_text(id, text);
+        }
+    }
+
+    diagnostics.sort_by(|a, b| {
+        (
+            files.display(a.primary.file),
+            a.primary.range.start,
+            a.primary.range.end,
+            a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                files.display(b.primary.file),
+                b.primary.range.start,
+                b.primary.range.end,
+                b.rule,
+                &b.message,
+            ))
+    });
+    diagnostics.dedup();
+
+    Report {
+        diagnostics,
+        files,
+        files_checked: discovered.files.iter().filter(|f| f.reported).count(),
+    }
+}
+
+struct ModuleOutput {
+    diagnostics: Vec<Diagnostic>,
+    /// The text of every file of the module; the caller keeps only those with diagnostics.
+    texts: Vec<(FileId, String)>,
+}
+
+struct ParsedFile {
+    id: FileId,
+    name: String,
+    text: String,
+    chunks: Vec<parse::Chunk>,
+}
+
+/// Reads, parses and checks one module. Its syntax trees are dropped on return.
+fn analyze_module(files: &[(FileId, &Found)]) -> ModuleOutput {
+    let results: Vec<(Option<ParsedFile>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|&(id, found)| read_and_parse(id, found))
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut parsed = Vec::new();
+    for (file, diags) in results {
+        diagnostics.extend(diags);
+        parsed.extend(file);
+    }
+    let source = ModuleSource {
+        files: parsed
+            .iter()
+            .map(|f| FileSource {
+                id: f.id,
+                name: f.name.clone(),
+                text: &f.text,
+                chunks: &f.chunks,
+            })
+            .collect(),
+    };
+    let module = model::extract(&source);
+    drop(source);
+    for rule in ALL_RULES {
+        rule.check(&module, &mut diagnostics);
+    }
+    ModuleOutput {
+        diagnostics,
+        texts: parsed.into_iter().map(|f| (f.id, f.text)).collect(),
+    }
+}
+
+fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnostic>) {
+    let name = found
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| found.display.clone());
+    let bytes = match std::fs::read(&found.path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let diag = Diagnostic::new(
+                IO_ERROR,
+                Severity::Error,
+                Label::new(id, 0..0, ""),
+                format!(
+                    "cannot read `{}`: {}",
+                    found.display,
+                    discover::io_message(&err)
+                ),
+            );
+            return (None, vec![diag]);
+        }
+    };
+    match parse::decode(id, bytes) {
+        Ok(text) => {
+            let (chunks, diags) = parse::parse(id, &text);
+            (
+                Some(ParsedFile {
+                    id,
+                    name,
+                    text,
+                    chunks,
+                }),
+                diags,
+            )
+        }
+        Err((text, diag)) => (
+            Some(ParsedFile {
+                id,
+                name,
+                text,
+                chunks: Vec::new(),
+            }),
+            vec![diag],
+        ),
+    }
+}

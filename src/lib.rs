@@ -1,0 +1,19 @@
+//! iamlint: a static linter for Google Cloud IAM in Terraform.
+//!
+//! The pipeline, one module per step: [`discover`] finds files, [`parse`] parses them with
+//! spans, [`model`] extracts the IAM facts of each module, [`rules`] check them, [`engine`] runs
+//! it all in parallel and sorts, [`emit`] renders. Rules never touch files or print.
+
+pub mod cli;
+pub mod data;
+pub mod diagnostic;
+pub mod discover;
+pub mod emit;
+pub mod engine;
+pub mod model;
+pub mod parse;
+pub mod registry;
+pub mod rules;
+pub mod source;
+
+pub use engine::{Options, Report, lint};

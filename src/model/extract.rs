@@ -1,0 +1,603 @@
+//! Syntax tree -> IAM model. Reads the parsed files of one module and returns its [`Module`];
+//! the trees can be dropped afterwards.
+
+use super::principal::{DefaultIdentity, SaRef, classify_identity, classify_member};
+use super::value::{Scope, Src, Val, Value};
+use super::workloads::{self, IfAbsent, SlotSpec};
+use super::*;
+use crate::parse::Chunk;
+use crate::source::LineIndex;
+use hcl_edit::Span;
+use hcl_edit::structure::{Block, Body};
+use std::collections::HashMap;
+
+/// The parsed files of one module.
+pub struct ModuleSource<'a> {
+    pub files: Vec<FileSource<'a>>,
+}
+
+pub struct FileSource<'a> {
+    pub id: FileId,
+    /// The file name, for messages.
+    pub name: String,
+    pub text: &'a str,
+    pub chunks: &'a [Chunk],
+}
+
+/// A top-level block and where it came from.
+struct Top<'a> {
+    block: &'a Block,
+    src: Src,
+}
+
+pub fn extract(source: &ModuleSource<'_>) -> Module {
+    let mut tops = Vec::new();
+    for file in &source.files {
+        for chunk in file.chunks {
+            let src = Src {
+                file: file.id,
+                base: chunk.base,
+            };
+            tops.extend(chunk.body.blocks().map(|block| Top { block, src }));
+        }
+    }
+
+    let mut scope = Scope::default();
+    for top in &tops {
+        match top.block.ident.as_str() {
+            "locals" => {
+                for attr in top.block.body.attributes() {
+                    scope.add_local(attr.key.as_str(), &attr.value, top.src);
+                }
+            }
+            "variable" => {
+                if let Some(name) = top.block.labels.first() {
+                    let default = top.block.body.get_attribute("default").map(|a| &a.value);
+                    scope.add_variable(name.as_str(), default, top.src);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let cx = Cx { scope: &scope };
+    let mut module = Module {
+        files: source
+            .files
+            .iter()
+            .map(|f| ModuleFile {
+                id: f.id,
+                name: f.name.clone(),
+                lines: LineIndex::new(f.text),
+            })
+            .collect(),
+        ..Module::default()
+    };
+
+    let mut policies: HashMap<&str, &Top> = HashMap::new();
+    for top in &tops {
+        let block = top.block;
+        match (block.ident.as_str(), block.labels.len()) {
+            ("resource", 2) => cx.resource(top, &mut module),
+            ("data", 2) if block.labels[0].as_str() == "google_iam_policy" => {
+                policies.insert(block.labels[1].as_str(), top);
+            }
+            ("provider", 1) => {
+                let name = block.labels[0].as_str();
+                if name == "google" || name == "google-beta" {
+                    module.providers.push(cx.provider(top));
+                }
+            }
+            _ => {}
+        }
+    }
+    cx.policy_bindings(&tops, &policies, &mut module);
+
+    let targets: Vec<RoleTarget> = module
+        .grants
+        .iter()
+        .map(|g| role_target(g.role.as_ref(), &module.custom_roles))
+        .collect();
+    for (grant, target) in module.grants.iter_mut().zip(targets) {
+        grant.target = target;
+    }
+    module
+}
+
+struct Cx<'s, 'a> {
+    scope: &'s Scope<'a>,
+}
+
+impl Cx<'_, '_> {
+    fn attr(&self, body: &Body, name: &str, src: Src) -> Option<Val> {
+        body.get_attribute(name)
+            .map(|attr| self.scope.eval(&attr.value, src))
+    }
+
+    fn header(&self, top: &Top) -> Resource {
+        let block = top.block;
+        let loc = |node: &dyn Span| {
+            let r = node.span().unwrap_or(0..0);
+            r.start + top.src.base..r.end + top.src.base
+        };
+        Resource {
+            file: top.src.file,
+            data: block.ident.as_str() == "data",
+            rtype: block.labels[0].as_str().to_string(),
+            name: block.labels[1].as_str().to_string(),
+            block: loc(block),
+            type_label: loc(&block.labels[0]),
+            name_label: loc(&block.labels[1]),
+        }
+    }
+
+    fn resource(&self, top: &Top, module: &mut Module) {
+        let rtype = top.block.labels[0].as_str();
+        let body = &top.block.body;
+        let src = top.src;
+        match rtype {
+            "google_project_iam_custom_role" | "google_organization_iam_custom_role" => {
+                module.custom_roles.push(CustomRole {
+                    res: self.header(top),
+                    level: if rtype.starts_with("google_project") {
+                        RoleLevel::Project
+                    } else {
+                        RoleLevel::Organization
+                    },
+                    role_id: self.attr(body, "role_id", src),
+                    title: self.attr(body, "title", src),
+                    description: self.attr(body, "description", src),
+                    permissions: self.attr(body, "permissions", src),
+                });
+            }
+            "google_service_account" => module.service_accounts.push(ServiceAccount {
+                res: self.header(top),
+                account_id: self.attr(body, "account_id", src),
+                display_name: self.attr(body, "display_name", src),
+            }),
+            workloads::CLUSTER => module.workloads.push(self.cluster(top)),
+            _ => {
+                if let Some((kind, level)) = grant_kind(rtype) {
+                    if kind != GrantKind::Policy {
+                        module.grants.push(self.grant(top, kind, level));
+                    }
+                } else if let Some(spec) = workloads::spec(rtype) {
+                    module.workloads.push(self.workload(top, spec));
+                }
+            }
+        }
+    }
+
+    fn grant(&self, top: &Top, kind: GrantKind, level: Level) -> Grant {
+        let body = &top.block.body;
+        let members: Vec<Val> = match kind {
+            GrantKind::Member => self.attr(body, "member", top.src).into_iter().collect(),
+            _ => self
+                .attr(body, "members", top.src)
+                .map(|v| v.elements().into_iter().cloned().collect())
+                .unwrap_or_default(),
+        };
+        Grant {
+            res: self.header(top),
+            policy_data: None,
+            kind,
+            level,
+            role: self.attr(body, "role", top.src),
+            target: RoleTarget::Unknown,
+            members: members.into_iter().map(member).collect(),
+        }
+    }
+
+    /// Bindings of `data "google_iam_policy"`, as grants of the `_iam_policy` resources using them.
+    fn policy_bindings(&self, tops: &[Top], policies: &HashMap<&str, &Top>, module: &mut Module) {
+        for top in tops {
+            let block = top.block;
+            if block.ident.as_str() != "resource" || block.labels.len() != 2 {
+                continue;
+            }
+            let Some((GrantKind::Policy, level)) = grant_kind(block.labels[0].as_str()) else {
+                continue;
+            };
+            let Some(policy) = self.attr(&block.body, "policy_data", top.src) else {
+                continue;
+            };
+            let data = policy.as_template().and_then(|s| {
+                s.refs()
+                    .find(|r| r.data && r.rtype == "google_iam_policy")
+                    .and_then(|r| policies.get(r.name.as_str()))
+            });
+            let Some(data) = data else { continue };
+            for binding in data.block.body.get_blocks("binding") {
+                let members = self
+                    .attr(&binding.body, "members", data.src)
+                    .map(|v| v.elements().into_iter().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default();
+                module.grants.push(Grant {
+                    res: self.header(top),
+                    policy_data: Some(self.header(data)),
+                    kind: GrantKind::Policy,
+                    level,
+                    role: self.attr(&binding.body, "role", data.src),
+                    target: RoleTarget::Unknown,
+                    members: members.into_iter().map(member).collect(),
+                });
+            }
+        }
+    }
+
+    fn provider(&self, top: &Top) -> Provider {
+        let block = top.block;
+        let body = &block.body;
+        let span = |node: &dyn Span| {
+            let r = node.span().unwrap_or(0..0);
+            r.start + top.src.base..r.end + top.src.base
+        };
+        Provider {
+            file: top.src.file,
+            name: block.labels[0].as_str().to_string(),
+            block: span(block),
+            name_label: span(&block.labels[0]),
+            alias: self.attr(body, "alias", top.src),
+            impersonate_service_account: self.attr(body, "impersonate_service_account", top.src),
+            credentials: self.attr(body, "credentials", top.src),
+            access_token: self.attr(body, "access_token", top.src),
+        }
+    }
+
+    fn workload(&self, top: &Top, spec: &'static workloads::WorkloadSpec) -> Workload {
+        let res = self.header(top);
+        let mut slots = Vec::new();
+        for slot in spec.slots {
+            let anchor = Anchor {
+                range: res.type_label.clone(),
+                kind: format!("this {}", spec.product),
+            };
+            self.walk_slot(
+                &top.block.body,
+                top.src,
+                slot,
+                slot.path,
+                anchor,
+                None,
+                &mut slots,
+            );
+        }
+        Workload {
+            res,
+            product: spec.product,
+            slots,
+        }
+    }
+
+    /// Follows `path` through nested blocks to the identity attribute, one slot per block instance.
+    #[allow(clippy::too_many_arguments)]
+    fn walk_slot(
+        &self,
+        body: &Body,
+        src: Src,
+        slot: &'static SlotSpec,
+        path: &[workloads::Step],
+        anchor: Anchor,
+        part: Option<String>,
+        out: &mut Vec<IdentitySlot>,
+    ) {
+        let Some((step, rest)) = path.split_first() else {
+            out.push(IdentitySlot {
+                attr: slot.display,
+                part,
+                state: self.slot_state(body, src, slot.attr, slot.default, anchor),
+            });
+            return;
+        };
+        let blocks: Vec<&Block> = body.get_blocks(step.block).collect();
+        if blocks.is_empty() {
+            let state = if has_dynamic(body, step.block) {
+                SlotState::Unknown
+            } else {
+                match (step.if_absent, slot.default) {
+                    (IfAbsent::Default, Some(default)) => SlotState::Missing {
+                        default,
+                        anchor: anchor.range,
+                        anchor_kind: anchor.kind,
+                    },
+                    (IfAbsent::NoIdentity, _) | (IfAbsent::Default, None) => SlotState::NoIdentity,
+                    (IfAbsent::Unknown, _) => SlotState::Unknown,
+                }
+            };
+            out.push(IdentitySlot {
+                attr: slot.display,
+                part,
+                state,
+            });
+            return;
+        }
+        for block in blocks {
+            let anchor = Anchor {
+                range: src.loc(&block.ident).range,
+                kind: format!("this `{}` block", step.block),
+            };
+            self.walk_slot(&block.body, src, slot, rest, anchor, part.clone(), out);
+        }
+    }
+
+    fn slot_state(
+        &self,
+        body: &Body,
+        src: Src,
+        attr: &str,
+        default: Option<DefaultIdentity>,
+        anchor: Anchor,
+    ) -> SlotState {
+        let missing = || match default {
+            Some(default) => SlotState::Missing {
+                default,
+                anchor: anchor.range.clone(),
+                anchor_kind: anchor.kind.clone(),
+            },
+            None => SlotState::NoIdentity,
+        };
+        match self.attr(body, attr, src) {
+            None => missing(),
+            Some(val) => match &val.value {
+                Value::Null => missing(),
+                Value::Str(s) if s.as_literal() == Some("") => missing(),
+                Value::Str(s) => {
+                    let sa = classify_identity(s);
+                    SlotState::Set { val, sa }
+                }
+                _ => SlotState::Unknown,
+            },
+        }
+    }
+
+    /// GKE: the default node pool (unless removed), inline node pools, and auto-provisioned nodes.
+    fn cluster(&self, top: &Top) -> Workload {
+        let res = self.header(top);
+        let body = &top.block.body;
+        let src = top.src;
+        let mut slots = Vec::new();
+        let product = "GKE cluster";
+        let cluster_anchor = || Anchor {
+            range: res.type_label.clone(),
+            kind: format!("this {product}"),
+        };
+        let autopilot = self.attr(body, "enable_autopilot", src).map(|v| v.value);
+        let removed = self
+            .attr(body, "remove_default_node_pool", src)
+            .map(|v| v.value);
+        let has_pools =
+            body.get_blocks("node_pool").next().is_some() || has_dynamic(body, "node_pool");
+        let default_pool = match (&autopilot, &removed) {
+            (Some(Value::Bool(true)), _) | (_, Some(Value::Bool(true))) => Some(false),
+            (Some(Value::Bool(false)) | None, Some(Value::Bool(false)) | None) => Some(!has_pools),
+            _ => None,
+        };
+        static NODE_SA: SlotSpec = SlotSpec {
+            path: &[],
+            attr: "service_account",
+            display: "node_config.service_account",
+            default: Some(DefaultIdentity::ComputeEngine),
+        };
+        match default_pool {
+            Some(true) => {
+                let configs: Vec<&Block> = body.get_blocks("node_config").collect();
+                if configs.is_empty() && has_dynamic(body, "node_config") {
+                    slots.push(IdentitySlot {
+                        attr: NODE_SA.display,
+                        part: Some("default node pool".into()),
+                        state: SlotState::Unknown,
+                    });
+                } else if configs.is_empty() {
+                    let anchor = cluster_anchor();
+                    slots.push(IdentitySlot {
+                        attr: NODE_SA.display,
+                        part: Some("default node pool".into()),
+                        state: SlotState::Missing {
+                            default: DefaultIdentity::ComputeEngine,
+                            anchor: anchor.range,
+                            anchor_kind: anchor.kind,
+                        },
+                    });
+                }
+                for config in configs {
+                    let anchor = Anchor {
+                        range: src.loc(&config.ident).range,
+                        kind: "this `node_config` block".into(),
+                    };
+                    slots.push(IdentitySlot {
+                        attr: NODE_SA.display,
+                        part: Some("default node pool".into()),
+                        state: self.slot_state(
+                            &config.body,
+                            src,
+                            NODE_SA.attr,
+                            NODE_SA.default,
+                            anchor,
+                        ),
+                    });
+                }
+            }
+            Some(false) => {}
+            None => slots.push(IdentitySlot {
+                attr: NODE_SA.display,
+                part: Some("default node pool".into()),
+                state: SlotState::Unknown,
+            }),
+        }
+        static POOL_SA: SlotSpec = SlotSpec {
+            path: &[workloads::Step {
+                block: "node_config",
+                if_absent: IfAbsent::Default,
+            }],
+            attr: "service_account",
+            display: "node_pool.node_config.service_account",
+            default: Some(DefaultIdentity::ComputeEngine),
+        };
+        for pool in body.get_blocks("node_pool") {
+            let name = self
+                .attr(&pool.body, "name", src)
+                .and_then(|v| v.as_str().map(|s| format!("node pool `{s}`")))
+                .unwrap_or_else(|| "node pool".to_string());
+            let anchor = Anchor {
+                range: src.loc(&pool.ident).range,
+                kind: "this `node_pool` block".into(),
+            };
+            self.walk_slot(
+                &pool.body,
+                src,
+                &POOL_SA,
+                POOL_SA.path,
+                anchor,
+                Some(name),
+                &mut slots,
+            );
+        }
+        let nap = self
+            .attr_path(body, src, &["cluster_autoscaling"], "enabled")
+            .map(|v| v.value);
+        if matches!(autopilot, Some(Value::Bool(true))) || matches!(nap, Some(Value::Bool(true))) {
+            static NAP_SA: SlotSpec = SlotSpec {
+                path: &[
+                    workloads::Step {
+                        block: "cluster_autoscaling",
+                        if_absent: IfAbsent::Default,
+                    },
+                    workloads::Step {
+                        block: "auto_provisioning_defaults",
+                        if_absent: IfAbsent::Default,
+                    },
+                ],
+                attr: "service_account",
+                display: "cluster_autoscaling.auto_provisioning_defaults.service_account",
+                default: Some(DefaultIdentity::ComputeEngine),
+            };
+            let part = if matches!(autopilot, Some(Value::Bool(true))) {
+                "Autopilot nodes"
+            } else {
+                "auto-provisioned nodes"
+            };
+            self.walk_slot(
+                body,
+                src,
+                &NAP_SA,
+                NAP_SA.path,
+                cluster_anchor(),
+                Some(part.into()),
+                &mut slots,
+            );
+        }
+        Workload {
+            res,
+            product,
+            slots,
+        }
+    }
+
+    fn attr_path(&self, body: &Body, src: Src, blocks: &[&str], attr: &str) -> Option<Val> {
+        let mut body = body;
+        for name in blocks {
+            body = &body.get_blocks(name).next()?.body;
+        }
+        self.attr(body, attr, src)
+    }
+}
+
+#[derive(Clone)]
+struct Anchor {
+    range: std::ops::Range<usize>,
+    kind: String,
+}
+
+fn has_dynamic(body: &Body, name: &str) -> bool {
+    body.get_blocks("dynamic")
+        .any(|b| b.labels.first().is_some_and(|l| l.as_str() == name))
+}
+
+fn member(val: Val) -> Member {
+    let principal = match val.as_template() {
+        Some(s) => classify_member(s),
+        None => principal::Principal::Unknown,
+    };
+    Member { val, principal }
+}
+
+/// `google_project_iam_member` -> (Member, Project), `google_storage_bucket_iam_binding` -> (Binding, Resource).
+pub fn grant_kind(rtype: &str) -> Option<(GrantKind, Level)> {
+    let rest = rtype.strip_prefix("google_")?;
+    let (scope, kind) = if let Some(scope) = rest.strip_suffix("_iam_member") {
+        (scope, GrantKind::Member)
+    } else if let Some(scope) = rest.strip_suffix("_iam_binding") {
+        (scope, GrantKind::Binding)
+    } else if let Some(scope) = rest.strip_suffix("_iam_policy") {
+        (scope, GrantKind::Policy)
+    } else {
+        return None;
+    };
+    let level = match scope {
+        "project" => Level::Project,
+        "folder" => Level::Folder,
+        "organization" => Level::Organization,
+        "service_account" => Level::ServiceAccount,
+        _ => Level::Resource,
+    };
+    Some((kind, level))
+}
+
+const CUSTOM_ROLE_TYPES: &[&str] = &[
+    "google_project_iam_custom_role",
+    "google_organization_iam_custom_role",
+];
+
+fn role_target(role: Option<&Val>, roles: &[CustomRole]) -> RoleTarget {
+    let Some(s) = role.and_then(Val::as_template) else {
+        return RoleTarget::Unknown;
+    };
+    for r in s.refs() {
+        if !r.data && CUSTOM_ROLE_TYPES.contains(&r.rtype.as_str()) {
+            return match roles
+                .iter()
+                .position(|c| c.res.rtype == r.rtype && c.res.name == r.name)
+            {
+                Some(i) => RoleTarget::Custom(i),
+                None => RoleTarget::Unknown,
+            };
+        }
+    }
+    if let Some(lit) = s.as_literal() {
+        if lit.starts_with("roles/") {
+            return RoleTarget::Predefined(lit.to_string());
+        }
+    }
+    // `projects/P/roles/ID` or `organizations/O/roles/ID`, with P or O possibly unknown.
+    let prefix = s.known_prefix();
+    let suffix = s.known_suffix();
+    let custom = (prefix.starts_with("projects/") || prefix.starts_with("organizations/"))
+        && suffix.contains("/roles/");
+    if !custom {
+        return RoleTarget::Unknown;
+    }
+    let id = suffix.rsplit_once("/roles/").map_or("", |(_, id)| id);
+    let same_kind = |c: &CustomRole| match c.level {
+        RoleLevel::Project => prefix.starts_with("projects/"),
+        RoleLevel::Organization => prefix.starts_with("organizations/"),
+    };
+    match roles
+        .iter()
+        .position(|c| same_kind(c) && c.role_id.as_ref().and_then(Val::as_str) == Some(id))
+    {
+        Some(i) => RoleTarget::Custom(i),
+        None => match s.as_literal() {
+            Some(lit) => RoleTarget::OtherCustom(lit.to_string()),
+            None => RoleTarget::Unknown,
+        },
+    }
+}
+
+/// For a service account reference, its account id when known.
+pub fn account_id<'m>(module: &'m Module, sa: &'m SaRef) -> Option<&'m str> {
+    match sa {
+        SaRef::Resource(name) => module.service_account(name)?.account_id.as_ref()?.as_str(),
+        SaRef::Email(email) => email.split('@').next(),
+        _ => None,
+    }
+}

@@ -1,0 +1,232 @@
+//! The IAM facts of one Terraform module (the `.tf` files of one directory): custom roles, grants,
+//! service accounts, workloads and the identity each runs as, and `google` providers.
+//! Rules read only this model; it holds no syntax tree.
+
+pub mod extract;
+pub mod principal;
+pub mod value;
+pub mod workloads;
+
+use crate::diagnostic::FileId;
+use crate::source::LineIndex;
+use principal::{DefaultIdentity, Principal, SaRef};
+use std::ops::Range;
+use value::Val;
+
+pub use extract::{FileSource, ModuleSource, extract};
+
+/// One file of a module, for naming places in messages ("granted in iam.tf:7").
+#[derive(Debug)]
+pub struct ModuleFile {
+    pub id: FileId,
+    pub name: String,
+    pub lines: LineIndex,
+}
+
+#[derive(Debug, Default)]
+pub struct Module {
+    pub files: Vec<ModuleFile>,
+    pub custom_roles: Vec<CustomRole>,
+    pub grants: Vec<Grant>,
+    pub service_accounts: Vec<ServiceAccount>,
+    pub workloads: Vec<Workload>,
+    pub providers: Vec<Provider>,
+}
+
+impl Module {
+    /// `iam.tf:7`: the file name and 1-based line of an offset.
+    pub fn location(&self, file: FileId, offset: usize) -> String {
+        match self.files.iter().find(|f| f.id == file) {
+            Some(f) => format!("{}:{}", f.name, f.lines.line_index(offset) + 1),
+            None => String::from("?"),
+        }
+    }
+
+    pub fn service_account(&self, name: &str) -> Option<&ServiceAccount> {
+        self.service_accounts.iter().find(|sa| sa.res.name == name)
+    }
+}
+
+/// The header of a `resource` or `data` block.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    pub file: FileId,
+    pub data: bool,
+    pub rtype: String,
+    pub name: String,
+    /// The whole block.
+    pub block: Range<usize>,
+    /// The type label, with its quotes.
+    pub type_label: Range<usize>,
+    /// The name label, with its quotes.
+    pub name_label: Range<usize>,
+}
+
+impl Resource {
+    /// `google_service_account.ci` or `data.google_iam_policy.p`.
+    pub fn address(&self) -> String {
+        if self.data {
+            format!("data.{}.{}", self.rtype, self.name)
+        } else {
+            format!("{}.{}", self.rtype, self.name)
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleLevel {
+    Project,
+    Organization,
+}
+
+/// `google_project_iam_custom_role` / `google_organization_iam_custom_role`.
+#[derive(Debug)]
+pub struct CustomRole {
+    pub res: Resource,
+    pub level: RoleLevel,
+    pub role_id: Option<Val>,
+    pub title: Option<Val>,
+    pub description: Option<Val>,
+    /// The `permissions` value; its elements carry the span of each permission string.
+    pub permissions: Option<Val>,
+}
+
+impl CustomRole {
+    /// The role as people call it: its role_id when known, else the resource name.
+    pub fn display_name(&self) -> &str {
+        self.role_id
+            .as_ref()
+            .and_then(Val::as_str)
+            .unwrap_or(&self.res.name)
+    }
+
+    /// The permission strings that are known, each with where it was written.
+    pub fn known_permissions(&self) -> impl Iterator<Item = (&str, &Val)> {
+        self.permissions
+            .iter()
+            .flat_map(Val::elements)
+            .filter_map(|v| v.as_str().map(|s| (s, v)))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrantKind {
+    /// `_iam_member`: additive, one member.
+    Member,
+    /// `_iam_binding`: authoritative for one role.
+    Binding,
+    /// `_iam_policy`: authoritative for the whole policy (bindings from `data "google_iam_policy"`).
+    Policy,
+}
+
+/// Where a grant applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Project,
+    Folder,
+    Organization,
+    ServiceAccount,
+    /// A single resource (bucket, topic, Cloud Run service, ...).
+    Resource,
+}
+
+/// What a grant's `role` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleTarget {
+    /// `roles/...`
+    Predefined(String),
+    /// A custom role declared in this module (index into [`Module::custom_roles`]).
+    Custom(usize),
+    /// A custom role declared elsewhere (`projects/p/roles/x`).
+    OtherCustom(String),
+    Unknown,
+}
+
+/// One role given to members: an `_iam_member`, an `_iam_binding`, or one binding of a policy.
+#[derive(Debug)]
+pub struct Grant {
+    /// The IAM resource (`google_project_iam_member.x`, or the `_iam_policy` for policy bindings).
+    pub res: Resource,
+    /// For policy bindings: the `data "google_iam_policy"` they are written in.
+    pub policy_data: Option<Resource>,
+    pub kind: GrantKind,
+    pub level: Level,
+    pub role: Option<Val>,
+    pub target: RoleTarget,
+    pub members: Vec<Member>,
+}
+
+impl Grant {
+    /// The role as people read it: `roles/editor`, a custom role's id, or "a role".
+    pub fn role_display<'a>(&'a self, module: &'a Module) -> Option<&'a str> {
+        match &self.target {
+            RoleTarget::Predefined(r) | RoleTarget::OtherCustom(r) => Some(r),
+            RoleTarget::Custom(i) => Some(module.custom_roles[*i].display_name()),
+            RoleTarget::Unknown => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Member {
+    pub val: Val,
+    pub principal: Principal,
+}
+
+/// `google_service_account`.
+#[derive(Debug)]
+pub struct ServiceAccount {
+    pub res: Resource,
+    pub account_id: Option<Val>,
+    pub display_name: Option<Val>,
+}
+
+/// A resource that runs code as an identity.
+#[derive(Debug)]
+pub struct Workload {
+    pub res: Resource,
+    /// What the resource is, for messages: "Cloud Run service".
+    pub product: &'static str,
+    pub slots: Vec<IdentitySlot>,
+}
+
+/// One place where a workload's identity is set (a resource may have several: GKE node pools).
+#[derive(Debug)]
+pub struct IdentitySlot {
+    /// The attribute path that sets it, for messages: `template.service_account`.
+    pub attr: &'static str,
+    /// Which part of the workload it is, when not the whole: "node pool `default`".
+    pub part: Option<String>,
+    pub state: SlotState,
+}
+
+#[derive(Debug)]
+pub enum SlotState {
+    /// The attribute is set.
+    Set { val: Val, sa: SaRef },
+    /// The attribute (or its block) is absent, so GCP uses a default identity.
+    Missing {
+        default: DefaultIdentity,
+        /// Where the attribute belongs: the innermost block present, or the resource's type label.
+        anchor: Range<usize>,
+        /// What the anchor is, for the label: "`template` block".
+        anchor_kind: String,
+    },
+    /// Absent, and that means the resource runs with no identity (a VM with no `service_account`).
+    NoIdentity,
+    /// Cannot be known statically (a dynamic block, an input).
+    Unknown,
+}
+
+/// `provider "google"` and `provider "google-beta"`.
+#[derive(Debug)]
+pub struct Provider {
+    pub file: FileId,
+    pub name: String,
+    pub block: Range<usize>,
+    pub name_label: Range<usize>,
+    pub alias: Option<Val>,
+    pub impersonate_service_account: Option<Val>,
+    pub credentials: Option<Val>,
+    pub access_token: Option<Val>,
+}

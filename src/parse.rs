@@ -1,0 +1,400 @@
+//! Decoding and parsing one file with hcl-edit, keeping byte spans. A file that does not parse
+//! is split into its top-level blocks; the blocks that parse on their own are still linted, and
+//! each one lost becomes a `parse-error` diagnostic. Nothing here panics on any input.
+
+use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
+use hcl_edit::structure::Body;
+use std::ops::Range;
+
+pub const PARSE_ERROR: &str = "parse-error";
+
+/// A parsed piece of a file: the whole file (base 0), or one recovered top-level block.
+/// Spans in `body` are relative to `base`.
+pub struct Chunk {
+    pub body: Body,
+    pub base: usize,
+}
+
+/// Decodes file bytes: strips a UTF-8 BOM; invalid UTF-8 is decoded lossily for display and
+/// reported (the file is then not parsed).
+pub fn decode(file: FileId, bytes: Vec<u8>) -> Result<String, (String, Diagnostic)> {
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let diag = Diagnostic::new(
+                PARSE_ERROR,
+                Severity::Error,
+                Label::new(file, at..end, "not UTF-8"),
+                "file is not valid UTF-8, so it is not checked",
+            )
+            .help("Terraform reads only UTF-8; re-save the file as UTF-8");
+            Err((text, diag))
+        }
+    }
+}
+
+/// Parses a file. Returns the chunks that parsed and a diagnostic per syntax error.
+pub fn parse(file: FileId, text: &str) -> (Vec<Chunk>, Vec<Diagnostic>) {
+    let whole = match hcl_edit::parser::parse_body(text) {
+        Ok(body) => return (vec![Chunk { body, base: 0 }], Vec::new()),
+        Err(err) => err,
+    };
+    let mut chunks = Vec::new();
+    let mut diagnostics = Vec::new();
+    let pieces = split_top_level(text);
+    for piece in &pieces {
+        let src = &text[piece.clone()];
+        match hcl_edit::parser::parse_body(src) {
+            Ok(body) => chunks.push(Chunk {
+                body,
+                base: piece.start,
+            }),
+            Err(err) => {
+                let at = piece.start + err.location().offset();
+                let what = block_header(src);
+                let message = format!("cannot parse {what}: {}", err.message());
+                let mut diag = syntax_error(file, text, at, message, err.message(), src);
+                diag = diag.note(format!(
+                    "{what} is not checked; the other blocks of this file are"
+                ));
+                diagnostics.push(diag);
+            }
+        }
+    }
+    if diagnostics.is_empty() {
+        // The pieces parse on their own but the file does not: report the file's own error.
+        let at = whole.location().offset();
+        let message = format!("syntax error: {}", whole.message());
+        diagnostics.push(syntax_error(file, text, at, message, whole.message(), text));
+    }
+    (chunks, diagnostics)
+}
+
+fn syntax_error(
+    file: FileId,
+    text: &str,
+    at: usize,
+    message: String,
+    parser_message: &str,
+    block: &str,
+) -> Diagnostic {
+    let at = at.min(text.len());
+    let end = text[at..]
+        .chars()
+        .next()
+        .filter(|c| *c != '\n' && *c != '\r')
+        .map_or(at, |c| at + c.len_utf8());
+    let mut diag = Diagnostic::new(
+        PARSE_ERROR,
+        Severity::Error,
+        Label::new(file, at..end, parser_message),
+        message,
+    );
+    if let Some(help) = hint(parser_message, block) {
+        diag = diag.help(help);
+    }
+    diag
+}
+
+/// Hints for the valid Terraform that hcl-edit rejects (see PARSER.md in the shared notes).
+fn hint(parser_message: &str, block: &str) -> Option<&'static str> {
+    if parser_message.contains("redefined object key") {
+        Some(
+            "Terraform accepts a repeated key in an object but keeps only the last value; remove the repeated key",
+        )
+    } else if parser_message.contains("nesting depth") {
+        Some("iamlint's parser reads at most 64 nested brackets; flatten the expression")
+    } else if block.contains("=>") && block.contains("for ") {
+        Some(
+            "if this is a conditional or operator continued over a newline in the value of an object `for` expression, wrap that value in parentheses: `k => (...)`; Terraform accepts it as written, iamlint's parser does not",
+        )
+    } else {
+        None
+    }
+}
+
+/// Names a block by its first line, for example `resource "google_project_iam_member" "ci"`.
+fn block_header(src: &str) -> String {
+    let line = src.trim_start().lines().next().unwrap_or("");
+    let header = line.split('{').next().unwrap_or(line).trim();
+    let header: String = header.chars().take(100).collect();
+    if header.is_empty() {
+        "this block".to_string()
+    } else {
+        format!("`{header}`")
+    }
+}
+
+const TOP_LEVEL: &[&str] = &[
+    "check",
+    "data",
+    "import",
+    "locals",
+    "module",
+    "moved",
+    "output",
+    "provider",
+    "removed",
+    "resource",
+    "terraform",
+    "variable",
+];
+
+/// Splits a file into top-level pieces. A piece starts at a line that begins, in column 0 and
+/// outside any string, heredoc or comment, with a top-level block keyword followed by a label
+/// or `{`. Everything before the first such line is left out (it holds no block).
+pub fn split_top_level(text: &str) -> Vec<Range<usize>> {
+    let starts = top_level_starts(text);
+    let mut pieces = Vec::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        pieces.push(start..end);
+    }
+    pieces
+}
+
+#[derive(Clone, Debug)]
+enum Frame {
+    /// Top level, or inside `${ }` / `%{ }` (then `interp` is true); `depth` counts open braces.
+    Code {
+        interp: bool,
+        depth: usize,
+    },
+    Str,
+    Heredoc {
+        delim: String,
+    },
+}
+
+fn top_level_starts(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut stack = vec![Frame::Code {
+        interp: false,
+        depth: 0,
+    }];
+    let mut i = 0;
+    let mut line_start = true;
+    while i < b.len() {
+        let at_line_start = std::mem::replace(&mut line_start, false);
+        let frame = stack.last().cloned().unwrap_or(Frame::Code {
+            interp: false,
+            depth: 0,
+        });
+        match frame {
+            Frame::Code { interp, depth } => {
+                if at_line_start && !interp && stack.len() == 1 && starts_block(&b[i..]) {
+                    starts.push(i);
+                    stack = vec![Frame::Code {
+                        interp: false,
+                        depth: 0,
+                    }];
+                }
+                match b[i] {
+                    b'\n' => {
+                        line_start = true;
+                        i += 1;
+                    }
+                    b'#' => i = skip_line(b, i),
+                    b'/' if b.get(i + 1) == Some(&b'/') => i = skip_line(b, i),
+                    b'/' if b.get(i + 1) == Some(&b'*') => {
+                        i = match find(b, i + 2, b"*/") {
+                            Some(end) => end + 2,
+                            None => b.len(),
+                        }
+                    }
+                    b'"' => {
+                        stack.push(Frame::Str);
+                        i += 1;
+                    }
+                    b'<' if b.get(i + 1) == Some(&b'<') => match heredoc_start(b, i) {
+                        Some((delim, body_start)) => {
+                            stack.push(Frame::Heredoc { delim });
+                            i = body_start;
+                            line_start = true;
+                        }
+                        None => i += 2,
+                    },
+                    b'{' => {
+                        set_depth(&mut stack, depth + 1);
+                        i += 1;
+                    }
+                    b'}' => {
+                        if interp && depth == 0 {
+                            stack.pop();
+                        } else {
+                            set_depth(&mut stack, depth.saturating_sub(1));
+                        }
+                        i += 1;
+                    }
+                    _ => i += 1,
+                }
+            }
+            Frame::Str => match b[i] {
+                b'\\' => i += 2,
+                b'"' => {
+                    stack.pop();
+                    i += 1;
+                }
+                b'\n' => {
+                    // An unterminated string: give up on it at the end of the line.
+                    stack.pop();
+                    line_start = true;
+                    i += 1;
+                }
+                b'$' | b'%' if b.get(i + 1) == Some(&b'$') || b.get(i + 1) == Some(&b'%') => i += 2,
+                b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                    stack.push(Frame::Code {
+                        interp: true,
+                        depth: 0,
+                    });
+                    i += 2;
+                }
+                _ => i += 1,
+            },
+            Frame::Heredoc { ref delim } => {
+                if at_line_start {
+                    let end = b[i..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(b.len(), |p| i + p);
+                    let line = String::from_utf8_lossy(&b[i..end]);
+                    if line.trim() == delim {
+                        stack.pop();
+                        i = end;
+                        continue;
+                    }
+                }
+                match b[i] {
+                    b'\n' => {
+                        line_start = true;
+                        i += 1;
+                    }
+                    b'$' | b'%' if b.get(i + 1) == Some(&b'$') || b.get(i + 1) == Some(&b'%') => {
+                        i += 2
+                    }
+                    b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                        stack.push(Frame::Code {
+                            interp: true,
+                            depth: 0,
+                        });
+                        i += 2;
+                    }
+                    _ => i += 1,
+                }
+            }
+        }
+    }
+    starts
+}
+
+fn set_depth(stack: &mut [Frame], new_depth: usize) {
+    if let Some(Frame::Code { depth, .. }) = stack.last_mut() {
+        *depth = new_depth;
+    }
+}
+
+fn skip_line(b: &[u8], i: usize) -> usize {
+    b[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| i + p)
+}
+
+fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    b.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| from + p)
+}
+
+/// `<<EOT` or `<<-EOT` followed by a newline: returns the delimiter and where the body starts.
+fn heredoc_start(b: &[u8], i: usize) -> Option<(String, usize)> {
+    let mut j = i + 2;
+    if b.get(j) == Some(&b'-') {
+        j += 1;
+    }
+    let start = j;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'-') {
+        j += 1;
+    }
+    if j == start {
+        return None;
+    }
+    let delim = String::from_utf8_lossy(&b[start..j]).into_owned();
+    if b.get(j) == Some(&b'\r') {
+        j += 1;
+    }
+    if b.get(j) != Some(&b'\n') {
+        return None;
+    }
+    Some((delim, j + 1))
+}
+
+fn starts_block(rest: &[u8]) -> bool {
+    TOP_LEVEL.iter().any(|kw| {
+        let kw = kw.as_bytes();
+        if !rest.starts_with(kw) {
+            return false;
+        }
+        let after = &rest[kw.len()..];
+        let trimmed = after
+            .iter()
+            .position(|c| *c != b' ' && *c != b'\t')
+            .map_or(&after[after.len()..], |p| &after[p..]);
+        let spaced = trimmed.len() < after.len();
+        match trimmed.first() {
+            Some(b'"') | Some(b'{') => true,
+            Some(c) if spaced && (c.is_ascii_alphabetic() || *c == b'_') => true,
+            _ => false,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_top_level_blocks_only() {
+        let text = "# c\nresource \"a\" \"b\" {\n  x = <<EOT\nresource \"no\" \"no\" {\nEOT\n  provider = google\n}\nlocals {\n  s = \"}\\\" ${ \"{\" }\"\n}\n";
+        let pieces = split_top_level(text);
+        let heads: Vec<&str> = pieces
+            .iter()
+            .map(|r| text[r.clone()].lines().next().unwrap())
+            .collect();
+        assert_eq!(heads, vec!["resource \"a\" \"b\" {", "locals {"]);
+    }
+
+    #[test]
+    fn recovers_the_blocks_that_parse() {
+        let text = "resource \"a\" \"b\" {\n  x = [\n}\n\nresource \"c\" \"d\" {\n  y = 1\n}\n";
+        let (chunks, diags) = parse(0, text);
+        assert_eq!(chunks.len(), 1);
+        assert_eq!(chunks[0].base, text.find("resource \"c\"").unwrap());
+        assert_eq!(diags.len(), 1);
+        assert!(
+            diags[0].message.contains("`resource \"a\" \"b\"`"),
+            "{}",
+            diags[0].message
+        );
+    }
+
+    #[test]
+    fn strips_bom_and_reports_bad_utf8() {
+        assert_eq!(
+            decode(0, b"\xEF\xBB\xBFa = 1\n".to_vec()).unwrap(),
+            "a = 1\n"
+        );
+        let (text, diag) = decode(0, b"a = \"\xff\"\n".to_vec()).unwrap_err();
+        assert_eq!(diag.primary.range, 5..8);
+        assert!(text.contains('\u{FFFD}'));
+    }
+}

@@ -1,0 +1,77 @@
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::principal::{Principal, SaRef};
+use crate::model::{Module, SlotState};
+use crate::registry::{Rule, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "default-service-account",
+    summary: "a default service account is a workload's identity or is granted a role",
+    default_severity: Severity::Error,
+    docs: include_str!("../../rules/default-service-account.md"),
+};
+
+pub struct DefaultServiceAccount;
+
+impl Rule for DefaultServiceAccount {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+        for grant in &module.grants {
+            for member in &grant.members {
+                let Principal::ServiceAccount(SaRef::Default(default)) = member.principal else {
+                    continue;
+                };
+                let role = match grant.role_display(module) {
+                    Some(role) => format!("`{role}`"),
+                    None => "a role".to_string(),
+                };
+                out.push(
+                    META.diagnostic(
+                        Label::new(
+                            member.val.loc.file,
+                            member.val.loc.range.clone(),
+                            format!("this is {}", default.email_form()),
+                        ),
+                        format!("{} is granted {role}", default.describe()),
+                    )
+                    .note(
+                        "every workload that names no identity runs as this account, so all of them get what it is granted",
+                    )
+                    .help(
+                        "grant the role to the dedicated service account of the one workload that needs it",
+                    ),
+                );
+            }
+        }
+        for workload in &module.workloads {
+            for (i, slot) in workload.slots.iter().enumerate() {
+                let SlotState::Set {
+                    val,
+                    sa: SaRef::Default(default),
+                } = &slot.state
+                else {
+                    continue;
+                };
+                let subject = super::missing_service_account::subject(workload, slot);
+                let message = if i == 0 || slot.part.is_some() {
+                    format!("{subject} runs as {}", default.describe())
+                } else {
+                    format!("{subject} uses {} for `{}`", default.describe(), slot.attr)
+                };
+                out.push(
+                    META.diagnostic(
+                        Label::new(val.loc.file, val.loc.range.clone(), format!("this is {}", default.email_form())),
+                        message,
+                    )
+                    .note("the default identity is shared by every workload that names none, and often holds Editor on the project")
+                    .help(format!(
+                        "create a dedicated `google_service_account` for this workload and set `{}` to its email",
+                        slot.attr
+                    )),
+                );
+            }
+        }
+    }
+}

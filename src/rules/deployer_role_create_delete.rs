@@ -1,0 +1,138 @@
+use crate::data;
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::extract::account_id;
+use crate::model::principal::Principal;
+use crate::model::value::Val;
+use crate::model::{Module, RoleTarget};
+use crate::registry::{Rule, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "deployer-role-create-delete",
+    summary: "a continuous-deployment role can create or delete resources",
+    default_severity: Severity::Error,
+    docs: include_str!("../../rules/deployer-role-create-delete.md"),
+};
+
+pub struct DeployerRoleCreateDelete;
+
+impl Rule for DeployerRoleCreateDelete {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+        let data = data::deployer();
+        let is_deploy_word = |text: &str| {
+            data::words(text)
+                .iter()
+                .any(|w| data.words.iter().any(|d| d == w))
+        };
+
+        // Why each custom role counts as a deployer role.
+        let mut reasons: Vec<Vec<String>> = vec![Vec::new(); module.custom_roles.len()];
+        for (role, reasons) in module.custom_roles.iter().zip(reasons.iter_mut()) {
+            let fields = [
+                ("role_id", &role.role_id),
+                ("title", &role.title),
+                ("description", &role.description),
+            ];
+            if let Some((field, text)) = fields.iter().find_map(|(field, val)| {
+                let text = val.as_ref().and_then(Val::as_str)?;
+                is_deploy_word(text).then_some((field, text))
+            }) {
+                reasons.push(match *field {
+                    "description" => "by its description".to_string(),
+                    _ => format!("by its {field} `{text}`"),
+                });
+            }
+        }
+        for grant in &module.grants {
+            let RoleTarget::Custom(index) = grant.target else {
+                continue;
+            };
+            for member in &grant.members {
+                let Principal::ServiceAccount(sa) = &member.principal else {
+                    continue;
+                };
+                if let Some(id) = account_id(module, sa).filter(|id| is_deploy_word(id)) {
+                    let at = module.location(member.val.loc.file, member.val.loc.range.start);
+                    let reason = format!("granted to `{id}` in {at}");
+                    if !reasons[index].contains(&reason) {
+                        reasons[index].push(reason);
+                    }
+                }
+            }
+        }
+
+        for (role, reasons) in module.custom_roles.iter().zip(&reasons) {
+            if reasons.is_empty() {
+                continue;
+            }
+            for (permission, val) in role.known_permissions() {
+                if !data
+                    .forbidden
+                    .iter()
+                    .any(|g| data::glob_match(g, permission))
+                {
+                    continue;
+                }
+                let (verb, what) = describe(permission);
+                let label = match verb {
+                    "create" => format!("lets the pipeline create new {what}"),
+                    "delete" => format!("lets the pipeline delete live {what}"),
+                    _ => format!("lets the pipeline {verb} {what}"),
+                };
+                let diag = META
+                    .diagnostic(
+                        Label::new(val.loc.file, val.loc.range.clone(), label),
+                        format!(
+                            "deployer role `{}` can {verb} {what}",
+                            role.display_name()
+                        ),
+                    )
+                    .secondary(Label::new(
+                        role.res.file,
+                        role.res.type_label.clone(),
+                        format!("deployer role, {}", reasons.join("; ")),
+                    ))
+                    .help(format!(
+                        "deploy roles may update what exists; create and delete belong to the Terraform deploy account: remove `{permission}` from this role"
+                    ));
+                out.push(diag);
+            }
+        }
+    }
+}
+
+/// `run.services.delete` -> ("delete", "Cloud Run services").
+fn describe(permission: &str) -> (&str, String) {
+    let (rest, verb) = permission.rsplit_once('.').unwrap_or(("", permission));
+    let (service, resource) = match rest.rsplit_once(['.', '/']) {
+        Some((service, resource)) => (service, resource),
+        None => (rest, ""),
+    };
+    let resource = data::words(resource).join(" ");
+    let what = match data::service_name(service) {
+        Some(name) => format!("{name} {resource}"),
+        None => format!("`{service}` {resource}"),
+    };
+    (verb, what.trim_end().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    #[test]
+    fn describes_permissions() {
+        assert_eq!(
+            describe("run.services.delete"),
+            ("delete", "Cloud Run services".into())
+        );
+        assert_eq!(
+            describe("compute.instanceTemplates.create"),
+            ("create", "Compute Engine instance templates".into())
+        );
+        assert_eq!(describe("foo.bars.create"), ("create", "`foo` bars".into()));
+    }
+}

@@ -1,0 +1,204 @@
+//! The source database: every file of the run by [`FileId`], its display path and, for the files
+//! that have something to report, its text. Also line/column arithmetic.
+
+use crate::diagnostic::FileId;
+use std::ops::Range;
+
+/// Byte offsets of line starts, for turning offsets into 1-based lines.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl Default for LineIndex {
+    fn default() -> LineIndex {
+        LineIndex { starts: vec![0] }
+    }
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// 0-based line index of a byte offset.
+    pub fn line_index(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Byte offset where the 0-based line starts.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line).copied()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 1-based line and 1-based column counted in characters.
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let offset = clamp_to_char_boundary(text, offset);
+        let line = self.line_index(offset);
+        let start = self.starts[line].min(offset);
+        Position {
+            line: line + 1,
+            column: text[start..offset].chars().count() + 1,
+        }
+    }
+}
+
+fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// A 1-based line and column (in characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One file of the run.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as shown to the user: as given, or relative to the current directory.
+    pub display: String,
+    /// Text (BOM stripped, lossily decoded if not UTF-8), kept only for files with diagnostics.
+    text: Option<String>,
+    lines: LineIndex,
+}
+
+/// Every file of the run, indexed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct Files {
+    files: Vec<SourceFile>,
+}
+
+impl Files {
+    pub fn new(displays: Vec<String>) -> Files {
+        Files {
+            files: displays
+                .into_iter()
+                .map(|display| SourceFile {
+                    display,
+                    text: None,
+                    lines: LineIndex::default(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn set_text(&mut self, id: FileId, text: String) {
+        let file = &mut self.files[id];
+        file.lines = LineIndex::new(&text);
+        file.text = Some(text);
+    }
+
+    pub fn display(&self, id: FileId) -> &str {
+        &self.files[id].display
+    }
+
+    pub fn text(&self, id: FileId) -> &str {
+        self.files[id].text.as_deref().unwrap_or("")
+    }
+
+    pub fn position(&self, id: FileId, offset: usize) -> Position {
+        let file = &self.files[id];
+        match &file.text {
+            Some(text) => file.lines.position(text, offset),
+            None => Position { line: 1, column: 1 },
+        }
+    }
+
+    /// Start and end positions of a range (the end is exclusive: the column just past the last character).
+    pub fn span(&self, id: FileId, range: &Range<usize>) -> (Position, Position) {
+        (self.position(id, range.start), self.position(id, range.end))
+    }
+}
+
+impl<'a> codespan_reporting::files::Files<'a> for Files {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        self.files
+            .get(id)
+            .map(|f| f.display.as_str())
+            .ok_or(codespan_reporting::files::Error::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        self.files
+            .get(id)
+            .map(|f| f.text.as_deref().unwrap_or(""))
+            .ok_or(codespan_reporting::files::Error::FileMissing)
+    }
+
+    fn line_index(
+        &'a self,
+        id: FileId,
+        byte_index: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        let file = self
+            .files
+            .get(id)
+            .ok_or(codespan_reporting::files::Error::FileMissing)?;
+        Ok(file.lines.line_index(byte_index))
+    }
+
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line_index: usize,
+    ) -> Result<Range<usize>, codespan_reporting::files::Error> {
+        let file = self
+            .files
+            .get(id)
+            .ok_or(codespan_reporting::files::Error::FileMissing)?;
+        let len = file.text.as_deref().map_or(0, str::len);
+        let start = match file.lines.line_start(line_index) {
+            Some(start) => start,
+            None if line_index == file.lines.line_count() || line_index == 0 => len,
+            None => {
+                return Err(codespan_reporting::files::Error::LineTooLarge {
+                    given: line_index,
+                    max: file.lines.line_count().saturating_sub(1),
+                });
+            }
+        };
+        let end = file.lines.line_start(line_index + 1).unwrap_or(len);
+        Ok(start.min(len)..end.min(len))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_and_handle_crlf() {
+        let text = "a = 1\r\nbé = \"x\"\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.position(text, 0), Position { line: 1, column: 1 });
+        let quote = text.find('"').unwrap();
+        assert_eq!(idx.position(text, quote), Position { line: 2, column: 6 });
+        assert_eq!(
+            idx.position(text, text.len()),
+            Position { line: 3, column: 1 }
+        );
+    }
+}
