@@ -174,7 +174,7 @@ fn walk_dir(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
                         }
                         match entry.file_type() {
                             Ok(t) if t.is_dir() => subdirs.push(path),
-                            Ok(_) => consider_file(&path, &mut files),
+                            Ok(_) => consider_file(&path, &mut files, &mut problems),
                             Err(err) => problems.push(problem(&path, &err)),
                         }
                     }
@@ -208,7 +208,7 @@ fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> (Vec<Found>, Vec
     for entry in walker {
         match entry {
             Ok(entry) if entry.file_type().is_dir() => {}
-            Ok(entry) => consider_file(entry.path(), &mut files),
+            Ok(entry) => consider_file(entry.path(), &mut files, &mut problems),
             Err(err) => {
                 let path = err.path().unwrap_or(dir).to_path_buf();
                 let message = match err.io_error() {
@@ -225,14 +225,34 @@ fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> (Vec<Found>, Vec
     (files, problems)
 }
 
-/// Adds a walked file if it is a `.tf` file that is (or links to) a regular file.
-fn consider_file(path: &Path, files: &mut Vec<Found>) {
-    if is_tf(path) && is_regular_file(path) {
-        files.push(Found {
+/// Adds a walked `.tf` file if it is (or links to) a regular file; anything else named `.tf`
+/// (a broken link, a FIFO) is a problem to report, never something to open.
+fn consider_file(path: &Path, files: &mut Vec<Found>, problems: &mut Vec<Problem>) {
+    if !is_tf(path) {
+        return;
+    }
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_file() => files.push(Found {
             path: path.to_path_buf(),
             display: display_path(path),
             reported: true,
-        });
+        }),
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => problems.push(Problem {
+            display: display_path(path),
+            message: "not a regular file".into(),
+        }),
+        Err(err) => {
+            let broken_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            problems.push(Problem {
+                display: display_path(path),
+                message: if broken_link {
+                    "broken symbolic link".into()
+                } else {
+                    io_message(&err)
+                },
+            });
+        }
     }
 }
 

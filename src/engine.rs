@@ -217,27 +217,16 @@ fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnos
             return (None, vec![diag]);
         }
     };
-    match parse::decode(id, bytes) {
-        Ok(text) => {
-            let (chunks, diags) = parse::parse(id, &text);
-            (
-                Some(ParsedFile {
-                    id,
-                    name,
-                    text,
-                    chunks,
-                }),
-                diags,
-            )
-        }
-        Err((text, diag)) => (
-            Some(ParsedFile {
-                id,
-                name,
-                text,
-                chunks: Vec::new(),
-            }),
-            vec![diag],
-        ),
-    }
+    let (text, decode_error) = parse::decode(id, bytes);
+    let (chunks, diags) = match decode_error {
+        Some(diag) => (Vec::new(), vec![diag]),
+        None => parse::parse(id, &text),
+    };
+    let file = ParsedFile {
+        id,
+        name,
+        text,
+        chunks,
+    };
+    (Some(file), diags)
 }

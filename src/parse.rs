@@ -15,15 +15,15 @@ pub struct Chunk {
     pub base: usize,
 }
 
-/// Decodes file bytes: strips a UTF-8 BOM; invalid UTF-8 is decoded lossily for display and
-/// reported (the file is then not parsed).
-pub fn decode(file: FileId, bytes: Vec<u8>) -> Result<String, (String, Diagnostic)> {
+/// Decodes file bytes: strips a UTF-8 BOM. Invalid UTF-8 is decoded lossily, for display, and
+/// comes with a diagnostic (the file is then not parsed).
+pub fn decode(file: FileId, bytes: Vec<u8>) -> (String, Option<Diagnostic>) {
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => rest.to_vec(),
         None => bytes,
     };
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(text),
+        Ok(text) => (text, None),
         Err(err) => {
             let at = err.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
@@ -35,7 +35,7 @@ pub fn decode(file: FileId, bytes: Vec<u8>) -> Result<String, (String, Diagnosti
                 "file is not valid UTF-8, so it is not checked",
             )
             .help("Terraform reads only UTF-8; re-save the file as UTF-8");
-            Err((text, diag))
+            (text, Some(diag))
         }
     }
 }
@@ -107,7 +107,7 @@ fn syntax_error(
 fn hint(parser_message: &str, block: &str) -> Option<&'static str> {
     if parser_message.contains("redefined object key") {
         Some(
-            "Terraform accepts a repeated key in an object but keeps only the last value; remove the repeated key",
+            "Terraform's parser accepts a repeated key in an object constructor, iamlint's does not; remove the repeated key (only one of its values can be meant)",
         )
     } else if parser_message.contains("nesting depth") {
         Some("iamlint's parser reads at most 64 nested brackets; flatten the expression")
@@ -389,12 +389,10 @@ mod tests {
 
     #[test]
     fn strips_bom_and_reports_bad_utf8() {
-        assert_eq!(
-            decode(0, b"\xEF\xBB\xBFa = 1\n".to_vec()).unwrap(),
-            "a = 1\n"
-        );
-        let (text, diag) = decode(0, b"a = \"\xff\"\n".to_vec()).unwrap_err();
-        assert_eq!(diag.primary.range, 5..8);
+        let (text, diag) = decode(0, b"\xEF\xBB\xBFa = 1\n".to_vec());
+        assert_eq!((text.as_str(), diag), ("a = 1\n", None));
+        let (text, diag) = decode(0, b"a = \"\xff\"\n".to_vec());
+        assert_eq!(diag.unwrap().primary.range, 5..8);
         assert!(text.contains('\u{FFFD}'));
     }
 }

@@ -563,10 +563,8 @@ fn role_target(role: Option<&Val>, roles: &[CustomRole]) -> RoleTarget {
             };
         }
     }
-    if let Some(lit) = s.as_literal() {
-        if lit.starts_with("roles/") {
-            return RoleTarget::Predefined(lit.to_string());
-        }
+    if let Some(lit) = s.as_literal().filter(|lit| lit.starts_with("roles/")) {
+        return RoleTarget::Predefined(lit.to_string());
     }
     // `projects/P/roles/ID` or `organizations/O/roles/ID`, with P or O possibly unknown.
     let prefix = s.known_prefix();

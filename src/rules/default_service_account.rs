@@ -1,3 +1,4 @@
+use super::missing_service_account::Subject;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::principal::{Principal, SaRef};
 use crate::model::{Module, SlotState};
@@ -54,11 +55,21 @@ impl Rule for DefaultServiceAccount {
                 else {
                     continue;
                 };
-                let subject = super::missing_service_account::subject(workload, slot);
+                let subject = Subject::of(workload, slot);
                 let message = if i == 0 || slot.part.is_some() {
-                    format!("{subject} runs as {}", default.describe())
+                    format!(
+                        "{} {} as {}",
+                        subject.text,
+                        subject.verb("runs", "run"),
+                        default.describe()
+                    )
                 } else {
-                    format!("{subject} uses {} for `{}`", default.describe(), slot.attr)
+                    format!(
+                        "{} uses {} for `{}`",
+                        subject.text,
+                        default.describe(),
+                        slot.attr
+                    )
                 };
                 out.push(
                     META.diagnostic(

@@ -11,12 +11,31 @@ pub static META: RuleMeta = RuleMeta {
 
 pub struct MissingServiceAccount;
 
-/// "Cloud Run service `api`", or "node pool `p` of GKE cluster `c`".
-pub(super) fn subject(workload: &Workload, slot: &IdentitySlot) -> String {
-    let whole = format!("{} `{}`", workload.product, workload.res.name);
-    match &slot.part {
-        Some(part) => format!("{part} of {whole}"),
-        None => whole,
+/// Who runs: "Cloud Run service `api`", "node pool `p` of GKE cluster `c`", "Autopilot nodes
+/// of GKE cluster `c`"; and whether that is plural.
+pub(super) struct Subject {
+    pub text: String,
+    pub plural: bool,
+}
+
+impl Subject {
+    pub fn of(workload: &Workload, slot: &IdentitySlot) -> Subject {
+        let whole = format!("{} `{}`", workload.product, workload.res.name);
+        match &slot.part {
+            Some(part) => Subject {
+                text: format!("{part} of {whole}"),
+                plural: part.ends_with("nodes"),
+            },
+            None => Subject {
+                text: whole,
+                plural: false,
+            },
+        }
+    }
+
+    /// "runs", or "run" for a plural subject.
+    pub fn verb(&self, singular: &'static str, plural: &'static str) -> &'static str {
+        if self.plural { plural } else { singular }
     }
 }
 
@@ -36,15 +55,19 @@ impl Rule for MissingServiceAccount {
                 else {
                     continue;
                 };
-                let subject = subject(workload, slot);
+                let subject = Subject::of(workload, slot);
                 let message = if i == 0 || slot.part.is_some() {
                     format!(
-                        "{subject} names no service account, so it runs as {}",
+                        "{} {} no service account, so {} as {}",
+                        subject.text,
+                        subject.verb("names", "name"),
+                        subject.verb("it runs", "they run"),
                         default.describe()
                     )
                 } else {
                     format!(
-                        "{subject} sets no `{}`, so it uses {}",
+                        "{} sets no `{}`, so it uses {}",
+                        subject.text,
                         slot.attr,
                         default.describe()
                     )

@@ -1,0 +1,298 @@
+//! The real binary: exit statuses, formats, determinism, file selection and bad input.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn iamlint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(args)
+        .output()
+        .expect("iamlint runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally, not by a signal")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn exit_status_follows_fail_on() {
+    let clean = iamlint(&["fixtures/missing-service-account/silent"]);
+    assert_eq!(code(&clean), 0, "{}", stdout(&clean));
+    assert!(stdout(&clean).ends_with("checked 1 file: no problems found\n"));
+
+    let errors = iamlint(&["fixtures/default-service-account/grants"]);
+    assert_eq!(code(&errors), 1);
+
+    // Only warnings: fine at the default threshold, a failure at `--fail-on warning`.
+    let warnings = iamlint(&["fixtures/missing-service-account/gke"]);
+    assert_eq!(code(&warnings), 0);
+    assert!(stdout(&warnings).contains("0 errors, 6 warnings"));
+    assert_eq!(
+        code(&iamlint(&[
+            "--fail-on",
+            "warning",
+            "fixtures/missing-service-account/gke"
+        ])),
+        1
+    );
+    assert_eq!(
+        code(&iamlint(&[
+            "--fail-on",
+            "note",
+            "fixtures/missing-service-account/silent"
+        ])),
+        0
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let unknown = iamlint(&["--no-such-flag"]);
+    assert_eq!(code(&unknown), 2);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--no-such-flag"));
+    assert_eq!(code(&iamlint(&["--format", "xml", "fixtures"])), 2);
+    assert_eq!(code(&iamlint(&["--jobs", "0", "fixtures"])), 2);
+    let glob = iamlint(&["--exclude", "a[", "fixtures"]);
+    assert_eq!(code(&glob), 2);
+    assert!(String::from_utf8_lossy(&glob.stderr).contains("invalid --exclude glob `a[`"));
+    assert!(glob.stdout.is_empty());
+}
+
+#[test]
+fn gcc_format_is_one_parsable_line_per_diagnostic() {
+    let out = iamlint(&["--format", "gcc", "fixtures"]);
+    let text = stdout(&out);
+    let json = iamlint(&["--format", "json", "fixtures"]);
+    let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let diags = parsed["diagnostics"].as_array().unwrap();
+    assert_eq!(text.lines().count(), diags.len());
+    for (line, diag) in text.lines().zip(diags) {
+        // PATH:LINE:COL: SEVERITY: MESSAGE [RULE]
+        let (location, rest) = line.split_once(": ").unwrap();
+        let mut parts = location.rsplitn(3, ':');
+        let col: usize = parts.next().unwrap().parse().unwrap();
+        let row: usize = parts.next().unwrap().parse().unwrap();
+        let path = parts.next().unwrap();
+        let (severity, rest) = rest.split_once(": ").unwrap();
+        assert!(["error", "warning", "note"].contains(&severity), "{line}");
+        assert!(
+            rest.ends_with(&format!(" [{}]", diag["rule"].as_str().unwrap())),
+            "{line}"
+        );
+        assert_eq!(path, diag["path"]);
+        assert_eq!(row, diag["line"].as_u64().unwrap() as usize);
+        assert_eq!(col, diag["column"].as_u64().unwrap() as usize);
+    }
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "fixtures/_engine/encodings/bom.tf:5:13: error: the Compute Engine default service account is granted `roles/viewer` [default-service-account]"
+    );
+}
+
+#[test]
+fn json_has_the_documented_fields() {
+    let out = iamlint(&[
+        "--format",
+        "json",
+        "fixtures/deployer-role-create-delete/via-locals",
+    ]);
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &parsed["diagnostics"][0];
+    assert_eq!(d["rule"], "deployer-role-create-delete");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(
+        d["message"],
+        "deployer role `deploy_run` can delete Cloud Run services"
+    );
+    assert_eq!(
+        d["path"],
+        "fixtures/deployer-role-create-delete/via-locals/locals.tf"
+    );
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(10), Some(5))
+    );
+    assert_eq!(
+        (d["end_line"].as_u64(), d["end_column"].as_u64()),
+        (Some(10), Some(26))
+    );
+    assert_eq!(
+        d["related"][0]["path"],
+        "fixtures/deployer-role-create-delete/via-locals/main.tf"
+    );
+    assert!(
+        d["help"]
+            .as_str()
+            .unwrap()
+            .contains("remove `run.services.delete`")
+    );
+    assert_eq!(parsed["summary"]["errors"], 1);
+    assert_eq!(parsed["summary"]["files_checked"], 2);
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    for format in ["human", "gcc", "json"] {
+        let one = iamlint(&["--format", format, "--jobs", "1", "fixtures"]);
+        let two = iamlint(&["--format", format, "--jobs", "2", "fixtures"]);
+        assert_eq!(one.stdout, two.stdout, "{format}");
+        assert!(!one.stdout.is_empty());
+        // Overlapping paths, in any order, give the same report as the directory alone.
+        let overlapping = iamlint(&[
+            "--format",
+            format,
+            "-j",
+            "4",
+            "fixtures/_engine",
+            "./fixtures/",
+            "fixtures",
+        ]);
+        let reordered = iamlint(&[
+            "--format",
+            format,
+            "-j",
+            "3",
+            "fixtures",
+            "fixtures/_engine/encodings",
+        ]);
+        assert_eq!(one.stdout, overlapping.stdout, "{format}");
+        assert_eq!(one.stdout, reordered.stdout, "{format}");
+    }
+}
+
+#[test]
+fn a_named_file_is_linted_with_its_module_as_context() {
+    // The role is in roles.tf; what makes it a deployer role is a grant in iam.tf.
+    let out = iamlint(&[
+        "--format",
+        "gcc",
+        "fixtures/deployer-role-create-delete/granted-to-deployer/roles.tf",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.lines().all(|l| {
+        l.starts_with("fixtures/deployer-role-create-delete/granted-to-deployer/roles.tf:")
+    }));
+    // Naming only iam.tf reports nothing from roles.tf.
+    let out = iamlint(&["fixtures/deployer-role-create-delete/granted-to-deployer/iam.tf"]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).ends_with("checked 1 file: no problems found\n"));
+}
+
+#[test]
+fn excludes_and_dot_terraform_are_skipped() {
+    let all = stdout(&iamlint(&["--format", "gcc", "fixtures"]));
+    assert!(!all.contains(".terraform"));
+    assert!(all.contains("granted-to-deployer"));
+    let excluded = stdout(&iamlint(&[
+        "--format",
+        "gcc",
+        "--exclude",
+        "granted-to-*",
+        "--exclude",
+        "_engine/**",
+        "fixtures",
+    ]));
+    assert!(!excluded.contains("granted-to-deployer"));
+    assert!(!excluded.contains("_engine"));
+    assert!(excluded.contains("via-locals"));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let always = iamlint(&[
+        "--color",
+        "always",
+        "fixtures/default-service-account/grants",
+    ]);
+    assert!(always.stdout.contains(&0x1b));
+    let auto = iamlint(&["fixtures/default-service-account/grants"]);
+    assert!(!auto.stdout.contains(&0x1b), "stdout is a pipe here");
+    let never = iamlint(&[
+        "--color",
+        "never",
+        "fixtures/default-service-account/grants",
+    ]);
+    assert_eq!(auto.stdout, never.stdout);
+}
+
+#[test]
+fn bad_paths_are_diagnostics_and_the_rest_is_checked() {
+    let dir = scratch("bad-paths");
+    fs::write(dir.join("ok.tf"), "resource \"google_project_iam_member\" \"m\" {\n  role   = \"roles/viewer\"\n  member = \"serviceAccount:1-compute@developer.gserviceaccount.com\"\n}\n").unwrap();
+    std::os::unix::fs::symlink("nowhere.tf", dir.join("dangling.tf")).unwrap();
+    fs::create_dir(dir.join("dir.tf")).unwrap();
+    fs::write(dir.join("dir.tf").join("inner.tf"), "locals {}\n").unwrap();
+    let fifo = dir.join("pipe.tf");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let missing = dir.join("missing.tf");
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--format", "gcc"])
+        .arg(&dir)
+        .arg(&missing)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(code(&out), 1, "{text}");
+    let d = dir.display();
+    assert!(text.contains(&format!("{d}/dangling.tf:1:1: error: cannot read `{d}/dangling.tf`: broken symbolic link [io-error]")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{d}/pipe.tf:1:1: error: cannot read `{d}/pipe.tf`: not a regular file [io-error]"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{d}/missing.tf:1:1: error: cannot read `{d}/missing.tf`: no such file or directory [io-error]")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{d}/ok.tf:3:12: error: the Compute Engine default service account"
+        )),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(out.stderr.is_empty());
+
+    // Naming a FIFO explicitly never opens it.
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .arg(&fifo)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("not a regular file"));
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--jobs", "1", "fixtures"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(out.status.code().is_some(), "killed by a signal");
+}

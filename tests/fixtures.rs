@@ -1,0 +1,198 @@
+//! Every fixture case (a directory of `.tf` files under `fixtures/`) is linted as a module:
+//! 1. the diagnostics must match the `# expect: RULE[, RULE]` markers exactly (rule and line), and
+//! 2. the human output must match the golden `expected.txt` beside the files.
+//!
+//! A marker written after code marks its own line; a marker on a line of its own marks the next
+//! line that is not blank or a comment. `UPDATE_EXPECT=1 cargo test` rewrites the goldens; it
+//! cannot hide a lost or extra diagnostic, because the markers are checked first.
+
+use iamlint::emit::{Format, emit};
+use iamlint::{Options, lint};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn case_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    if entries
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "tf"))
+    {
+        out.push(dir.to_path_buf());
+    }
+    for entry in entries {
+        let hidden = entry
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if entry.is_dir() && !hidden {
+            case_dirs(&entry, out);
+        }
+    }
+}
+
+/// (path, line) -> rules, from the markers in a case's files.
+fn markers(case: &Path) -> BTreeMap<(String, usize), Vec<String>> {
+    let mut out: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
+    let mut files: Vec<PathBuf> = fs::read_dir(case)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .collect();
+    files.sort();
+    for file in files {
+        let text = String::from_utf8_lossy(&fs::read(&file).unwrap()).into_owned();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut pending: Vec<String> = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let trimmed = line.trim();
+            let rules = line.split_once("# expect:").map(|(before, rules)| {
+                let rules: Vec<String> = rules
+                    .split(',')
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty())
+                    .collect();
+                (before.trim().is_empty(), rules)
+            });
+            match rules {
+                Some((true, rules)) => pending.extend(rules),
+                Some((false, rules)) => {
+                    let entry = out.entry((file.display().to_string(), i + 1)).or_default();
+                    entry.extend(rules);
+                    entry.append(&mut pending);
+                }
+                None if trimmed.is_empty()
+                    || trimmed.starts_with('#')
+                    || trimmed.starts_with("//") => {}
+                None => {
+                    if !pending.is_empty() {
+                        out.entry((file.display().to_string(), i + 1))
+                            .or_default()
+                            .append(&mut pending);
+                    }
+                }
+            }
+        }
+        assert!(
+            pending.is_empty(),
+            "{}: a marker at the end marks nothing",
+            file.display()
+        );
+    }
+    for rules in out.values_mut() {
+        rules.sort();
+    }
+    out
+}
+
+fn render(report: &iamlint::Report) -> String {
+    let mut out = Vec::new();
+    emit(report, Format::Human, false, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn fixtures_match_markers_and_goldens() {
+    let mut cases = Vec::new();
+    case_dirs(Path::new("fixtures"), &mut cases);
+    assert!(
+        cases.len() >= 10,
+        "found only {} fixture cases",
+        cases.len()
+    );
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let report = lint(&Options {
+            paths: vec![case.clone()],
+            jobs: Some(1),
+            ..Options::default()
+        })
+        .unwrap();
+        // Only this directory's own files: sub-cases are checked on their own.
+        let own = |path: &str| Path::new(path).parent() == Some(case.as_path());
+        let mut got: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
+        for d in &report.diagnostics {
+            let path = report.files.display(d.primary.file);
+            if !own(path) {
+                continue;
+            }
+            let line = report
+                .files
+                .position(d.primary.file, d.primary.range.start)
+                .line;
+            got.entry((path.to_string(), line))
+                .or_default()
+                .push(d.rule.to_string());
+        }
+        for rules in got.values_mut() {
+            rules.sort();
+        }
+        let want = markers(case);
+        if got != want {
+            let mut lines = vec![format!(
+                "{}: diagnostics differ from the markers",
+                case.display()
+            )];
+            for (key, rules) in &want {
+                if got.get(key) != Some(rules) {
+                    lines.push(format!(
+                        "  {}:{} expected {:?}, got {:?}",
+                        key.0,
+                        key.1,
+                        rules,
+                        got.get(key)
+                    ));
+                }
+            }
+            for (key, rules) in &got {
+                if !want.contains_key(key) {
+                    lines.push(format!("  {}:{} unexpected {:?}", key.0, key.1, rules));
+                }
+            }
+            failures.push(lines.join("\n"));
+            continue;
+        }
+
+        let golden = case.join("expected.txt");
+        let rendered: String = render(&report);
+        if update {
+            fs::write(&golden, &rendered).unwrap();
+            continue;
+        }
+        match fs::read_to_string(&golden) {
+            Ok(expected) if expected == rendered => {}
+            Ok(expected) => failures.push(format!(
+                "{}: output differs from expected.txt (UPDATE_EXPECT=1 cargo test rewrites it)\n{}",
+                case.display(),
+                diff(&expected, &rendered)
+            )),
+            Err(_) => failures.push(format!(
+                "{}: no expected.txt; run UPDATE_EXPECT=1 cargo test and review it",
+                case.display()
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// A small line diff: the first differing lines with context.
+fn diff(expected: &str, got: &str) -> String {
+    let (e, g): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), got.lines().collect());
+    let first = e
+        .iter()
+        .zip(&g)
+        .position(|(a, b)| a != b)
+        .unwrap_or(e.len().min(g.len()));
+    let mut out = String::new();
+    for line in e.iter().skip(first).take(8) {
+        out.push_str(&format!("- {line}\n"));
+    }
+    for line in g.iter().skip(first).take(8) {
+        out.push_str(&format!("+ {line}\n"));
+    }
+    format!("first difference at line {}:\n{out}", first + 1)
+}

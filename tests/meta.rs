@@ -1,0 +1,163 @@
+//! Tests about the rules as a whole: ids, docs, fixtures, and the docs' examples.
+
+use iamlint::diagnostic::Severity;
+use iamlint::rules::ALL_RULES;
+use iamlint::{Options, lint};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+#[test]
+fn ids_are_kebab_case_unique_and_sorted() {
+    let ids: Vec<&str> = ALL_RULES.iter().map(|r| r.meta().id).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(
+        ids, sorted,
+        "ALL_RULES must be sorted by id, without duplicates"
+    );
+    for id in ids {
+        assert!(
+            id.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                && !id.starts_with('-')
+                && !id.ends_with('-'),
+            "`{id}` is not kebab-case"
+        );
+    }
+}
+
+#[test]
+fn summaries_follow_the_message_convention() {
+    for rule in ALL_RULES {
+        let summary = rule.meta().summary;
+        assert!(
+            summary.starts_with(|c: char| c.is_lowercase()) && !summary.ends_with('.'),
+            "{}: summary starts lowercase and has no period",
+            rule.meta().id
+        );
+    }
+}
+
+#[test]
+fn every_rule_has_a_doc_matching_its_metadata() {
+    for rule in ALL_RULES {
+        let meta = rule.meta();
+        let path = format!("rules/{}.md", meta.id);
+        let on_disk = fs::read_to_string(&path).unwrap_or_else(|_| panic!("{path} is missing"));
+        assert_eq!(on_disk, meta.docs, "{path} differs from the embedded docs");
+        assert!(
+            on_disk.starts_with(&format!("# {}\n", meta.id)),
+            "{path} starts with `# {}`",
+            meta.id
+        );
+        let severity = match meta.default_severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        };
+        assert!(
+            on_disk.contains(&format!("Default severity: **{severity}**")),
+            "{path} states the default severity `{severity}`"
+        );
+        for heading in [
+            "## What it does",
+            "## Why it matters",
+            "## Example",
+            "## Use instead",
+            "## References",
+        ] {
+            assert!(
+                on_disk.contains(heading),
+                "{path} has no `{heading}` section"
+            );
+        }
+    }
+}
+
+fn fixture_cases(rule: &str) -> Vec<PathBuf> {
+    let dir = Path::new("fixtures").join(rule);
+    let mut cases: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|_| panic!("{} is missing", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    cases
+}
+
+fn rules_fired(paths: Vec<PathBuf>) -> Vec<&'static str> {
+    let report = lint(&Options {
+        paths,
+        jobs: Some(1),
+        ..Options::default()
+    })
+    .unwrap();
+    report.diagnostics.iter().map(|d| d.rule).collect()
+}
+
+#[test]
+fn every_rule_has_fixtures_that_fire_and_that_stay_silent() {
+    for rule in ALL_RULES {
+        let id = rule.meta().id;
+        let cases = fixture_cases(id);
+        let fired: Vec<bool> = cases
+            .iter()
+            .map(|c| rules_fired(vec![c.clone()]).contains(&id))
+            .collect();
+        assert!(
+            fired.iter().any(|&f| f),
+            "fixtures/{id}/ has no case where it fires"
+        );
+        assert!(
+            fired.iter().any(|&f| !f),
+            "fixtures/{id}/ has no near-miss case where it stays silent"
+        );
+        for case in &cases {
+            assert!(
+                case.join("expected.txt").exists(),
+                "{}/expected.txt is missing",
+                case.display()
+            );
+        }
+    }
+}
+
+/// The first ```hcl block after a heading.
+fn example(doc: &str, heading: &str) -> String {
+    let rest = &doc[doc.find(heading).unwrap_or_else(|| panic!("no {heading}"))..];
+    let start = rest.find("```hcl\n").expect("an ```hcl block") + "```hcl\n".len();
+    let end = rest[start..].find("```").expect("a closing ```");
+    rest[start..start + end].to_string()
+}
+
+#[test]
+fn doc_examples_fire_and_their_fixes_do_not() {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("doc-examples");
+    for rule in ALL_RULES {
+        let meta = rule.meta();
+        for (heading, should_fire) in [("## Example", true), ("## Use instead", false)] {
+            let dir = base
+                .join(meta.id)
+                .join(if should_fire { "bad" } else { "good" });
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join("main.tf"), example(meta.docs, heading)).unwrap();
+            let fired = rules_fired(vec![dir.clone()]);
+            assert!(
+                !fired.contains(&"parse-error"),
+                "{}: {heading} does not parse",
+                meta.id
+            );
+            assert_eq!(
+                fired.contains(&meta.id),
+                should_fire,
+                "{}: the `{heading}` example {}",
+                meta.id,
+                if should_fire {
+                    "does not fire"
+                } else {
+                    "fires"
+                }
+            );
+        }
+    }
+}
