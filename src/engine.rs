@@ -99,26 +99,10 @@ fn run(roots: &[PathBuf], excludes: &Excludes) -> Report {
 
     let outputs: Vec<ModuleOutput> = modules.par_iter().map(|m| analyze_module(m)).collect();
 
-    let reported: Vec<bool> = discovered
-        .files
-        .iter()
-        .map(|f| f.reported)
-        .chain(discovered.problems.iter().map(|_| true))
-        .collect();
-    let mut texts = Vec::new();
+    let mut files = Files::new(displays);
     for output in outputs {
         diagnostics.extend(output.diagnostics);
-        texts.extend(output.texts);
-    }
-    diagnostics.retain(|d| reported[d.primary.file]);
-
-    let mut files = Files::new(displays);
-    let needed: BTreeSet<FileId> = diagnostics
-        .iter()
-        .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
-        .collect();
-    for (id, text) in texts {
-        if needed.contains(&id) {
+        for (id, text) in output.texts {
             files.set_text(id, text);
         }
     }
@@ -149,8 +133,9 @@ fn run(roots: &[PathBuf], excludes: &Excludes) -> Report {
 }
 
 struct ModuleOutput {
+    /// Diagnostics whose primary location is in a reported file.
     diagnostics: Vec<Diagnostic>,
-    /// The text of every file of the module; the caller keeps only those with diagnostics.
+    /// The text of the files these diagnostics point into; the others are dropped early.
     texts: Vec<(FileId, String)>,
 }
 
@@ -189,9 +174,24 @@ fn analyze_module(files: &[(FileId, &Found)]) -> ModuleOutput {
     for rule in ALL_RULES {
         rule.check(&module, &mut diagnostics);
     }
+    drop(module);
+    let reported: BTreeSet<FileId> = files
+        .iter()
+        .filter(|(_, found)| found.reported)
+        .map(|&(id, _)| id)
+        .collect();
+    diagnostics.retain(|d| reported.contains(&d.primary.file));
+    let needed: BTreeSet<FileId> = diagnostics
+        .iter()
+        .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
+        .collect();
     ModuleOutput {
         diagnostics,
-        texts: parsed.into_iter().map(|f| (f.id, f.text)).collect(),
+        texts: parsed
+            .into_iter()
+            .filter(|f| needed.contains(&f.id))
+            .map(|f| (f.id, f.text))
+            .collect(),
     }
 }
 

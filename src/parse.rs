@@ -85,7 +85,10 @@ fn syntax_error(
     parser_message: &str,
     block: &str,
 ) -> Diagnostic {
-    let at = at.min(text.len());
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
     let end = text[at..]
         .chars()
         .next()
