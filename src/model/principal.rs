@@ -107,6 +107,8 @@ pub fn classify_identity(s: &Str) -> SaRef {
         return SaRef::Default(default);
     }
     match s.as_literal() {
+        // The Compute Engine and GKE APIs accept the word `default` for the default account.
+        Some("default") => SaRef::Default(DefaultIdentity::ComputeEngine),
         Some(lit) => {
             let email = lit.rsplit_once("/serviceAccounts/").map_or(lit, |(_, e)| e);
             if email.contains('@') {
@@ -235,5 +237,9 @@ mod tests {
             SaRef::Default(DefaultIdentity::AppEngine)
         );
         assert_eq!(classify_identity(&lit("not-an-email")), SaRef::Unknown);
+        assert_eq!(
+            classify_identity(&lit("default")),
+            SaRef::Default(DefaultIdentity::ComputeEngine)
+        );
     }
 }

@@ -56,7 +56,13 @@ impl Rule for DefaultServiceAccount {
                     continue;
                 };
                 let subject = Subject::of(workload, slot);
-                let message = if i == 0 || slot.part.is_some() {
+                let message = if slot.attr.contains("_token.") {
+                    format!(
+                        "{} signs its requests as {}",
+                        subject.text,
+                        default.describe()
+                    )
+                } else if i == 0 || slot.part.is_some() {
                     format!(
                         "{} {} as {}",
                         subject.text,
