@@ -1,5 +1,5 @@
 //! Which attribute sets each workload's runtime identity, and what GCP uses when it is left out.
-//! Restated from the provider and product docs (see `rules/data/IDENTITIES.md`). Only defaults the
+//! Restated from the provider and product docs (see `rules/data/gcp-iam/IDENTITIES.md`). Only defaults the
 //! docs confirm are listed; where a fallback is unconfirmed the attribute is still read (a default
 //! identity set explicitly is a finding) but its absence is not.
 
