@@ -266,13 +266,11 @@ impl Catalog {
             return self.permission(pattern).into_iter().collect();
         };
         let prefix = &pattern[..star];
-        if prefix.is_empty() {
-            if let Some(verb) = pattern
-                .strip_prefix("*.")
-                .filter(|v| !v.contains(['*', '.']))
-            {
-                return self.by_verb().get(verb).cloned().unwrap_or_default();
-            }
+        let verb = pattern
+            .strip_prefix("*.")
+            .filter(|v| prefix.is_empty() && !v.contains(['*', '.']));
+        if let Some(verb) = verb {
+            return self.by_verb().get(verb).cloned().unwrap_or_default();
         }
         let start = match self.search_permission(prefix) {
             Ok(id) => id.0 as usize,
