@@ -18,6 +18,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
+/// When the catalog's sources were taken (see `rules/data/gcp-iam/SOURCE.md`).
+pub const SNAPSHOT_DATE: &str = "2026-08-22";
+
 static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/catalog.bin"));
 
 /// A permission's index in the catalog (permissions are sorted by name).

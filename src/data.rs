@@ -8,7 +8,52 @@ use std::sync::OnceLock;
 #[serde(deny_unknown_fields)]
 pub struct Deployer {
     pub words: Vec<String>,
+    pub terraform_words: Vec<String>,
     pub forbidden: Vec<String>,
+}
+
+impl Deployer {
+    /// A role_id, title or description that says deployment.
+    pub fn names_deployment(&self, text: &str) -> bool {
+        words(text).iter().any(|w| self.words.contains(w))
+    }
+
+    /// A service account id of a deployment pipeline (and not of the Terraform deploy account).
+    pub fn is_deployer_account(&self, account_id: &str) -> bool {
+        let words = words(account_id);
+        words.iter().any(|w| self.words.contains(w))
+            && !words.iter().any(|w| self.terraform_words.contains(w))
+    }
+
+    pub fn is_forbidden(&self, permission: &str) -> bool {
+        self.forbidden.iter().any(|g| glob_match(g, permission))
+    }
+}
+
+/// One entry of `rules/data/escalation.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    pub permission: String,
+    #[serde(default)]
+    pub with: Option<String>,
+    pub allows: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EscalationFile {
+    entry: Vec<Escalation>,
+}
+
+pub fn escalations() -> &'static [Escalation] {
+    static DATA: OnceLock<EscalationFile> = OnceLock::new();
+    &DATA
+        .get_or_init(|| {
+            toml::from_str(include_str!("../rules/data/escalation.toml"))
+                .expect("rules/data/escalation.toml is checked by tests")
+        })
+        .entry
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +138,14 @@ mod tests {
     #[test]
     fn data_files_parse() {
         assert!(deployer().words.contains(&"deploy".to_string()));
+        assert!(deployer().is_deployer_account("gitlab-deployer"));
+        assert!(!deployer().is_deployer_account("terraform-deployer"));
+        assert!(escalations().len() > 20);
+        for e in escalations() {
+            assert!(!e.allows.ends_with('.'), "{}", e.permission);
+            let known = crate::catalog::Catalog::get().glob(&e.permission);
+            assert!(!known.is_empty(), "{} matches no permission", e.permission);
+        }
         assert_eq!(service_name("run"), Some("Cloud Run"));
     }
 

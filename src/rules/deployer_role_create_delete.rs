@@ -1,9 +1,10 @@
+use crate::catalog::Catalog;
 use crate::data;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::extract::account_id;
 use crate::model::principal::Principal;
 use crate::model::value::Val;
-use crate::model::{Module, RoleTarget};
+use crate::model::{Grant, Module, RoleTarget};
 use crate::registry::{Rule, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -22,11 +23,6 @@ impl Rule for DeployerRoleCreateDelete {
 
     fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
         let data = data::deployer();
-        let is_deploy_word = |text: &str| {
-            data::words(text)
-                .iter()
-                .any(|w| data.words.iter().any(|d| d == w))
-        };
 
         // Why each custom role counts as a deployer role.
         let mut reasons: Vec<Vec<String>> = vec![Vec::new(); module.custom_roles.len()];
@@ -38,7 +34,7 @@ impl Rule for DeployerRoleCreateDelete {
             ];
             if let Some((field, text)) = fields.iter().find_map(|(field, val)| {
                 let text = val.as_ref().and_then(Val::as_str)?;
-                is_deploy_word(text).then_some((field, text))
+                data.names_deployment(text).then_some((field, text))
             }) {
                 reasons.push(match *field {
                     "description" => "by its description".to_string(),
@@ -54,13 +50,19 @@ impl Rule for DeployerRoleCreateDelete {
                 let Principal::ServiceAccount(sa) = &member.principal else {
                     continue;
                 };
-                if let Some(id) = account_id(module, sa).filter(|id| is_deploy_word(id)) {
+                if let Some(id) = account_id(module, sa).filter(|id| data.is_deployer_account(id)) {
                     let at = module.location(member.val.loc.file, member.val.loc.range.start);
                     let reason = format!("granted to `{id}` in {at}");
                     if !reasons[index].contains(&reason) {
                         reasons[index].push(reason);
                     }
                 }
+            }
+        }
+
+        for grant in &module.grants {
+            if let RoleTarget::Predefined(name) = &grant.target {
+                predefined(module, grant, name, out);
             }
         }
 
@@ -102,6 +104,61 @@ impl Rule for DeployerRoleCreateDelete {
             }
         }
     }
+}
+
+/// A deployer identity granted a predefined role that can create or delete.
+fn predefined(module: &Module, grant: &Grant, name: &str, out: &mut Vec<Diagnostic>) {
+    let data = data::deployer();
+    let deployers: Vec<(&str, &Val)> = grant
+        .members
+        .iter()
+        .filter_map(|m| match &m.principal {
+            Principal::ServiceAccount(sa) => account_id(module, sa)
+                .filter(|id| data.is_deployer_account(id))
+                .map(|id| (id, &m.val)),
+            _ => None,
+        })
+        .collect();
+    let (Some(role), Some(&(first, _))) = (grant.role.as_ref(), deployers.first()) else {
+        return;
+    };
+    let catalog = Catalog::get();
+    let Some(id) = catalog.role(name) else { return };
+    let forbidden: Vec<&str> = catalog
+        .role_permissions(id)
+        .iter()
+        .map(|&p| catalog.permission_name(p))
+        .filter(|p| data.is_forbidden(p))
+        .collect();
+    if forbidden.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = forbidden.iter().take(3).map(|p| format!("`{p}`")).collect();
+    let more = match forbidden.len() - shown.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let mut diag = META.diagnostic(
+        Label::new(
+            role.loc.file,
+            role.loc.range.clone(),
+            format!("holds {} create or delete permissions", forbidden.len()),
+        ),
+        format!(
+            "deployer `{first}` is granted `{name}`, which can create or delete: {}{more}",
+            shown.join(", ")
+        ),
+    );
+    for (id, val) in &deployers {
+        diag = diag.secondary(Label::new(
+            val.loc.file,
+            val.loc.range.clone(),
+            format!("deployer `{id}`"),
+        ));
+    }
+    out.push(diag.help(
+        "grant a custom role with only the get, list and update permissions the pipeline needs; create and delete belong to the Terraform deploy account",
+    ));
 }
 
 /// `run.services.delete` -> ("delete", "Cloud Run services").

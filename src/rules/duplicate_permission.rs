@@ -1,0 +1,46 @@
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::Module;
+use crate::registry::{Rule, RuleMeta};
+use std::collections::HashMap;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "duplicate-permission",
+    summary: "a custom role lists the same permission twice",
+    default_severity: Severity::Warning,
+    docs: include_str!("../../rules/duplicate-permission.md"),
+};
+
+pub struct DuplicatePermission;
+
+impl Rule for DuplicatePermission {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+        for role in &module.custom_roles {
+            let mut first = HashMap::new();
+            for (permission, val) in role.known_permissions() {
+                let Some(earlier) = first.get(permission) else {
+                    first.insert(permission, val);
+                    continue;
+                };
+                out.push(
+                    META.diagnostic(
+                        Label::new(val.loc.file, val.loc.range.clone(), "listed again here"),
+                        format!(
+                            "`{permission}` is listed twice in custom role `{}`",
+                            role.display_name()
+                        ),
+                    )
+                    .secondary(Label::new(
+                        earlier.loc.file,
+                        earlier.loc.range.clone(),
+                        "first listed here",
+                    ))
+                    .help("remove the repeated entry"),
+                );
+            }
+        }
+    }
+}

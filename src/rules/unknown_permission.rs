@@ -1,0 +1,52 @@
+use crate::catalog::{Catalog, SNAPSHOT_DATE};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::Module;
+use crate::registry::{Rule, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "unknown-permission",
+    summary: "a custom role lists a permission that GCP does not have",
+    default_severity: Severity::Error,
+    docs: include_str!("../../rules/unknown-permission.md"),
+};
+
+pub struct UnknownPermission;
+
+impl Rule for UnknownPermission {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+        let mut catalog = None;
+        for role in &module.custom_roles {
+            for (permission, val) in role.known_permissions() {
+                let catalog = *catalog.get_or_insert_with(Catalog::get);
+                if catalog.permission(permission).is_some() {
+                    continue;
+                }
+                let suggestion = catalog.suggest_permission(permission);
+                let label = match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "no such permission".to_string(),
+                };
+                let mut diag = META.diagnostic(
+                    Label::new(val.loc.file, val.loc.range.clone(), label),
+                    format!(
+                        "`{permission}` in custom role `{}` is not a GCP permission",
+                        role.display_name()
+                    ),
+                );
+                diag = match suggestion {
+                    Some(s) => diag.help(format!("replace it with `{s}`")),
+                    None => diag.help(
+                        "check the spelling against `gcloud iam list-testable-permissions` or the IAM permissions reference",
+                    ),
+                };
+                out.push(diag.note(format!(
+                    "GCP rejects a custom role with an unknown permission at apply time; iamlint's catalog is from {SNAPSHOT_DATE}, so a newer permission may be missing from it"
+                )));
+            }
+        }
+    }
+}

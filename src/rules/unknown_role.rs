@@ -1,0 +1,93 @@
+use crate::catalog::{Catalog, SNAPSHOT_DATE, edit_distance};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::value::Val;
+use crate::model::{Module, RoleTarget};
+use crate::registry::{Rule, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "unknown-role",
+    summary: "a grant names a role that does not exist",
+    default_severity: Severity::Error,
+    docs: include_str!("../../rules/unknown-role.md"),
+};
+
+pub struct UnknownRole;
+
+impl Rule for UnknownRole {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+        for grant in &module.grants {
+            let Some(role) = &grant.role else { continue };
+            match &grant.target {
+                RoleTarget::Predefined(name) => {
+                    let catalog = Catalog::get();
+                    if catalog.role(name).is_some() {
+                        continue;
+                    }
+                    let suggestion = catalog.suggest_role(name);
+                    out.push(diagnostic(
+                        role,
+                        format!("`{name}` is not a predefined role"),
+                        suggestion,
+                        format!(
+                            "iamlint's catalog is from {SNAPSHOT_DATE}, so a role added since may be missing from it"
+                        ),
+                    ));
+                }
+                RoleTarget::OtherCustom(name) => {
+                    // A custom role the module does not declare: only a near miss of one it
+                    // does declare (same kind, a few edits away) is certainly a typo.
+                    let Some((prefix, id)) = name.rsplit_once("/roles/") else {
+                        continue;
+                    };
+                    let candidates = module.custom_roles.iter().filter_map(|c| {
+                        let declared = c.role_id.as_ref().and_then(Val::as_str)?;
+                        let same_kind = matches!(
+                            (c.level, prefix.split('/').next()),
+                            (crate::model::RoleLevel::Project, Some("projects"))
+                                | (crate::model::RoleLevel::Organization, Some("organizations"))
+                        );
+                        (same_kind && declared != id).then_some(declared)
+                    });
+                    let Some(closest) = candidates
+                        .filter_map(|d| edit_distance(id, d, 2).map(|dist| (dist, d)))
+                        .min()
+                        .map(|(_, d)| d)
+                    else {
+                        continue;
+                    };
+                    let suggestion = format!("{prefix}/roles/{closest}");
+                    out.push(diagnostic(
+                        role,
+                        format!("`{name}` is not a custom role this module declares"),
+                        Some(suggestion.as_str()),
+                        format!("the module declares a custom role `{closest}`"),
+                    ));
+                }
+                RoleTarget::Custom(_) | RoleTarget::Unknown => {}
+            }
+        }
+    }
+}
+
+fn diagnostic(role: &Val, message: String, suggestion: Option<&str>, note: String) -> Diagnostic {
+    let label = match suggestion {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "no such role".to_string(),
+    };
+    let diag = META
+        .diagnostic(
+            Label::new(role.loc.file, role.loc.range.clone(), label),
+            message,
+        )
+        .note(note);
+    match suggestion {
+        Some(s) => diag.help(format!("replace it with `{s}`")),
+        None => {
+            diag.help("check the name against `gcloud iam roles list` or the IAM roles reference")
+        }
+    }
+}

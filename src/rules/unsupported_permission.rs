@@ -1,0 +1,75 @@
+use crate::catalog::{Catalog, Stage, Support};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::Module;
+use crate::registry::{Rule, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "unsupported-permission",
+    summary: "a custom role lists a permission custom roles cannot hold, hold only in testing, or that is deprecated",
+    default_severity: Severity::Error,
+    docs: include_str!("../../rules/unsupported-permission.md"),
+};
+
+pub struct UnsupportedPermission;
+
+impl Rule for UnsupportedPermission {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+        let mut catalog = None;
+        for role in &module.custom_roles {
+            for (permission, val) in role.known_permissions() {
+                let catalog = *catalog.get_or_insert_with(Catalog::get);
+                let Some(id) = catalog.permission(permission) else {
+                    continue; // unknown-permission's business
+                };
+                let name = role.display_name();
+                let (severity, message, label, help) = match (
+                    catalog.support(id),
+                    catalog.stage(id),
+                ) {
+                    (Support::NotSupported, _) => (
+                        Severity::Error,
+                        format!("custom roles cannot hold `{permission}` (custom role `{name}`)"),
+                        "not supported in custom roles",
+                        "remove it; grant the predefined role that contains it on the resource that needs it",
+                    ),
+                    (Support::Testing, stage) => (
+                        Severity::Warning,
+                        format!(
+                            "`{permission}` in custom role `{name}` is only in testing for custom roles{}",
+                            deprecated(stage)
+                        ),
+                        "custom-role support: TESTING",
+                        "a permission in testing may change or stop working in custom roles without notice; prefer a predefined role for it",
+                    ),
+                    (Support::Supported, Stage::Deprecated) => (
+                        Severity::Warning,
+                        format!("`{permission}` in custom role `{name}` is deprecated"),
+                        "deprecated permission",
+                        "deprecated permissions are being retired; find its replacement in the service's IAM documentation",
+                    ),
+                    _ => continue,
+                };
+                let mut diag = META
+                    .diagnostic(
+                        Label::new(val.loc.file, val.loc.range.clone(), label),
+                        message,
+                    )
+                    .help(help);
+                diag.severity = severity;
+                out.push(diag);
+            }
+        }
+    }
+}
+
+fn deprecated(stage: Stage) -> &'static str {
+    if stage == Stage::Deprecated {
+        ", and deprecated"
+    } else {
+        ""
+    }
+}
