@@ -147,6 +147,13 @@ fn doc_examples_fire_and_their_fixes_do_not() {
                 "{}: {heading} does not parse",
                 meta.id
             );
+            if !should_fire {
+                assert!(
+                    fired.is_empty(),
+                    "{}: the `{heading}` example is not clean: {fired:?}",
+                    meta.id
+                );
+            }
             assert_eq!(
                 fired.contains(&meta.id),
                 should_fire,
