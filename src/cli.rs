@@ -1,5 +1,6 @@
 //! The command line: parse arguments, run the engine, print on this thread, pick the exit status.
 
+use crate::access::{self, Query};
 use crate::diagnostic::Severity;
 use crate::emit::{self, Format};
 use crate::engine::{self, Options};
@@ -14,9 +15,26 @@ use std::process::ExitCode;
     name = "iamlint",
     version,
     about = "Find Google Cloud IAM mistakes in Terraform before they are applied",
+    args_conflicts_with_subcommands = true,
     after_help = "Exit status: 0 when nothing at or above --fail-on was found, 1 when something was, 2 when the run could not be done (usage, configuration or I/O error)."
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Show what a member can do, or who can do a permission, according to the Terraform
+    /// (predefined roles expanded, custom roles read, impersonation followed).
+    Access(AccessArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
     /// Files or directories to lint. Directories are searched for `.tf` files; a file named
     /// here is linted with the other `.tf` files of its directory read as context.
     #[arg(value_name = "PATH", default_value = ".")]
@@ -30,6 +48,17 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    /// Exit with status 1 when a diagnostic at or above this severity is found.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+/// How files are found and read, shared by every command.
+#[derive(Debug, clap::Args)]
+pub struct WalkArgs {
     /// Skip files and directories matching this glob (repeatable). A glob without `/` matches
     /// names anywhere; one with `/` matches paths relative to the directory searched.
     #[arg(long, value_name = "GLOB")]
@@ -38,10 +67,35 @@ pub struct Cli {
     /// Number of threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+}
 
-    /// Exit with status 1 when a diagnostic at or above this severity is found.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+#[derive(Debug, clap::Args)]
+pub struct AccessArgs {
+    /// Files or directories to read, as for linting.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// The member to ask about: `serviceAccount:EMAIL`, `user:EMAIL`, `group:EMAIL`,
+    /// `domain:NAME` or `google_service_account.NAME`.
+    #[arg(long, value_name = "MEMBER", required_unless_present = "permission")]
+    pub member: Option<String>,
+
+    /// Only this permission (a glob such as `run.services.*`); without --member, who can do it.
+    #[arg(long, value_name = "PERMISSION")]
+    pub permission: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AccessFormat::Human)]
+    pub format: AccessFormat,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AccessFormat {
+    Human,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -77,12 +131,36 @@ where
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
-    let options = Options {
-        paths: cli.paths.clone(),
-        exclude: cli.exclude.clone(),
-        jobs: cli.jobs.map(usize::from),
-    };
-    let report = match engine::lint(&options) {
+    match cli.command {
+        Some(Command::Access(args)) => access(args),
+        None => check(cli.check),
+    }
+}
+
+fn options(paths: &[PathBuf], walk: &WalkArgs) -> Options {
+    Options {
+        paths: paths.to_vec(),
+        exclude: walk.exclude.clone(),
+        jobs: walk.jobs.map(usize::from),
+    }
+}
+
+/// Writes to stdout; a reader that went away (`| head -1`) is not an error.
+fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match f(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(err) => {
+            eprintln!("iamlint: error: cannot write the report: {err}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn check(cli: CheckArgs) -> ExitCode {
+    let report = match engine::lint(&options(&cli.paths, &cli.walk)) {
         Ok(report) => report,
         Err(fatal) => {
             eprintln!("iamlint: error: {fatal}");
@@ -94,23 +172,68 @@ where
         FormatArg::Gcc => Format::Gcc,
         FormatArg::Json => Format::Json,
     };
-    let stdout = std::io::stdout();
     let color = match cli.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
-        ColorArg::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = emit::emit(&report, format, color, &mut out).and_then(|()| out.flush());
-    if let Err(err) = written {
-        if err.kind() == std::io::ErrorKind::BrokenPipe {
-            // `iamlint . | head -1`: the reader has what it wanted.
-            return exit_status(&report, cli.fail_on);
-        }
-        eprintln!("iamlint: error: cannot write the report: {err}");
-        return ExitCode::from(2);
+    if let Err(code) = write_stdout(|out| emit::emit(&report, format, color, out)) {
+        return code;
     }
     exit_status(&report, cli.fail_on)
+}
+
+fn access(args: AccessArgs) -> ExitCode {
+    let query = match args.member.as_deref().map(Query::parse).transpose() {
+        Ok(query) => query,
+        Err(message) => {
+            eprintln!("iamlint: error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let pattern = args.permission.as_deref();
+    let result = engine::visit(&options(&args.paths, &args.walk), |module| {
+        let answer = match (&query, pattern) {
+            (Some(q), _) => {
+                access::member_rows(module, q, args.member.as_deref().unwrap_or(""), pattern)
+            }
+            (None, Some(p)) => access::permission_rows(module, p),
+            (None, None) => Default::default(),
+        };
+        (answer, Vec::new())
+    });
+    let (answers, report) = match result {
+        Ok(result) => result,
+        Err(fatal) => {
+            eprintln!("iamlint: error: {fatal}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut rows = Vec::new();
+    let mut not_counted = Vec::new();
+    for (r, n) in answers {
+        rows.extend(r);
+        not_counted.extend(n);
+    }
+    rows.sort();
+    not_counted.sort();
+    // Files that could not be read or parsed hold grants the answer does not count.
+    for d in &report.diagnostics {
+        let pos = report.files.position(d.primary.file, d.primary.range.start);
+        not_counted.push(access::NotCounted {
+            at: format!("{}:{}", report.files.display(d.primary.file), pos.line),
+            reason: d.message.clone(),
+        });
+    }
+    let member = args.member.as_deref();
+    let written = write_stdout(|out| match args.format {
+        AccessFormat::Human => emit::access::human(member, pattern, &rows, &not_counted, out),
+        AccessFormat::Json => emit::access::json(member, pattern, &rows, &not_counted, out),
+    });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
 }
 
 fn exit_status(report: &engine::Report, fail_on: FailOn) -> ExitCode {

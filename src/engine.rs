@@ -52,6 +52,24 @@ impl std::fmt::Display for Fatal {
 }
 
 pub fn lint(options: &Options) -> Result<Report, Fatal> {
+    let (_, report) = visit(options, |module| {
+        let mut diagnostics = Vec::new();
+        for rule in ALL_RULES {
+            rule.check(module, &mut diagnostics);
+        }
+        ((), diagnostics)
+    })?;
+    Ok(report)
+}
+
+/// Runs `f` on the model of every module found (in parallel) and returns what it returned,
+/// in module order, with the report of its diagnostics and of the files that could not be read
+/// or parsed.
+pub fn visit<T, F>(options: &Options, f: F) -> Result<(Vec<T>, Report), Fatal>
+where
+    T: Send,
+    F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
+{
     let excludes = Excludes::new(&options.exclude).map_err(Fatal)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = options.jobs {
@@ -66,10 +84,14 @@ pub fn lint(options: &Options) -> Result<Report, Fatal> {
     } else {
         &options.paths[..]
     };
-    Ok(pool.install(|| run(roots, &excludes)))
+    Ok(pool.install(|| run(roots, &excludes, &f)))
 }
 
-fn run(roots: &[PathBuf], excludes: &Excludes) -> Report {
+fn run<T, F>(roots: &[PathBuf], excludes: &Excludes, f: &F) -> (Vec<T>, Report)
+where
+    T: Send,
+    F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
+{
     let discovered = discover::discover(roots, excludes);
 
     // File ids: discovered files in display order, then paths with problems.
@@ -97,10 +119,13 @@ fn run(roots: &[PathBuf], excludes: &Excludes) -> Report {
     }
     let modules: Vec<Vec<(FileId, &Found)>> = modules.into_values().collect();
 
-    let outputs: Vec<ModuleOutput> = modules.par_iter().map(|m| analyze_module(m)).collect();
+    let outputs: Vec<(T, ModuleOutput)> =
+        modules.par_iter().map(|m| analyze_module(m, f)).collect();
 
     let mut files = Files::new(displays);
-    for output in outputs {
+    let mut results = Vec::with_capacity(outputs.len());
+    for (result, output) in outputs {
+        results.push(result);
         diagnostics.extend(output.diagnostics);
         for (id, text) in output.texts {
             files.set_text(id, text);
@@ -125,11 +150,12 @@ fn run(roots: &[PathBuf], excludes: &Excludes) -> Report {
     });
     diagnostics.dedup();
 
-    Report {
+    let report = Report {
         diagnostics,
         files,
         files_checked: discovered.files.iter().filter(|f| f.reported).count(),
-    }
+    };
+    (results, report)
 }
 
 struct ModuleOutput {
@@ -142,12 +168,16 @@ struct ModuleOutput {
 struct ParsedFile {
     id: FileId,
     name: String,
+    display: String,
     text: String,
     chunks: Vec<parse::Chunk>,
 }
 
-/// Reads, parses and checks one module. Its syntax trees are dropped on return.
-fn analyze_module(files: &[(FileId, &Found)]) -> ModuleOutput {
+/// Reads, parses and models one module, and runs `f` on it. Its syntax trees are dropped on return.
+fn analyze_module<T, F>(files: &[(FileId, &Found)], f: &F) -> (T, ModuleOutput)
+where
+    F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
+{
     let results: Vec<(Option<ParsedFile>, Vec<Diagnostic>)> = files
         .par_iter()
         .map(|&(id, found)| read_and_parse(id, found))
@@ -164,6 +194,7 @@ fn analyze_module(files: &[(FileId, &Found)]) -> ModuleOutput {
             .map(|f| FileSource {
                 id: f.id,
                 name: f.name.clone(),
+                display: f.display.clone(),
                 text: &f.text,
                 chunks: &f.chunks,
             })
@@ -171,9 +202,8 @@ fn analyze_module(files: &[(FileId, &Found)]) -> ModuleOutput {
     };
     let module = model::extract(&source);
     drop(source);
-    for rule in ALL_RULES {
-        rule.check(&module, &mut diagnostics);
-    }
+    let (result, diags) = f(&module);
+    diagnostics.extend(diags);
     drop(module);
     let reported: BTreeSet<FileId> = files
         .iter()
@@ -185,14 +215,15 @@ fn analyze_module(files: &[(FileId, &Found)]) -> ModuleOutput {
         .iter()
         .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
         .collect();
-    ModuleOutput {
+    let output = ModuleOutput {
         diagnostics,
         texts: parsed
             .into_iter()
             .filter(|f| needed.contains(&f.id))
             .map(|f| (f.id, f.text))
             .collect(),
-    }
+    };
+    (result, output)
 }
 
 fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnostic>) {
@@ -225,6 +256,7 @@ fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnos
     let file = ParsedFile {
         id,
         name,
+        display: found.display.clone(),
         text,
         chunks,
     };

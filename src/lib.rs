@@ -4,6 +4,7 @@
 //! spans, [`model`] extracts the IAM facts of each module, [`rules`] check them, [`engine`] runs
 //! it all in parallel and sorts, [`emit`] renders. Rules never touch files or print.
 
+pub mod access;
 pub mod catalog;
 pub mod cli;
 pub mod data;

@@ -1,5 +1,6 @@
 //! Rendering a sorted [`Report`]. Called once, on the main thread, after the run.
 
+pub mod access;
 mod gcc;
 mod human;
 mod json;

@@ -20,6 +20,8 @@ pub struct FileSource<'a> {
     pub id: FileId,
     /// The file name, for messages.
     pub name: String,
+    /// The path as shown to the user.
+    pub display: String,
     pub text: &'a str,
     pub chunks: &'a [Chunk],
 }
@@ -68,6 +70,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
             .map(|f| ModuleFile {
                 id: f.id,
                 name: f.name.clone(),
+                display: f.display.clone(),
                 lines: LineIndex::new(f.text),
             })
             .collect(),
@@ -177,6 +180,7 @@ impl Cx<'_, '_> {
                 .map(|v| v.elements().into_iter().cloned().collect())
                 .unwrap_or_default(),
         };
+        let (on, on_account) = self.grant_target(body, top.src, level);
         Grant {
             res: self.header(top),
             policy_data: None,
@@ -185,7 +189,37 @@ impl Cx<'_, '_> {
             role: self.attr(body, "role", top.src),
             target: RoleTarget::Unknown,
             members: members.into_iter().map(member).collect(),
+            on,
+            on_account,
+            condition: self.condition(body, top.src),
         }
+    }
+
+    /// What an IAM resource applies to, and for a service-account-level one, which account.
+    fn grant_target(
+        &self,
+        body: &Body,
+        src: Src,
+        level: Level,
+    ) -> (Option<(&'static str, Val)>, Option<SaRef>) {
+        let on = RESOURCE_ATTRS
+            .iter()
+            .find_map(|&attr| self.attr(body, attr, src).map(|v| (attr, v)));
+        let on_account = match (level, &on) {
+            (Level::ServiceAccount, Some((_, val))) => val.as_template().map(classify_identity),
+            _ => None,
+        };
+        (on, on_account)
+    }
+
+    fn condition(&self, body: &Body, src: Src) -> Option<Condition> {
+        let block = body.get_blocks("condition").next()?;
+        Some(Condition {
+            file: src.file,
+            ident: src.loc(&block.ident).range,
+            title: self.attr(&block.body, "title", src),
+            expression: self.attr(&block.body, "expression", src),
+        })
     }
 
     /// Bindings of `data "google_iam_policy"`, as grants of the `_iam_policy` resources using them.
@@ -212,6 +246,7 @@ impl Cx<'_, '_> {
                     .attr(&binding.body, "members", data.src)
                     .map(|v| v.elements().into_iter().cloned().collect::<Vec<_>>())
                     .unwrap_or_default();
+                let (on, on_account) = self.grant_target(&block.body, top.src, level);
                 module.grants.push(Grant {
                     res: self.header(top),
                     policy_data: Some(self.header(data)),
@@ -220,6 +255,9 @@ impl Cx<'_, '_> {
                     role: self.attr(&binding.body, "role", data.src),
                     target: RoleTarget::Unknown,
                     members: members.into_iter().map(member).collect(),
+                    on,
+                    on_account,
+                    condition: self.condition(&binding.body, data.src),
                 });
             }
         }
@@ -520,6 +558,29 @@ fn member(val: Val) -> Member {
     };
     Member { val, principal }
 }
+
+/// The attributes that name what an IAM resource applies to, most specific first.
+pub const RESOURCE_ATTRS: &[&str] = &[
+    "service_account_id",
+    "bucket",
+    "topic",
+    "subscription",
+    "secret_id",
+    "crypto_key_id",
+    "key_ring_id",
+    "table_id",
+    "dataset_id",
+    "repository",
+    "instance_name",
+    "instance",
+    "service",
+    "job",
+    "cloud_function",
+    "name",
+    "folder",
+    "org_id",
+    "project",
+];
 
 /// `google_project_iam_member` -> (Member, Project), `google_storage_bucket_iam_binding` -> (Binding, Resource).
 pub fn grant_kind(rtype: &str) -> Option<(GrantKind, Level)> {

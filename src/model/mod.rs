@@ -19,7 +19,10 @@ pub use extract::{FileSource, ModuleSource, extract};
 #[derive(Debug)]
 pub struct ModuleFile {
     pub id: FileId,
+    /// The file name: `iam.tf`.
     pub name: String,
+    /// The path as shown to the user: `envs/prod/iam.tf`.
+    pub display: String,
     pub lines: LineIndex,
 }
 
@@ -38,6 +41,14 @@ impl Module {
     pub fn location(&self, file: FileId, offset: usize) -> String {
         match self.files.iter().find(|f| f.id == file) {
             Some(f) => format!("{}:{}", f.name, f.lines.line_index(offset) + 1),
+            None => String::from("?"),
+        }
+    }
+
+    /// `envs/prod/iam.tf:7`: the displayed path and 1-based line of an offset.
+    pub fn full_location(&self, file: FileId, offset: usize) -> String {
+        match self.files.iter().find(|f| f.id == file) {
+            Some(f) => format!("{}:{}", f.display, f.lines.line_index(offset) + 1),
             None => String::from("?"),
         }
     }
@@ -154,9 +165,70 @@ pub struct Grant {
     pub role: Option<Val>,
     pub target: RoleTarget,
     pub members: Vec<Member>,
+    /// What the grant is on: the value of `project`, `folder`, `org_id`, `service_account_id`,
+    /// `bucket`, ... (see [`extract::RESOURCE_ATTRS`]).
+    pub on: Option<(&'static str, Val)>,
+    /// For grants on a service account: which one.
+    pub on_account: Option<SaRef>,
+    pub condition: Option<Condition>,
+}
+
+/// An IAM `condition { title expression }` block.
+#[derive(Debug)]
+pub struct Condition {
+    pub file: FileId,
+    /// The `condition` keyword.
+    pub ident: Range<usize>,
+    pub title: Option<Val>,
+    pub expression: Option<Val>,
+}
+
+impl Condition {
+    /// `"business hours"`, or "a condition" when the title is unknown.
+    pub fn describe(&self) -> String {
+        match self.title.as_ref().and_then(Val::as_str) {
+            Some(title) => format!("\"{title}\""),
+            None => "a condition".to_string(),
+        }
+    }
 }
 
 impl Grant {
+    /// "project `acme-prod`", "service account `google_service_account.ci`", "bucket `assets`".
+    pub fn describe_target(&self) -> String {
+        let what = match self.level {
+            Level::Project => "project",
+            Level::Folder => "folder",
+            Level::Organization => "organization",
+            Level::ServiceAccount => "service account",
+            Level::Resource => "",
+        };
+        // `google_cloud_run_v2_service_iam_member` -> "cloud run v2 service"
+        let noun;
+        let what = if what.is_empty() {
+            let t = self.res.rtype.trim_start_matches("google_");
+            let t = t
+                .strip_suffix("_iam_member")
+                .or_else(|| t.strip_suffix("_iam_binding"))
+                .or_else(|| t.strip_suffix("_iam_policy"))
+                .unwrap_or(t);
+            noun = t.replace('_', " ");
+            noun.as_str()
+        } else {
+            what
+        };
+        let name = match (&self.on_account, &self.on) {
+            (Some(SaRef::Resource(name)), _) => Some(format!("google_service_account.{name}")),
+            (Some(SaRef::Email(email)), _) => Some(email.clone()),
+            (_, Some((_, val))) => val.as_str().map(str::to_string),
+            _ => None,
+        };
+        match name {
+            Some(name) => format!("{what} `{name}`"),
+            None => what.to_string(),
+        }
+    }
+
     /// The role as people read it: `roles/editor`, a custom role's id, or "a role".
     pub fn role_display<'a>(&'a self, module: &'a Module) -> Option<&'a str> {
         match &self.target {
