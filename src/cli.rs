@@ -1,6 +1,7 @@
 //! The command line: parse arguments, run the engine, print on this thread, pick the exit status.
 
 use crate::access::{self, Query};
+use crate::config;
 use crate::diagnostic::Severity;
 use crate::emit::{self, Format};
 use crate::engine::{self, Options};
@@ -67,6 +68,11 @@ pub struct WalkArgs {
     /// Number of threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+
+    /// Read settings from this file instead of the nearest `iamlint.toml` or `.iamlint.toml`
+    /// in the current directory or above.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -137,12 +143,27 @@ where
     }
 }
 
-fn options(paths: &[PathBuf], walk: &WalkArgs) -> Options {
-    Options {
+/// The run's options: paths, excludes, threads and the configuration file.
+fn options(paths: &[PathBuf], walk: &WalkArgs) -> Result<Options, ExitCode> {
+    let path = match &walk.config {
+        Some(path) => Some(path.clone()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|dir| config::discover(&dir)),
+    };
+    let config = match path.map(|p| config::load(&p)).transpose() {
+        Ok(config) => config.unwrap_or_default(),
+        Err(err) => {
+            eprintln!("{}", err.render());
+            return Err(ExitCode::from(2));
+        }
+    };
+    Ok(Options {
         paths: paths.to_vec(),
         exclude: walk.exclude.clone(),
         jobs: walk.jobs.map(usize::from),
-    }
+        config,
+    })
 }
 
 /// Writes to stdout; a reader that went away (`| head -1`) is not an error.
@@ -160,7 +181,11 @@ fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result
 }
 
 fn check(cli: CheckArgs) -> ExitCode {
-    let report = match engine::lint(&options(&cli.paths, &cli.walk)) {
+    let options = match options(&cli.paths, &cli.walk) {
+        Ok(options) => options,
+        Err(code) => return code,
+    };
+    let report = match engine::lint(&options) {
         Ok(report) => report,
         Err(fatal) => {
             eprintln!("iamlint: error: {fatal}");
@@ -192,7 +217,11 @@ fn access(args: AccessArgs) -> ExitCode {
         }
     };
     let pattern = args.permission.as_deref();
-    let result = engine::visit(&options(&args.paths, &args.walk), |module| {
+    let options = match options(&args.paths, &args.walk) {
+        Ok(options) => options,
+        Err(code) => return code,
+    };
+    let result = engine::visit(&options, |module| {
         let answer = match (&query, pattern) {
             (Some(q), _) => {
                 access::member_rows(module, q, args.member.as_deref().unwrap_or(""), pattern)

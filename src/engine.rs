@@ -1,10 +1,12 @@
 //! The pipeline: discover -> read and parse (parallel) -> model per module -> rules (parallel)
 //! -> filter, one central sort. Emitting is left to the caller, on one thread.
 
+use crate::config::Config;
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use crate::discover::{self, Excludes, Found};
 use crate::model::{self, FileSource, ModuleSource};
 use crate::parse;
+use crate::registry::Ctx;
 use crate::rules::ALL_RULES;
 use crate::source::Files;
 use rayon::prelude::*;
@@ -21,6 +23,8 @@ pub struct Options {
     pub exclude: Vec<String>,
     /// Threads; all cores when `None`.
     pub jobs: Option<usize>,
+    /// Severities and rule options.
+    pub config: Config,
 }
 
 /// The outcome of a run: sorted diagnostics and the files they point into.
@@ -52,13 +56,36 @@ impl std::fmt::Display for Fatal {
 }
 
 pub fn lint(options: &Options) -> Result<Report, Fatal> {
-    let (_, report) = visit(options, |module| {
+    let config = &options.config;
+    let cx = Ctx { config };
+    let (_, mut report) = visit(options, |module| {
         let mut diagnostics = Vec::new();
         for rule in ALL_RULES {
-            rule.check(module, &mut diagnostics);
+            let meta = rule.meta();
+            let Some(severity) = config.severity(meta.id, meta.default_severity) else {
+                continue; // turned off
+            };
+            let start = diagnostics.len();
+            rule.check(module, &cx, &mut diagnostics);
+            if config.severities.contains_key(meta.id) {
+                diagnostics[start..]
+                    .iter_mut()
+                    .for_each(|d| d.severity = severity);
+            }
         }
         ((), diagnostics)
     })?;
+    // The engine's own diagnostics can be configured too.
+    report
+        .diagnostics
+        .retain_mut(|d| match config.severities.get(d.rule) {
+            Some(Some(severity)) => {
+                d.severity = *severity;
+                true
+            }
+            Some(None) => false,
+            None => true,
+        });
     Ok(report)
 }
 
@@ -70,7 +97,9 @@ where
     T: Send,
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
 {
-    let excludes = Excludes::new(&options.exclude).map_err(Fatal)?;
+    let mut exclude = options.config.exclude.clone();
+    exclude.extend(options.exclude.iter().cloned());
+    let excludes = Excludes::new(&exclude).map_err(Fatal)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = options.jobs {
         builder = builder.num_threads(jobs.max(1));

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod data;
 pub mod diagnostic;
 pub mod discover;
@@ -17,5 +18,6 @@ pub mod parse;
 pub mod registry;
 pub mod rules;
 pub mod source;
+pub mod suggest;
 
 pub use engine::{Options, Report, lint};

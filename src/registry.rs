@@ -1,6 +1,7 @@
 //! What a rule is: its metadata and its check. Rules read a [`Module`] and push diagnostics;
 //! they never read files or print.
 
+use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::Module;
 
@@ -23,9 +24,14 @@ impl RuleMeta {
     }
 }
 
+/// What a rule may read besides the module: its options.
+pub struct Ctx<'a> {
+    pub config: &'a Config,
+}
+
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>);
+    fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>);
 }
 
 /// Diagnostics the engine itself produces.

@@ -6,8 +6,9 @@
 //! line that is not blank or a comment. `UPDATE_EXPECT=1 cargo test` rewrites the goldens; it
 //! cannot hide a lost or extra diagnostic, because the markers are checked first.
 
+mod common;
+
 use iamlint::emit::{Format, emit};
-use iamlint::{Options, lint};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -106,12 +107,7 @@ fn fixtures_match_markers_and_goldens() {
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
     let mut failures = Vec::new();
     for case in &cases {
-        let report = lint(&Options {
-            paths: vec![case.clone()],
-            jobs: Some(1),
-            ..Options::default()
-        })
-        .unwrap();
+        let report = common::lint_case(case);
         // Only this directory's own files: sub-cases are checked on their own.
         let own = |path: &str| Path::new(path).parent() == Some(case.as_path());
         let mut got: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();

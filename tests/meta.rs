@@ -1,8 +1,9 @@
 //! Tests about the rules as a whole: ids, docs, fixtures, and the docs' examples.
 
+mod common;
+
 use iamlint::diagnostic::Severity;
 use iamlint::rules::ALL_RULES;
-use iamlint::{Options, lint};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -85,14 +86,12 @@ fn fixture_cases(rule: &str) -> Vec<PathBuf> {
     cases
 }
 
-fn rules_fired(paths: Vec<PathBuf>) -> Vec<&'static str> {
-    let report = lint(&Options {
-        paths,
-        jobs: Some(1),
-        ..Options::default()
-    })
-    .unwrap();
-    report.diagnostics.iter().map(|d| d.rule).collect()
+fn rules_fired(dir: &Path) -> Vec<&'static str> {
+    common::lint_case(dir)
+        .diagnostics
+        .iter()
+        .map(|d| d.rule)
+        .collect()
 }
 
 #[test]
@@ -100,10 +99,7 @@ fn every_rule_has_fixtures_that_fire_and_that_stay_silent() {
     for rule in ALL_RULES {
         let id = rule.meta().id;
         let cases = fixture_cases(id);
-        let fired: Vec<bool> = cases
-            .iter()
-            .map(|c| rules_fired(vec![c.clone()]).contains(&id))
-            .collect();
+        let fired: Vec<bool> = cases.iter().map(|c| rules_fired(c).contains(&id)).collect();
         assert!(
             fired.iter().any(|&f| f),
             "fixtures/{id}/ has no case where it fires"
@@ -141,7 +137,14 @@ fn doc_examples_fire_and_their_fixes_do_not() {
                 .join(if should_fire { "bad" } else { "good" });
             fs::create_dir_all(&dir).unwrap();
             fs::write(dir.join("main.tf"), example(meta.docs, heading)).unwrap();
-            let fired = rules_fired(vec![dir.clone()]);
+            // A rule that needs configuration shows it in its doc's `## Configuration` block.
+            if let Some(at) = meta.docs.find("## Configuration") {
+                let block = &meta.docs[at..];
+                let start = block.find("```toml\n").expect("a ```toml block") + "```toml\n".len();
+                let end = block[start..].find("```").expect("a closing ```");
+                fs::write(dir.join("iamlint.toml"), &block[start..start + end]).unwrap();
+            }
+            let fired = rules_fired(&dir);
             assert!(
                 !fired.contains(&"parse-error"),
                 "{}: {heading} does not parse",

@@ -2,7 +2,7 @@ use super::missing_service_account::Subject;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::principal::{Principal, SaRef};
 use crate::model::{Module, SlotState};
-use crate::registry::{Rule, RuleMeta};
+use crate::registry::{Ctx, Rule, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
     id: "default-service-account",
@@ -18,7 +18,7 @@ impl Rule for DefaultServiceAccount {
         &META
     }
 
-    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
         for grant in &module.grants {
             for member in &grant.members {
                 let Principal::ServiceAccount(SaRef::Default(default)) = member.principal else {

@@ -1,11 +1,11 @@
 use crate::catalog::Catalog;
-use crate::data;
+use crate::data::{self, Deployer};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::extract::account_id;
 use crate::model::principal::Principal;
 use crate::model::value::Val;
 use crate::model::{Grant, Module, RoleTarget};
-use crate::registry::{Rule, RuleMeta};
+use crate::registry::{Ctx, Rule, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
     id: "deployer-role-create-delete",
@@ -21,8 +21,8 @@ impl Rule for DeployerRoleCreateDelete {
         &META
     }
 
-    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
-        let data = data::deployer();
+    fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>) {
+        let data = cx.config.deployer();
 
         // Why each custom role counts as a deployer role.
         let mut reasons: Vec<Vec<String>> = vec![Vec::new(); module.custom_roles.len()];
@@ -62,7 +62,7 @@ impl Rule for DeployerRoleCreateDelete {
 
         for grant in &module.grants {
             if let RoleTarget::Predefined(name) = &grant.target {
-                predefined(module, grant, name, out);
+                predefined(module, data, grant, name, out);
             }
         }
 
@@ -107,8 +107,13 @@ impl Rule for DeployerRoleCreateDelete {
 }
 
 /// A deployer identity granted a predefined role that can create or delete.
-fn predefined(module: &Module, grant: &Grant, name: &str, out: &mut Vec<Diagnostic>) {
-    let data = data::deployer();
+fn predefined(
+    module: &Module,
+    data: &Deployer,
+    grant: &Grant,
+    name: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     let deployers: Vec<(&str, &Val)> = grant
         .members
         .iter()

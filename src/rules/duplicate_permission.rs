@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::Module;
-use crate::registry::{Rule, RuleMeta};
+use crate::registry::{Ctx, Rule, RuleMeta};
 use std::collections::HashMap;
 
 pub static META: RuleMeta = RuleMeta {
@@ -17,7 +17,7 @@ impl Rule for DuplicatePermission {
         &META
     }
 
-    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
         for role in &module.custom_roles {
             let mut first = HashMap::new();
             for (permission, val) in role.known_permissions() {

@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::{IdentitySlot, Module, SlotState, Workload};
-use crate::registry::{Rule, RuleMeta};
+use crate::registry::{Ctx, Rule, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
     id: "missing-service-account",
@@ -44,7 +44,7 @@ impl Rule for MissingServiceAccount {
         &META
     }
 
-    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
         for workload in &module.workloads {
             for (i, slot) in workload.slots.iter().enumerate() {
                 let SlotState::Missing {

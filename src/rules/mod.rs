@@ -3,6 +3,7 @@
 mod default_service_account;
 mod deployer_role_create_delete;
 mod duplicate_permission;
+mod missing_required_permission;
 mod missing_service_account;
 mod privilege_escalation_permission;
 mod unknown_permission;
@@ -15,6 +16,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &default_service_account::DefaultServiceAccount,
     &deployer_role_create_delete::DeployerRoleCreateDelete,
     &duplicate_permission::DuplicatePermission,
+    &missing_required_permission::MissingRequiredPermission,
     &missing_service_account::MissingServiceAccount,
     &privilege_escalation_permission::PrivilegeEscalationPermission,
     &unknown_permission::UnknownPermission,

@@ -1,7 +1,7 @@
 use crate::data;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::{Level, Module, RoleTarget};
-use crate::registry::{Rule, RuleMeta};
+use crate::registry::{Ctx, Rule, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
     id: "privilege-escalation-permission",
@@ -17,7 +17,7 @@ impl Rule for PrivilegeEscalationPermission {
         &META
     }
 
-    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
         for (index, role) in module.custom_roles.iter().enumerate() {
             // Granted only on single resources (one service account, one bucket): the narrow,
             // intended way to hand out such a permission.

@@ -1,7 +1,7 @@
 use crate::catalog::{Catalog, SNAPSHOT_DATE};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::Module;
-use crate::registry::{Rule, RuleMeta};
+use crate::registry::{Ctx, Rule, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
     id: "unknown-permission",
@@ -17,7 +17,7 @@ impl Rule for UnknownPermission {
         &META
     }
 
-    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
         let mut catalog = None;
         for role in &module.custom_roles {
             for (permission, val) in role.known_permissions() {

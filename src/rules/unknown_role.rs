@@ -1,8 +1,9 @@
-use crate::catalog::{Catalog, SNAPSHOT_DATE, edit_distance};
+use crate::catalog::{Catalog, SNAPSHOT_DATE};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::value::Val;
 use crate::model::{Module, RoleTarget};
-use crate::registry::{Rule, RuleMeta};
+use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::suggest::edit_distance;
 
 pub static META: RuleMeta = RuleMeta {
     id: "unknown-role",
@@ -18,7 +19,7 @@ impl Rule for UnknownRole {
         &META
     }
 
-    fn check(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
         for grant in &module.grants {
             let Some(role) = &grant.role else { continue };
             match &grant.target {

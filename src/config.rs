@@ -1,0 +1,471 @@
+//! `iamlint.toml` (or `.iamlint.toml`): found from the current directory upward, or given with
+//! `--config`. Every key is checked; an unknown key or a bad value is an error with its line
+//! and column, and a "did you mean" when a known key is close.
+//!
+//! ```toml
+//! exclude = ["examples/**"]
+//!
+//! [rules]
+//! missing-service-account = "error"          # off | note | warning | error
+//!
+//! [rules.deployer-role-create-delete]
+//! severity = "warning"
+//! words = ["deploy", "release"]
+//!
+//! [rules.missing-required-permission]
+//! require = [
+//!   { member = "serviceAccount:renderer@acme-prod.iam.gserviceaccount.com", permissions = ["storage.objects.get"] },
+//! ]
+//! ```
+
+use crate::access::Query;
+use crate::data::{self, Deployer};
+use crate::diagnostic::Severity;
+use crate::registry;
+use crate::source::LineIndex;
+use crate::suggest::closest;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+pub const FILE_NAMES: &[&str] = &["iamlint.toml", ".iamlint.toml"];
+
+/// The settings of a run.
+#[derive(Debug, Default, Clone)]
+pub struct Config {
+    /// Where it was read from, as shown to the user.
+    pub path: Option<String>,
+    pub exclude: Vec<String>,
+    /// A rule's severity when set; `None` turns the rule off.
+    pub severities: BTreeMap<String, Option<Severity>>,
+    /// `[rules.deployer-role-create-delete]` options, merged over the defaults.
+    pub deployer: Option<Deployer>,
+    /// `[rules.missing-required-permission]` requirements.
+    pub requirements: Vec<Requirement>,
+}
+
+/// "This member needs these permissions."
+#[derive(Debug, Clone)]
+pub struct Requirement {
+    pub member: Query,
+    pub member_text: String,
+    pub permissions: Vec<String>,
+    /// `iamlint.toml:12`, for messages.
+    pub origin: String,
+}
+
+impl Config {
+    pub fn deployer(&self) -> &Deployer {
+        self.deployer.as_ref().unwrap_or_else(|| data::deployer())
+    }
+
+    /// The severity a rule's diagnostics get: `None` when the rule is off.
+    pub fn severity(&self, rule: &str, default: Severity) -> Option<Severity> {
+        match self.severities.get(rule) {
+            Some(set) => *set,
+            None => Some(default),
+        }
+    }
+}
+
+/// A configuration error, with the text it points into.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: String,
+    pub text: String,
+    pub range: Range<usize>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl ConfigError {
+    /// `iamlint.toml:3:1: error: ...`, with a help line.
+    pub fn render(&self) -> String {
+        let lines = LineIndex::new(&self.text);
+        let pos = lines.position(&self.text, self.range.start);
+        let mut out = format!(
+            "{}:{}:{}: error: {}",
+            self.path, pos.line, pos.column, self.message
+        );
+        if let Some(line) = self.text.lines().nth(pos.line - 1) {
+            out.push_str(&format!(
+                "\n  |\n  | {line}\n  | {}^",
+                " ".repeat(pos.column - 1)
+            ));
+        }
+        if let Some(help) = &self.help {
+            out.push_str(&format!("\n  = help: {help}"));
+        }
+        out
+    }
+}
+
+/// The config file for a run started in `dir`: the nearest `iamlint.toml` or `.iamlint.toml`
+/// in it or a parent directory.
+pub fn discover(dir: &Path) -> Option<PathBuf> {
+    let mut dir = Some(dir);
+    while let Some(d) = dir {
+        for name in FILE_NAMES {
+            let candidate = d.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let display = crate::discover::display_path(path);
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: display.clone(),
+        text: String::new(),
+        range: 0..0,
+        message: format!(
+            "cannot read the configuration: {}",
+            crate::discover::io_message(&e)
+        ),
+        help: None,
+    })?;
+    parse(&display, &text)
+}
+
+pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
+    let err = |range: Range<usize>, message: String, help: Option<String>| ConfigError {
+        path: path.to_string(),
+        text: text.to_string(),
+        range,
+        message,
+        help,
+    };
+    let root = DeTable::parse(text).map_err(|e| {
+        err(
+            e.span().unwrap_or(0..0),
+            format!("invalid TOML: {}", e.message().trim()),
+            None,
+        )
+    })?;
+    let mut config = Config {
+        path: Some(path.to_string()),
+        ..Config::default()
+    };
+    let origin = |range: &Range<usize>| {
+        format!(
+            "{path}:{}",
+            LineIndex::new(text).line_index(range.start) + 1
+        )
+    };
+    for (key, value) in root.get_ref() {
+        match key.get_ref().as_ref() {
+            "exclude" => config.exclude = strings(value, "exclude", &err)?,
+            "rules" => {
+                let table = table(value, "rules", &err)?;
+                for (id, setting) in table {
+                    rule(id, setting, &mut config, &err, &origin)?;
+                }
+            }
+            other => {
+                return Err(unknown_key(
+                    key.span(),
+                    other,
+                    &["exclude", "rules"],
+                    "top level",
+                    &err,
+                ));
+            }
+        }
+    }
+    Ok(config)
+}
+
+type Err<'a> = dyn Fn(Range<usize>, String, Option<String>) -> ConfigError + 'a;
+
+fn unknown_key(
+    span: Range<usize>,
+    key: &str,
+    known: &[&str],
+    place: &str,
+    err: &Err,
+) -> ConfigError {
+    let help = match closest(key, known.iter().copied()) {
+        Some(near) => Some(format!("did you mean `{near}`?")),
+        None => Some(format!("known keys here: {}", known.join(", "))),
+    };
+    err(span, format!("unknown key `{key}` at {place}"), help)
+}
+
+fn severity(value: &Spanned<DeValue>, err: &Err) -> Result<Option<Severity>, ConfigError> {
+    let levels = ["off", "note", "warning", "error"];
+    match value.get_ref().as_str() {
+        Some("off") => Ok(None),
+        Some("note") => Ok(Some(Severity::Note)),
+        Some("warning") => Ok(Some(Severity::Warning)),
+        Some("error") => Ok(Some(Severity::Error)),
+        Some(other) => Err(err(
+            value.span(),
+            format!("`{other}` is not a severity"),
+            Some(match closest(other, levels.iter().copied()) {
+                Some(near) => format!("did you mean `{near}`? (one of off, note, warning, error)"),
+                None => "use one of off, note, warning, error".into(),
+            }),
+        )),
+        None => Err(err(
+            value.span(),
+            format!("a severity is a string, not {}", value.get_ref().type_str()),
+            Some("use one of \"off\", \"note\", \"warning\", \"error\"".into()),
+        )),
+    }
+}
+
+fn table<'v, 'i>(
+    value: &'v Spanned<DeValue<'i>>,
+    key: &str,
+    err: &Err,
+) -> Result<&'v DeTable<'i>, ConfigError> {
+    value.get_ref().as_table().ok_or_else(|| {
+        err(
+            value.span(),
+            format!(
+                "`{key}` must be a table, not {}",
+                value.get_ref().type_str()
+            ),
+            None,
+        )
+    })
+}
+
+fn strings(value: &Spanned<DeValue>, key: &str, err: &Err) -> Result<Vec<String>, ConfigError> {
+    let not_list = || {
+        err(
+            value.span(),
+            format!("`{key}` must be a list of strings"),
+            None,
+        )
+    };
+    let array = value.get_ref().as_array().ok_or_else(not_list)?;
+    array
+        .iter()
+        .map(|item| {
+            item.get_ref().as_str().map(str::to_string).ok_or_else(|| {
+                err(
+                    item.span(),
+                    format!(
+                        "`{key}` must be a list of strings, and this is {}",
+                        item.get_ref().type_str()
+                    ),
+                    None,
+                )
+            })
+        })
+        .collect()
+}
+
+fn rule(
+    id: &Spanned<std::borrow::Cow<str>>,
+    setting: &Spanned<DeValue>,
+    config: &mut Config,
+    err: &Err,
+    origin: &dyn Fn(&Range<usize>) -> String,
+) -> Result<(), ConfigError> {
+    let name: &str = id.get_ref();
+    let known: Vec<&str> = crate::rules::ALL_RULES
+        .iter()
+        .map(|r| r.meta().id)
+        .chain(registry::ENGINE_IDS.iter().copied())
+        .collect();
+    if !known.contains(&name) {
+        let help = match closest(name, known.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => "`iamlint rules` lists the rule ids".into(),
+        };
+        return Err(err(id.span(), format!("unknown rule `{name}`"), Some(help)));
+    }
+    if setting.get_ref().as_str().is_some() || !setting.get_ref().is_table() {
+        config
+            .severities
+            .insert(name.to_string(), severity(setting, err)?);
+        return Ok(());
+    }
+    let options: &[&str] = match name {
+        "deployer-role-create-delete" => &["severity", "words", "terraform-words", "forbidden"],
+        "missing-required-permission" => &["severity", "require"],
+        _ => &["severity"],
+    };
+    let mut deployer: Option<Deployer> = None;
+    for (key, value) in table(setting, name, err)? {
+        let key_name: &str = key.get_ref();
+        let place = format!("[rules.{name}]");
+        match (name, key_name) {
+            (_, "severity") => {
+                config
+                    .severities
+                    .insert(name.to_string(), severity(value, err)?);
+            }
+            ("deployer-role-create-delete", "words" | "terraform-words" | "forbidden") => {
+                let defaults = data::deployer();
+                let d = deployer.get_or_insert_with(|| Deployer {
+                    words: defaults.words.clone(),
+                    terraform_words: defaults.terraform_words.clone(),
+                    forbidden: defaults.forbidden.clone(),
+                });
+                let list = strings(value, key_name, err)?;
+                match key_name {
+                    "words" => d.words = list.iter().map(|w| w.to_lowercase()).collect(),
+                    "terraform-words" => {
+                        d.terraform_words = list.iter().map(|w| w.to_lowercase()).collect()
+                    }
+                    _ => d.forbidden = list,
+                }
+            }
+            ("missing-required-permission", "require") => {
+                let array = value.get_ref().as_array().ok_or_else(|| {
+                    err(
+                        value.span(),
+                        "`require` must be a list of { member, permissions } tables".into(),
+                        None,
+                    )
+                })?;
+                for item in array.iter() {
+                    config.requirements.push(requirement(item, err, origin)?);
+                }
+            }
+            _ => return Err(unknown_key(key.span(), key_name, options, &place, err)),
+        }
+    }
+    if deployer.is_some() {
+        config.deployer = deployer;
+    }
+    Ok(())
+}
+
+fn requirement(
+    item: &Spanned<DeValue>,
+    err: &Err,
+    origin: &dyn Fn(&Range<usize>) -> String,
+) -> Result<Requirement, ConfigError> {
+    let t = table(item, "require", err)?;
+    let mut member = None;
+    let mut permissions = None;
+    for (key, value) in t {
+        match key.get_ref().as_ref() {
+            "member" => {
+                let text = value
+                    .get_ref()
+                    .as_str()
+                    .ok_or_else(|| err(value.span(), "`member` must be a string".into(), None))?;
+                let query = Query::parse(text).map_err(|m| err(value.span(), m, None))?;
+                member = Some((query, text.to_string()));
+            }
+            "permissions" => {
+                let list = strings(value, "permissions", err)?;
+                let catalog = crate::catalog::Catalog::get();
+                for (p, item) in list.iter().zip(
+                    value
+                        .get_ref()
+                        .as_array()
+                        .into_iter()
+                        .flat_map(|a| a.iter()),
+                ) {
+                    if catalog.permission(p).is_none() {
+                        let help = catalog
+                            .suggest_permission(p)
+                            .map(|s| format!("did you mean `{s}`?"));
+                        return Err(err(
+                            item.span(),
+                            format!("`{p}` is not a GCP permission"),
+                            help,
+                        ));
+                    }
+                }
+                permissions = Some(list);
+            }
+            other => {
+                return Err(unknown_key(
+                    key.span(),
+                    other,
+                    &["member", "permissions"],
+                    "a `require` entry",
+                    err,
+                ));
+            }
+        }
+    }
+    match (member, permissions) {
+        (Some((member, member_text)), Some(permissions)) => Ok(Requirement {
+            member,
+            member_text,
+            permissions,
+            origin: origin(&item.span()),
+        }),
+        _ => Err(err(
+            item.span(),
+            "a `require` entry needs `member` and `permissions`".into(),
+            None,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        parse("iamlint.toml", text).unwrap_err().render()
+    }
+
+    #[test]
+    fn reads_severities_and_options() {
+        let config = parse(
+            "iamlint.toml",
+            "exclude = [\"examples/**\"]\n[rules]\nmissing-service-account = \"off\"\nunknown-role = \"warning\"\n[rules.deployer-role-create-delete]\nwords = [\"Ship\"]\n[rules.missing-required-permission]\nrequire = [{ member = \"serviceAccount:r@p.iam.gserviceaccount.com\", permissions = [\"storage.objects.get\"] }]\n",
+        )
+        .unwrap();
+        assert_eq!(config.exclude, ["examples/**"]);
+        assert_eq!(
+            config.severity("missing-service-account", Severity::Warning),
+            None
+        );
+        assert_eq!(
+            config.severity("unknown-role", Severity::Error),
+            Some(Severity::Warning)
+        );
+        assert_eq!(
+            config.severity("basic-role", Severity::Error),
+            Some(Severity::Error)
+        );
+        assert_eq!(config.deployer().words, ["ship"]);
+        assert_eq!(config.deployer().forbidden, data::deployer().forbidden);
+        assert_eq!(config.requirements[0].origin, "iamlint.toml:8");
+    }
+
+    #[test]
+    fn errors_have_locations_and_suggestions() {
+        assert_eq!(
+            error("[rules]\nunknown-rol = \"off\"\n"),
+            "iamlint.toml:2:1: error: unknown rule `unknown-rol`\n  |\n  | unknown-rol = \"off\"\n  | ^\n  = help: did you mean `unknown-role`?"
+        );
+        assert!(
+            error("exlude = []\n")
+                .contains("iamlint.toml:1:1: error: unknown key `exlude` at top level")
+        );
+        assert!(error("exlude = []\n").contains("did you mean `exclude`?"));
+        assert!(
+            error("[rules]\nunknown-role = \"warn\"\n")
+                .contains("2:16: error: `warn` is not a severity")
+        );
+        assert!(
+            error("[rules.deployer-role-create-delete]\nwrods = []\n")
+                .contains("did you mean `words`?")
+        );
+        assert!(
+            error("[rules]\nunknown-role = 3\n").contains("a severity is a string, not integer")
+        );
+        assert!(error("exclude = \"x\"\n").contains("`exclude` must be a list of strings"));
+        assert!(error("[rules.missing-required-permission]\nrequire = [{ member = \"x\", permissions = [] }]\n").contains("is not a member"));
+        assert!(error("[rules.missing-required-permission]\nrequire = [{ member = \"user:a@b.c\", permissions = [\"storage.objects.gte\"] }]\n").contains("did you mean `storage.objects.get`?"));
+        assert!(error("a = [\n").contains("iamlint.toml:1:6: error: invalid TOML: unclosed array"));
+    }
+}
