@@ -130,7 +130,7 @@ fn suggested_roles(needed: &[&str]) -> Option<Vec<&'static str>> {
                 .map(|p| catalog.permission(p))
                 .collect();
             let ids = ids?;
-            // The service's own roles first (`roles/storage.*` for storage permissions).
+            // The service's own roles first (`roles/storage.*` for storage permissions), GA first.
             let own = format!("roles/{service}.");
             catalog
                 .roles()
@@ -144,6 +144,7 @@ fn suggested_roles(needed: &[&str]) -> Option<Vec<&'static str>> {
                 .min_by_key(|&r| {
                     (
                         !catalog.role_name(r).starts_with(&own),
+                        catalog.role_stage(r) != "GA",
                         catalog.role_permissions(r).len(),
                     )
                 })
