@@ -50,6 +50,9 @@ pub enum Part {
     Lit(String),
     /// A reference to an attribute of a resource or data source of the module.
     Ref(Ref),
+    /// An input whose value is unknown here but is the same wherever it is used in the module:
+    /// `var.project_id`, `module.network.name`.
+    Input(String),
     Unknown,
 }
 
@@ -311,9 +314,19 @@ impl<'a> Scope<'a> {
                 if val.is_unknown() {
                     // An unknown is reported (if ever) where it is used, not where it was defined.
                     val.loc = loc;
+                    if ops.len() == 1 {
+                        val.value = input(format!("{root}.{}", name.as_str()));
+                    }
                 }
                 val
             }
+            ("module", Some(TraversalOperator::GetAttr(call))) => match ops.get(1) {
+                Some(TraversalOperator::GetAttr(output)) if ops.len() == 2 => Val {
+                    value: input(format!("module.{}.{}", call.as_str(), output.as_str())),
+                    loc,
+                },
+                _ => Val::unknown(loc),
+            },
             ("data", _) => match (ops.first(), ops.get(1)) {
                 (
                     Some(TraversalOperator::GetAttr(rtype)),
@@ -396,6 +409,12 @@ impl<'a> Scope<'a> {
             }),
         }
     }
+}
+
+fn input(name: String) -> Value {
+    Value::Str(Str {
+        parts: vec![Part::Input(name)],
+    })
 }
 
 fn is_resource_type(name: &str) -> bool {
@@ -568,8 +587,15 @@ mod tests {
             "locals {\n  a = local.b\n  b = local.a\n}\nv = local.a\n",
             "v",
         );
-        assert!(val.is_unknown());
+        assert_eq!(val.as_str(), None);
         let val = eval_attr("variable \"x\" {\n  default = \"\"\n}\nv = var.x\n", "v");
-        assert!(val.is_unknown());
+        assert_eq!(
+            val.as_template().unwrap().parts,
+            [Part::Input("var.x".into())]
+        );
+        let a = eval_attr("v = \"projects/${var.p}\"\n", "v");
+        let b = eval_attr("v = \"projects/${var.p}\"\n", "v");
+        assert_eq!(a.value, b.value, "the same input is the same value");
+        assert_ne!(a.value, eval_attr("v = \"projects/${var.q}\"\n", "v").value);
     }
 }
