@@ -44,6 +44,17 @@ pub struct Config {
     pub deployer: Option<Deployer>,
     /// `[rules.missing-required-permission]` requirements.
     pub requirements: Vec<Requirement>,
+    /// `[rules.public-member] allow`: public grants that are intended.
+    pub public_allowed: Vec<PublicAllowed>,
+}
+
+/// A (resource type, role) pair where a public member is intended, such as a public website
+/// on Cloud Run: `{ resource = "google_cloud_run_v2_service", role = "roles/run.invoker" }`.
+#[derive(Debug, Clone)]
+pub struct PublicAllowed {
+    /// An IAM resource type, or the resource type it applies to.
+    pub resource: String,
+    pub role: String,
 }
 
 /// "This member needs these permissions."
@@ -292,6 +303,7 @@ fn rule(
     let options: &[&str] = match name {
         "deployer-role-create-delete" => &["severity", "words", "terraform-words", "forbidden"],
         "missing-required-permission" => &["severity", "require"],
+        "public-member" => &["severity", "allow"],
         _ => &["severity"],
     };
     let mut deployer: Option<Deployer> = None;
@@ -318,6 +330,55 @@ fn rule(
                         d.terraform_words = list.iter().map(|w| w.to_lowercase()).collect()
                     }
                     _ => d.forbidden = list,
+                }
+            }
+            ("public-member", "allow") => {
+                let array = value.get_ref().as_array().ok_or_else(|| {
+                    err(
+                        value.span(),
+                        "`allow` must be a list of { resource, role } tables".into(),
+                        None,
+                    )
+                })?;
+                for item in array.iter() {
+                    let t = table(item, "allow", err)?;
+                    let mut resource = None;
+                    let mut role = None;
+                    for (k, v) in t {
+                        let text = v.get_ref().as_str().map(str::to_string);
+                        match (k.get_ref().as_ref(), text) {
+                            ("resource", Some(t)) => resource = Some(t),
+                            ("role", Some(t)) => role = Some(t),
+                            ("resource" | "role", None) => {
+                                return Err(err(
+                                    v.span(),
+                                    format!("`{}` must be a string", k.get_ref()),
+                                    None,
+                                ));
+                            }
+                            (other, _) => {
+                                return Err(unknown_key(
+                                    k.span(),
+                                    other,
+                                    &["resource", "role"],
+                                    "an `allow` entry",
+                                    err,
+                                ));
+                            }
+                        }
+                    }
+                    match (resource, role) {
+                        (Some(resource), Some(role)) => {
+                            config.public_allowed.push(PublicAllowed { resource, role })
+                        }
+                        _ => {
+                            return Err(err(
+                                item.span(),
+                                "an `allow` entry needs `resource` and `role`".into(),
+                                None,
+                            ));
+                        }
+                    }
                 }
             }
             ("missing-required-permission", "require") => {

@@ -70,6 +70,24 @@ pub fn deployer() -> &'static Deployer {
     })
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Members {
+    personal_domains: Vec<String>,
+}
+
+/// A mailbox domain of personal accounts (`gmail.com`).
+pub fn is_personal_domain(domain: &str) -> bool {
+    static DATA: OnceLock<Members> = OnceLock::new();
+    DATA.get_or_init(|| {
+        toml::from_str(include_str!("../rules/data/members.toml"))
+            .expect("rules/data/members.toml is checked by tests")
+    })
+    .personal_domains
+    .iter()
+    .any(|d| d.eq_ignore_ascii_case(domain))
+}
+
 /// `run` -> `Cloud Run`.
 pub fn service_name(prefix: &str) -> Option<&'static str> {
     static DATA: OnceLock<Services> = OnceLock::new();
@@ -147,6 +165,7 @@ mod tests {
             assert!(!known.is_empty(), "{} matches no permission", e.permission);
         }
         assert_eq!(service_name("run"), Some("Cloud Run"));
+        assert!(is_personal_domain("Gmail.com") && !is_personal_domain("example.com"));
     }
 
     #[test]

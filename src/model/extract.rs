@@ -26,6 +26,10 @@ pub struct FileSource<'a> {
     pub chunks: &'a [Chunk],
 }
 
+/// The process key of node pools whose cluster is named by a literal (or unknown: `?`),
+/// resolved to the cluster resource when the module declares it.
+const CLUSTER_NAMED: &str = "google_container_cluster named ";
+
 /// A top-level block and where it came from.
 struct Top<'a> {
     block: &'a Block,
@@ -96,6 +100,22 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
     }
     cx.policy_bindings(&tops, &policies, &mut module);
 
+    // Node pools that name their cluster by its `name`: the same process as that cluster.
+    let clusters: HashMap<String, String> = module
+        .workloads
+        .iter()
+        .filter_map(|w| Some((w.cluster_name.clone()?, w.process.clone())))
+        .collect();
+    for w in &mut module.workloads {
+        if let Some(process) = w
+            .process
+            .strip_prefix(CLUSTER_NAMED)
+            .and_then(|name| clusters.get(name))
+        {
+            w.process = process.clone();
+        }
+    }
+
     let targets: Vec<RoleTarget> = module
         .grants
         .iter()
@@ -159,6 +179,7 @@ impl Cx<'_, '_> {
                 display_name: self.attr(body, "display_name", src),
             }),
             workloads::CLUSTER => module.workloads.push(self.cluster(top)),
+            "google_service_account_key" => module.keys.push(self.header(top)),
             _ => {
                 if let Some((kind, level)) = grant_kind(rtype) {
                     if kind != GrantKind::Policy {
@@ -232,15 +253,29 @@ impl Cx<'_, '_> {
             let Some((GrantKind::Policy, level)) = grant_kind(block.labels[0].as_str()) else {
                 continue;
             };
-            let Some(policy) = self.attr(&block.body, "policy_data", top.src) else {
-                continue;
-            };
-            let data = policy.as_template().and_then(|s| {
+            let policy = self.attr(&block.body, "policy_data", top.src);
+            let data = policy.as_ref().and_then(Val::as_template).and_then(|s| {
                 s.refs()
                     .find(|r| r.data && r.rtype == "google_iam_policy")
                     .and_then(|r| policies.get(r.name.as_str()))
             });
-            let Some(data) = data else { continue };
+            let Some(data) = data else {
+                // The policy is not readable here: the resource still replaces the whole policy.
+                let (on, on_account) = self.grant_target(&block.body, top.src, level);
+                module.grants.push(Grant {
+                    res: self.header(top),
+                    policy_data: None,
+                    kind: GrantKind::Policy,
+                    level,
+                    role: None,
+                    target: RoleTarget::Unknown,
+                    members: Vec::new(),
+                    on,
+                    on_account,
+                    condition: None,
+                });
+                continue;
+            };
             for binding in data.block.body.get_blocks("binding") {
                 let members = self
                     .attr(&binding.body, "members", data.src)
@@ -300,10 +335,30 @@ impl Cx<'_, '_> {
                 &mut slots,
             );
         }
+        let process = if spec.rtype == "google_container_node_pool" {
+            // A node pool is part of its cluster's process.
+            match self.attr(&top.block.body, "cluster", top.src) {
+                Some(val) => match val.as_template() {
+                    Some(s) => match s.refs().find(|r| !r.data && r.rtype == workloads::CLUSTER) {
+                        Some(r) => format!("{}.{}", workloads::CLUSTER, r.name),
+                        None => match s.as_literal() {
+                            Some(name) => format!("{CLUSTER_NAMED}{name}"),
+                            None => format!("{CLUSTER_NAMED}?"),
+                        },
+                    },
+                    None => format!("{CLUSTER_NAMED}?"),
+                },
+                None => format!("{CLUSTER_NAMED}?"),
+            }
+        } else {
+            res.address()
+        };
         Workload {
             res,
             product: spec.product,
             slots,
+            process,
+            cluster_name: None,
         }
     }
 
@@ -324,6 +379,7 @@ impl Cx<'_, '_> {
                 attr: slot.display,
                 part,
                 state: self.slot_state(body, src, slot.attr, slot.default, anchor),
+                runtime: slot.runtime,
             });
             return;
         };
@@ -346,6 +402,7 @@ impl Cx<'_, '_> {
                 attr: slot.display,
                 part,
                 state,
+                runtime: slot.runtime,
             });
             return;
         }
@@ -415,6 +472,7 @@ impl Cx<'_, '_> {
             attr: "service_account",
             display: "node_config.service_account",
             default: Some(DefaultIdentity::ComputeEngine),
+            runtime: true,
         };
         match default_pool {
             Some(true) => {
@@ -424,6 +482,7 @@ impl Cx<'_, '_> {
                         attr: NODE_SA.display,
                         part: Some("default node pool".into()),
                         state: SlotState::Unknown,
+                        runtime: true,
                     });
                 } else if configs.is_empty() {
                     let anchor = cluster_anchor();
@@ -435,6 +494,7 @@ impl Cx<'_, '_> {
                             anchor: anchor.range,
                             anchor_kind: anchor.kind,
                         },
+                        runtime: true,
                     });
                 }
                 for config in configs {
@@ -452,6 +512,7 @@ impl Cx<'_, '_> {
                             NODE_SA.default,
                             anchor,
                         ),
+                        runtime: true,
                     });
                 }
             }
@@ -460,6 +521,7 @@ impl Cx<'_, '_> {
                 attr: NODE_SA.display,
                 part: Some("default node pool".into()),
                 state: SlotState::Unknown,
+                runtime: true,
             }),
         }
         static POOL_SA: SlotSpec = SlotSpec {
@@ -470,6 +532,7 @@ impl Cx<'_, '_> {
             attr: "service_account",
             display: "node_pool.node_config.service_account",
             default: Some(DefaultIdentity::ComputeEngine),
+            runtime: true,
         };
         for pool in body.get_blocks("node_pool") {
             let name = self
@@ -508,6 +571,7 @@ impl Cx<'_, '_> {
                 attr: "service_account",
                 display: "cluster_autoscaling.auto_provisioning_defaults.service_account",
                 default: Some(DefaultIdentity::ComputeEngine),
+                runtime: true,
             };
             let part = if matches!(autopilot, Some(Value::Bool(true))) {
                 "Autopilot nodes"
@@ -524,10 +588,15 @@ impl Cx<'_, '_> {
                 &mut slots,
             );
         }
+        let name = self
+            .attr(body, "name", src)
+            .and_then(|v| v.as_str().map(str::to_string));
         Workload {
+            process: res.address(),
             res,
             product,
             slots,
+            cluster_name: name,
         }
     }
 

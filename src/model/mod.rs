@@ -34,6 +34,8 @@ pub struct Module {
     pub service_accounts: Vec<ServiceAccount>,
     pub workloads: Vec<Workload>,
     pub providers: Vec<Provider>,
+    /// `google_service_account_key` resources.
+    pub keys: Vec<Resource>,
 }
 
 impl Module {
@@ -220,7 +222,7 @@ impl Grant {
         let name = match (&self.on_account, &self.on) {
             (Some(SaRef::Resource(name)), _) => Some(format!("google_service_account.{name}")),
             (Some(SaRef::Email(email)), _) => Some(email.clone()),
-            (_, Some((_, val))) => val.as_str().map(str::to_string),
+            (_, Some((_, val))) => val.as_template().map(|s| s.display()),
             _ => None,
         };
         match name {
@@ -260,6 +262,11 @@ pub struct Workload {
     /// What the resource is, for messages: "Cloud Run service".
     pub product: &'static str,
     pub slots: Vec<IdentitySlot>,
+    /// Workloads with the same key are one process for `shared-service-account`: a GKE
+    /// cluster and its node pools. Usually the resource address.
+    pub process: String,
+    /// For a GKE cluster, its `name`, which node pools may use to name it.
+    pub cluster_name: Option<String>,
 }
 
 /// One place where a workload's identity is set (a resource may have several: GKE node pools).
@@ -270,6 +277,8 @@ pub struct IdentitySlot {
     /// Which part of the workload it is, when not the whole: "node pool `default`".
     pub part: Option<String>,
     pub state: SlotState,
+    /// The identity the workload's own code runs as (not a token it sends, not its build).
+    pub runtime: bool,
 }
 
 #[derive(Debug)]

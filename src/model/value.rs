@@ -105,6 +105,31 @@ impl Str {
         }
     }
 
+    /// The string as written, with its unknown parts as `${...}`: `projects/${var.project}`.
+    pub fn display(&self) -> String {
+        if let [Part::Input(name)] = self.parts.as_slice() {
+            return name.clone();
+        }
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Lit(s) => out.push_str(s),
+                Part::Ref(r) => {
+                    let data = if r.data { "data." } else { "" };
+                    let attr = r
+                        .attr
+                        .as_deref()
+                        .map(|a| format!(".{a}"))
+                        .unwrap_or_default();
+                    out.push_str(&format!("${{{data}{}.{}{attr}}}", r.rtype, r.name));
+                }
+                Part::Input(name) => out.push_str(&format!("${{{name}}}")),
+                Part::Unknown => out.push_str("${...}"),
+            }
+        }
+        out
+    }
+
     pub fn refs(&self) -> impl Iterator<Item = &Ref> {
         self.parts.iter().filter_map(|p| match p {
             Part::Ref(r) => Some(r),

@@ -32,6 +32,8 @@ pub struct SlotSpec {
     /// The identity used when the attribute is absent; `None` when absence means no identity
     /// or the fallback is not documented.
     pub default: Option<DefaultIdentity>,
+    /// The identity the workload's own code runs as (not a token it sends, not its build).
+    pub runtime: bool,
 }
 
 #[derive(Debug)]
@@ -58,6 +60,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "service_account",
             default: Some(AppEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -68,6 +71,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "service_account",
             default: Some(AppEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -78,6 +82,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account_name",
             display: "service_account_name",
             default: None,
+            runtime: false,
         }],
     },
     WorkloadSpec {
@@ -88,6 +93,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account_name",
             display: "template.spec.service_account_name",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -98,6 +104,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "template.template.service_account",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -108,6 +115,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "template.service_account",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -118,6 +126,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "template.service_account",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -129,12 +138,14 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
                 attr: "service_account_email",
                 display: "http_target.oidc_token.service_account_email",
                 default: None,
+                runtime: false,
             },
             SlotSpec {
                 path: &[step("http_target", NoId), step("oauth_token", NoId)],
                 attr: "service_account_email",
                 display: "http_target.oauth_token.service_account_email",
                 default: None,
+                runtime: false,
             },
         ],
     },
@@ -147,12 +158,14 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
                 attr: "service_account_email",
                 display: "http_target.oidc_token.service_account_email",
                 default: None,
+                runtime: false,
             },
             SlotSpec {
                 path: &[step("http_target", NoId), step("oauth_token", NoId)],
                 attr: "service_account_email",
                 display: "http_target.oauth_token.service_account_email",
                 default: None,
+                runtime: false,
             },
         ],
     },
@@ -164,6 +177,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "service_account",
             default: Some(CloudBuildDefault),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -174,6 +188,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "execution_configs.service_account",
             default: Some(ComputeEngine),
+            runtime: false,
         }],
     },
     WorkloadSpec {
@@ -185,18 +200,21 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
                 attr: "service_account_email",
                 display: "service_config.service_account_email",
                 default: Some(ComputeEngine),
+                runtime: true,
             },
             SlotSpec {
                 path: &[step("event_trigger", NoId)],
                 attr: "service_account_email",
                 display: "event_trigger.service_account_email",
                 default: Some(ComputeEngine),
+                runtime: false,
             },
             SlotSpec {
                 path: &[step("build_config", NoId)],
                 attr: "service_account",
                 display: "build_config.service_account",
                 default: None,
+                runtime: false,
             },
         ],
     },
@@ -209,12 +227,14 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
                 attr: "service_account_email",
                 display: "service_account_email",
                 default: Some(AppEngine),
+                runtime: true,
             },
             SlotSpec {
                 path: &[],
                 attr: "build_service_account",
                 display: "build_service_account",
                 default: None,
+                runtime: false,
             },
         ],
     },
@@ -226,6 +246,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "config.node_config.service_account",
             default: None,
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -236,6 +257,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "email",
             display: "service_account.email",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -246,6 +268,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "email",
             display: "service_account.email",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -256,6 +279,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "email",
             display: "service_account.email",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -266,6 +290,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "node_config.service_account",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -276,6 +301,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account_email",
             display: "service_account_email",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -286,6 +312,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account_email",
             display: "service_account_email",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -299,6 +326,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "cluster_config.gce_cluster_config.service_account",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -309,6 +337,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "service_account",
             default: None,
+            runtime: false,
         }],
     },
     WorkloadSpec {
@@ -320,18 +349,21 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
                 attr: "service_account_email",
                 display: "push_config.oidc_token.service_account_email",
                 default: None,
+                runtime: false,
             },
             SlotSpec {
                 path: &[step("bigquery_config", NoId)],
                 attr: "service_account_email",
                 display: "bigquery_config.service_account_email",
                 default: None,
+                runtime: false,
             },
             SlotSpec {
                 path: &[step("cloud_storage_config", NoId)],
                 attr: "service_account_email",
                 display: "cloud_storage_config.service_account_email",
                 default: None,
+                runtime: false,
             },
         ],
     },
@@ -343,6 +375,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "spec.service_account",
             default: None,
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -353,6 +386,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "email",
             display: "gce_setup.service_accounts.email",
             default: None,
+            runtime: true,
         }],
     },
     WorkloadSpec {
@@ -363,6 +397,7 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
             attr: "service_account",
             display: "service_account",
             default: Some(ComputeEngine),
+            runtime: true,
         }],
     },
 ];

@@ -1,0 +1,177 @@
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::value::Value;
+use crate::model::{Condition, Grant, GrantKind, Level, Module};
+use crate::registry::{Ctx, Rule, RuleMeta};
+use std::collections::BTreeSet;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "authoritative-iam",
+    summary: "an authoritative IAM resource replaces grants made elsewhere",
+    default_severity: Severity::Note,
+    docs: include_str!("../../rules/authoritative-iam.md"),
+};
+
+pub struct AuthoritativeIam;
+
+/// `google_project_iam_binding` -> `google_project`: the resource family.
+fn family(rtype: &str) -> &str {
+    ["_iam_member", "_iam_binding", "_iam_policy"]
+        .iter()
+        .find_map(|s| rtype.strip_suffix(s))
+        .unwrap_or(rtype)
+}
+
+/// Both grants apply to the same, statically known, resource.
+fn same_target(a: &Grant, b: &Grant) -> bool {
+    match (&a.on, &b.on) {
+        (Some((x, va)), Some((y, vb))) => {
+            x == y && va.value == vb.value && !matches!(va.value, Value::Unknown)
+        }
+        _ => false,
+    }
+}
+
+fn same_condition(a: &Option<Condition>, b: &Option<Condition>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            let known = |c: &Condition| c.expression.as_ref().map(|e| e.value.clone());
+            known(a).is_some() && known(a) == known(b)
+        }
+        _ => false,
+    }
+}
+
+/// Where to point at a grant: its role, or its resource type.
+fn at(grant: &Grant) -> Label {
+    match (&grant.role, grant.kind) {
+        (Some(role), GrantKind::Binding | GrantKind::Member) => {
+            Label::new(role.loc.file, role.loc.range.clone(), "")
+        }
+        _ => Label::new(grant.res.file, grant.res.type_label.clone(), ""),
+    }
+}
+
+impl Rule for AuthoritativeIam {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
+        let mut in_conflict = BTreeSet::new();
+        let grants = &module.grants;
+        for (i, a) in grants.iter().enumerate() {
+            if a.kind == GrantKind::Member {
+                continue;
+            }
+            for (j, b) in grants.iter().enumerate() {
+                if i == j
+                    || a.res.address() == b.res.address()
+                    || family(&a.res.rtype) != family(&b.res.rtype)
+                {
+                    continue;
+                }
+                // Report each pair once: from the authoritative side (the policy, when both are).
+                if b.kind != GrantKind::Member {
+                    let b_reports = match (a.kind, b.kind) {
+                        (GrantKind::Binding, GrantKind::Policy) => true,
+                        (GrantKind::Policy, GrantKind::Binding) => false,
+                        _ => j < i,
+                    };
+                    if b_reports {
+                        continue;
+                    }
+                }
+                if !same_target(a, b) {
+                    continue;
+                }
+                let clash = match a.kind {
+                    GrantKind::Policy => true,
+                    _ => {
+                        b.kind != GrantKind::Policy
+                            && a.role.as_ref().map(|r| &r.value)
+                                == b.role.as_ref().map(|r| &r.value)
+                            && a.role.as_ref().is_some_and(|r| r.as_template().is_some())
+                            && same_condition(&a.condition, &b.condition)
+                    }
+                };
+                if !clash || !in_conflict.insert((a.res.address(), b.res.address())) {
+                    continue;
+                }
+                let what = match a.kind {
+                    GrantKind::Policy => "the whole IAM policy of".to_string(),
+                    _ => match a.role_display(module) {
+                        Some(r) => format!("`{r}` on"),
+                        None => "the same role on".into(),
+                    },
+                };
+                let other_at = module.location(b.res.file, b.res.block.start);
+                let mut primary = at(a);
+                primary.message = format!("authoritative: `{}`", a.res.rtype);
+                let mut secondary = at(b);
+                secondary.message = format!("also managed here by `{}`", b.res.rtype);
+                let mut diag = META
+                    .diagnostic(
+                        primary,
+                        format!(
+                            "`{}` and `{}` ({other_at}) both manage {what} {}: each apply undoes the other",
+                            a.res.address(),
+                            b.res.address(),
+                            a.describe_target()
+                        ),
+                    )
+                    .secondary(secondary)
+                    .help("manage each grant in one place: use `_iam_member` resources only, or put every member in the authoritative resource");
+                diag.severity = Severity::Error;
+                out.push(diag);
+            }
+        }
+
+        // The authoritative resource types on projects, folders and organizations, once each.
+        let mut seen = BTreeSet::new();
+        for grant in grants {
+            let whole = matches!(
+                grant.level,
+                Level::Project | Level::Folder | Level::Organization
+            );
+            if !whole || grant.kind == GrantKind::Member || !seen.insert(grant.res.address()) {
+                continue;
+            }
+            if in_conflict
+                .iter()
+                .any(|(a, b)| *a == grant.res.address() || *b == grant.res.address())
+            {
+                continue;
+            }
+            let scope = grant.describe_target();
+            let (severity, message, label, help) = match grant.kind {
+                GrantKind::Policy => (
+                    Severity::Warning,
+                    format!(
+                        "`{}` replaces the whole IAM policy of {scope}",
+                        grant.res.rtype
+                    ),
+                    "authoritative for every role",
+                    "use an `_iam_member` resource per grant: a whole-policy resource removes every grant it does not list, including Google's service agents, and can lock everyone out",
+                ),
+                _ => (
+                    Severity::Note,
+                    format!(
+                        "`{}` removes every other member of its role on {scope}",
+                        grant.res.rtype
+                    ),
+                    "authoritative for this role",
+                    "use `_iam_member` resources, which add a member without removing the others",
+                ),
+            };
+            let mut diag = META
+                .diagnostic(
+                    Label::new(grant.res.file, grant.res.type_label.clone(), label),
+                    message,
+                )
+                .help(help);
+            diag.severity = severity;
+            out.push(diag);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::value::{Val, Value};
+use crate::model::{Module, Provider};
+use crate::registry::{Ctx, Rule, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "provider-impersonation",
+    summary: "a google provider uses a key or does not impersonate a deploy service account",
+    default_severity: Severity::Warning,
+    docs: include_str!("../../rules/provider-impersonation.md"),
+};
+
+pub struct ProviderImpersonation;
+
+/// Set to something other than `null` or `""`.
+fn set(val: &Option<Val>) -> Option<&Val> {
+    val.as_ref()
+        .filter(|v| !matches!(&v.value, Value::Null) && v.as_str() != Some(""))
+}
+
+fn name(p: &Provider) -> String {
+    match p.alias.as_ref().and_then(Val::as_str) {
+        Some(alias) => format!("provider `{}` (alias `{alias}`)", p.name),
+        None => format!("provider `{}`", p.name),
+    }
+}
+
+impl Rule for ProviderImpersonation {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
+        for p in &module.providers {
+            if let Some(credentials) = set(&p.credentials) {
+                out.push(
+                    META.diagnostic(
+                        Label::new(credentials.loc.file, credentials.loc.range.clone(), "a service account key"),
+                        format!("{} authenticates with a key (`credentials`)", name(p)),
+                    )
+                    .note("a downloaded key is a long-lived secret: it can leak from a laptop or a CI variable and works from anywhere")
+                    .help("remove `credentials` and set `impersonate_service_account` to the environment's deploy service account"),
+                );
+                continue;
+            }
+            // An access token minted by impersonation (`data "google_service_account_access_token"`),
+            // or from anywhere iamlint cannot see, is not reported.
+            if set(&p.impersonate_service_account).is_some() || set(&p.access_token).is_some() {
+                continue;
+            }
+            out.push(
+                META.diagnostic(
+                    Label::new(p.file, p.name_label.clone(), "runs as whoever runs Terraform"),
+                    format!("{} does not impersonate a deploy service account", name(p)),
+                )
+                .note("without impersonation, Terraform runs with the caller's own credentials: each person or pipeline needs every permission the plan needs")
+                .help("set `impersonate_service_account` to the environment's deploy service account, and grant people `roles/iam.serviceAccountTokenCreator` on it"),
+            );
+        }
+    }
+}

@@ -1,0 +1,31 @@
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::Module;
+use crate::registry::{Ctx, Rule, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "service-account-key",
+    summary: "a service account key is created",
+    default_severity: Severity::Warning,
+    docs: include_str!("../../rules/service-account-key.md"),
+};
+
+pub struct ServiceAccountKey;
+
+impl Rule for ServiceAccountKey {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
+        for key in &module.keys {
+            out.push(
+                META.diagnostic(
+                    Label::new(key.file, key.type_label.clone(), "a long-lived credential"),
+                    format!("service account key `{}` is a long-lived credential that can leak", key.name),
+                )
+                .note("the private key also lands in the Terraform state, readable by anyone who can read the state")
+                .help("use impersonation (`roles/iam.serviceAccountTokenCreator`) or workload identity federation instead of a key"),
+            );
+        }
+    }
+}

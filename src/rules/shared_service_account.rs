@@ -1,0 +1,110 @@
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::principal::SaRef;
+use crate::model::value::Val;
+use crate::model::{Module, SlotState, Workload};
+use crate::registry::{Ctx, Rule, RuleMeta};
+use std::collections::BTreeMap;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "shared-service-account",
+    summary: "one service account is the identity of more than one workload",
+    default_severity: Severity::Warning,
+    docs: include_str!("../../rules/shared-service-account.md"),
+};
+
+pub struct SharedServiceAccount;
+
+impl Rule for SharedServiceAccount {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
+        // Account -> the workloads (distinct processes) that run as it.
+        let mut users: BTreeMap<String, Vec<(&Workload, &Val)>> = BTreeMap::new();
+        for workload in &module.workloads {
+            for slot in workload.slots.iter().filter(|s| s.runtime) {
+                let SlotState::Set { val, sa } = &slot.state else {
+                    continue;
+                };
+                let key =
+                    match sa {
+                        SaRef::Resource(name) => format!("google_service_account.{name}"),
+                        SaRef::Email(email) => {
+                            let local = email.split('@').next().unwrap_or("");
+                            match module.service_accounts.iter().find(|s| {
+                                s.account_id.as_ref().and_then(Val::as_str) == Some(local)
+                            }) {
+                                Some(s) => format!("google_service_account.{}", s.res.name),
+                                None => email.to_lowercase(),
+                            }
+                        }
+                        SaRef::Default(_) | SaRef::Unknown => continue,
+                    };
+                let list = users.entry(key).or_default();
+                if !list.iter().any(|(w, _)| w.process == workload.process) {
+                    list.push((workload, val));
+                }
+            }
+        }
+        for (account, list) in users {
+            if list.len() < 2 {
+                continue;
+            }
+            let declared = account
+                .strip_prefix("google_service_account.")
+                .and_then(|name| module.service_account(name));
+            let shown = match declared {
+                Some(sa) => sa
+                    .account_id
+                    .as_ref()
+                    .and_then(Val::as_str)
+                    .unwrap_or(&sa.res.name)
+                    .to_string(),
+                None => account.clone(),
+            };
+            let names: Vec<String> = list
+                .iter()
+                .map(|(w, _)| format!("{} `{}`", w.product, w.res.name))
+                .collect();
+            let message = format!(
+                "service account `{shown}` is the identity of {} workloads: {}",
+                list.len(),
+                names.join(", ")
+            );
+            let (primary, rest) = match declared {
+                Some(sa) => (
+                    Label::new(
+                        sa.res.file,
+                        sa.res.name_label.clone(),
+                        "shared by several workloads",
+                    ),
+                    &list[..],
+                ),
+                None => {
+                    let (w, v) = list[0];
+                    (
+                        Label::new(
+                            v.loc.file,
+                            v.loc.range.clone(),
+                            format!("identity of {} `{}`", w.product, w.res.name),
+                        ),
+                        &list[1..],
+                    )
+                }
+            };
+            let mut diag = META.diagnostic(primary, message);
+            for (w, v) in rest {
+                diag = diag.secondary(Label::new(
+                    v.loc.file,
+                    v.loc.range.clone(),
+                    format!("identity of {} `{}`", w.product, w.res.name),
+                ));
+            }
+            out.push(
+                diag.note("a shared identity holds the union of what every workload needs; a flaw in one gives all of it away")
+                    .help("create one service account per workload, each granted only what that workload needs"),
+            );
+        }
+    }
+}

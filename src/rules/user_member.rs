@@ -1,0 +1,55 @@
+use crate::data;
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::Module;
+use crate::model::principal::Principal;
+use crate::registry::{Ctx, Rule, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "user-member",
+    summary: "a role is granted to one person instead of a group",
+    default_severity: Severity::Note,
+    docs: include_str!("../../rules/user-member.md"),
+};
+
+pub struct UserMember;
+
+impl Rule for UserMember {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
+        for grant in &module.grants {
+            let role = match grant.role_display(module) {
+                Some(r) => format!("`{r}`"),
+                None => "a role".into(),
+            };
+            for member in &grant.members {
+                let Principal::User(email) = &member.principal else {
+                    continue;
+                };
+                let who = match email {
+                    Some(e) => format!("`user:{e}`"),
+                    None => "a `user:` member".into(),
+                };
+                let domain = email
+                    .as_deref()
+                    .and_then(|e| e.rsplit_once('@'))
+                    .map(|(_, d)| d);
+                let mut diag = META
+                    .diagnostic(
+                        Label::new(member.val.loc.file, member.val.loc.range.clone(), "one person"),
+                        format!("{who} is granted {role} directly"),
+                    )
+                    .help("grant it to a group (`group:...`) so that access follows team membership and leaves with the person");
+                if let Some(domain) = domain.filter(|d| data::is_personal_domain(d)) {
+                    diag.severity = Severity::Warning;
+                    diag = diag.note(format!(
+                        "`{domain}` is a personal mailbox: outside your organization's single sign-on and offboarding"
+                    ));
+                }
+                out.push(diag);
+            }
+        }
+    }
+}
