@@ -32,6 +32,14 @@ pub enum Command {
     /// Show what a member can do, or who can do a permission, according to the Terraform
     /// (predefined roles expanded, custom roles read, impersonation followed).
     Access(AccessArgs),
+    /// List every rule: id, default severity, summary.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// The rule id, for example `basic-role`.
+        #[arg(value_name = "RULE")]
+        rule: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -139,6 +147,11 @@ where
     };
     match cli.command {
         Some(Command::Access(args)) => access(args),
+        Some(Command::Rules) => match write_stdout(|out| out.write_all(rules_table().as_bytes())) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        },
+        Some(Command::Explain { rule }) => explain(&rule),
         None => check(cli.check),
     }
 }
@@ -262,6 +275,35 @@ fn access(args: AccessArgs) -> ExitCode {
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
+    }
+}
+
+/// `iamlint rules`: one line per rule, then the engine's own diagnostics.
+pub fn rules_table() -> String {
+    let mut out = String::new();
+    for rule in crate::rules::ALL_RULES {
+        let meta = rule.meta();
+        out.push_str(&format!("{:<32} {:<8} {}\n", meta.id, meta.default_severity.as_str(), meta.summary));
+    }
+    out.push_str(&format!("{:<32} {:<8} {}\n", crate::parse::PARSE_ERROR, "error", "a file that does not parse or is not UTF-8"));
+    out.push_str(&format!("{:<32} {:<8} {}\n", engine::IO_ERROR, "error", "a path that cannot be read"));
+    out
+}
+
+fn explain(id: &str) -> ExitCode {
+    match crate::registry::find(id) {
+        Some(rule) => match write_stdout(|out| out.write_all(rule.meta().docs.as_bytes())) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        },
+        None => {
+            let ids = crate::rules::ALL_RULES.iter().map(|r| r.meta().id);
+            match crate::suggest::closest(id, ids) {
+                Some(near) => eprintln!("iamlint: error: unknown rule `{id}`; did you mean `{near}`?"),
+                None => eprintln!("iamlint: error: unknown rule `{id}`; `iamlint rules` lists them"),
+            }
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -300,3 +300,57 @@ fn a_closed_pipe_ends_quietly() {
     assert!(stderr.is_empty(), "{stderr}");
     assert!(out.status.code().is_some(), "killed by a signal");
 }
+
+#[test]
+fn rules_and_explain() {
+    let out = iamlint(&["rules"]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    for rule in iamlint::rules::ALL_RULES {
+        assert!(text.contains(rule.meta().id), "{}", rule.meta().id);
+    }
+    let out = iamlint(&["explain", "public-member"]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).starts_with("# public-member\n"));
+    let out = iamlint(&["explain", "public-membr"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `public-member`?"));
+}
+
+#[test]
+fn configuration_is_found_upward_and_errors_stop_the_run() {
+    let dir = scratch("config");
+    let nested = dir.join("envs").join("prod");
+    fs::create_dir_all(&nested).unwrap();
+    fs::write(nested.join("main.tf"), "resource \"google_project_iam_member\" \"m\" {\n  project = \"p\"\n  role    = \"roles/viewer\"\n  member  = \"user:a@example.com\"\n}\n").unwrap();
+    let run = |cwd: &Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_iamlint"))
+            .current_dir(cwd)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // No configuration: the default severity (note).
+    let out = run(&nested, &["--format", "gcc", "--fail-on", "note"]);
+    assert!(stdout(&out).contains(": note: `user:a@example.com`"), "{}", stdout(&out));
+    // Found from a parent directory.
+    fs::write(dir.join("iamlint.toml"), "[rules]\nuser-member = \"error\"\n").unwrap();
+    let out = run(&nested, &["--format", "gcc"]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains(": error: `user:a@example.com`"), "{}", stdout(&out));
+    // Turned off by an explicit --config.
+    fs::write(dir.join("off.toml"), "[rules]\nuser-member = \"off\"\n").unwrap();
+    let out = run(&nested, &["--config", "../../off.toml", "--fail-on", "note"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    // A broken configuration stops the run with its location.
+    fs::write(dir.join("iamlint.toml"), "[rules]\nuser-membr = \"off\"\n").unwrap();
+    let out = run(&nested, &[]);
+    assert_eq!(code(&out), 2);
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("iamlint.toml:2:1: error: unknown rule `user-membr`"), "{err}");
+    assert!(err.contains("did you mean `user-member`?"), "{err}");
+    let out = run(&nested, &["--config", "missing.toml"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml:1:1: error: cannot read the configuration: no such file or directory"));
+}

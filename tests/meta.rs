@@ -171,3 +171,29 @@ fn doc_examples_fire_and_their_fixes_do_not() {
         }
     }
 }
+
+/// `rules/README.md` is the index of rules, generated from their metadata.
+#[test]
+fn rules_index_is_fresh() {
+    let mut index = String::from(
+        "# Rules\n\nGenerated from the rules' metadata by `tests/meta.rs` (`UPDATE_EXPECT=1 cargo test` rewrites it).\n`iamlint rules` prints the same list; `iamlint explain <id>` prints a rule's page.\n\n| id | default severity | what it finds |\n| --- | --- | --- |\n",
+    );
+    for rule in ALL_RULES {
+        let meta = rule.meta();
+        let severity = match meta.default_severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        };
+        index.push_str(&format!("| [`{0}`]({0}.md) | {severity} | {1} |\n", meta.id, meta.summary));
+    }
+    index.push_str("\nThe engine's own diagnostics: `parse-error` (a file that does not parse or is not UTF-8) and `io-error` (a path that cannot be read), both errors.\n\nRule data: `data/` (deployment words, escalation permissions, personal mailbox domains, service names) and `data/gcp-iam/` (the IAM catalog; provenance in `data/gcp-iam/SOURCE.md`).\n");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        fs::write("rules/README.md", &index).unwrap();
+    }
+    assert_eq!(
+        fs::read_to_string("rules/README.md").unwrap_or_default(),
+        index,
+        "rules/README.md is stale: run UPDATE_EXPECT=1 cargo test"
+    );
+}
