@@ -283,10 +283,25 @@ pub fn rules_table() -> String {
     let mut out = String::new();
     for rule in crate::rules::ALL_RULES {
         let meta = rule.meta();
-        out.push_str(&format!("{:<32} {:<8} {}\n", meta.id, meta.default_severity.as_str(), meta.summary));
+        out.push_str(&format!(
+            "{:<32} {:<8} {}\n",
+            meta.id,
+            meta.default_severity.as_str(),
+            meta.summary
+        ));
     }
-    out.push_str(&format!("{:<32} {:<8} {}\n", crate::parse::PARSE_ERROR, "error", "a file that does not parse or is not UTF-8"));
-    out.push_str(&format!("{:<32} {:<8} {}\n", engine::IO_ERROR, "error", "a path that cannot be read"));
+    out.push_str(&format!(
+        "{:<32} {:<8} {}\n",
+        crate::parse::PARSE_ERROR,
+        "error",
+        "a file that does not parse or is not UTF-8"
+    ));
+    out.push_str(&format!(
+        "{:<32} {:<8} {}\n",
+        engine::IO_ERROR,
+        "error",
+        "a path that cannot be read"
+    ));
     out
 }
 
@@ -299,8 +314,12 @@ fn explain(id: &str) -> ExitCode {
         None => {
             let ids = crate::rules::ALL_RULES.iter().map(|r| r.meta().id);
             match crate::suggest::closest(id, ids) {
-                Some(near) => eprintln!("iamlint: error: unknown rule `{id}`; did you mean `{near}`?"),
-                None => eprintln!("iamlint: error: unknown rule `{id}`; `iamlint rules` lists them"),
+                Some(near) => {
+                    eprintln!("iamlint: error: unknown rule `{id}`; did you mean `{near}`?")
+                }
+                None => {
+                    eprintln!("iamlint: error: unknown rule `{id}`; `iamlint rules` lists them")
+                }
             }
             ExitCode::from(2)
         }

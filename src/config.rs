@@ -46,6 +46,8 @@ pub struct Config {
     pub requirements: Vec<Requirement>,
     /// `[rules.public-member] allow`: public grants that are intended.
     pub public_allowed: Vec<PublicAllowed>,
+    /// `[rules.provider-impersonation] require-impersonation`: impersonation must be in the code.
+    pub require_impersonation: bool,
 }
 
 /// A (resource type, role) pair where a public member is intended, such as a public website
@@ -304,6 +306,7 @@ fn rule(
         "deployer-role-create-delete" => &["severity", "words", "terraform-words", "forbidden"],
         "missing-required-permission" => &["severity", "require"],
         "public-member" => &["severity", "allow"],
+        "provider-impersonation" => &["severity", "require-impersonation"],
         _ => &["severity"],
     };
     let mut deployer: Option<Deployer> = None;
@@ -331,6 +334,15 @@ fn rule(
                     }
                     _ => d.forbidden = list,
                 }
+            }
+            ("provider-impersonation", "require-impersonation") => {
+                config.require_impersonation = value.get_ref().as_bool().ok_or_else(|| {
+                    err(
+                        value.span(),
+                        "`require-impersonation` must be true or false".into(),
+                        None,
+                    )
+                })?;
             }
             ("public-member", "allow") => {
                 let array = value.get_ref().as_array().ok_or_else(|| {

@@ -332,15 +332,30 @@ fn configuration_is_found_upward_and_errors_stop_the_run() {
     };
     // No configuration: the default severity (note).
     let out = run(&nested, &["--format", "gcc", "--fail-on", "note"]);
-    assert!(stdout(&out).contains(": note: `user:a@example.com`"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(": note: `user:a@example.com`"),
+        "{}",
+        stdout(&out)
+    );
     // Found from a parent directory.
-    fs::write(dir.join("iamlint.toml"), "[rules]\nuser-member = \"error\"\n").unwrap();
+    fs::write(
+        dir.join("iamlint.toml"),
+        "[rules]\nuser-member = \"error\"\n",
+    )
+    .unwrap();
     let out = run(&nested, &["--format", "gcc"]);
     assert_eq!(code(&out), 1);
-    assert!(stdout(&out).contains(": error: `user:a@example.com`"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(": error: `user:a@example.com`"),
+        "{}",
+        stdout(&out)
+    );
     // Turned off by an explicit --config.
     fs::write(dir.join("off.toml"), "[rules]\nuser-member = \"off\"\n").unwrap();
-    let out = run(&nested, &["--config", "../../off.toml", "--fail-on", "note"]);
+    let out = run(
+        &nested,
+        &["--config", "../../off.toml", "--fail-on", "note"],
+    );
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     // A broken configuration stops the run with its location.
     fs::write(dir.join("iamlint.toml"), "[rules]\nuser-membr = \"off\"\n").unwrap();
@@ -348,9 +363,14 @@ fn configuration_is_found_upward_and_errors_stop_the_run() {
     assert_eq!(code(&out), 2);
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("iamlint.toml:2:1: error: unknown rule `user-membr`"), "{err}");
+    assert!(
+        err.contains("iamlint.toml:2:1: error: unknown rule `user-membr`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `user-member`?"), "{err}");
     let out = run(&nested, &["--config", "missing.toml"]);
     assert_eq!(code(&out), 2);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml:1:1: error: cannot read the configuration: no such file or directory"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(
+        "missing.toml:1:1: error: cannot read the configuration: no such file or directory"
+    ));
 }

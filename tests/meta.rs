@@ -185,7 +185,10 @@ fn rules_index_is_fresh() {
             Severity::Warning => "warning",
             Severity::Note => "note",
         };
-        index.push_str(&format!("| [`{0}`]({0}.md) | {severity} | {1} |\n", meta.id, meta.summary));
+        index.push_str(&format!(
+            "| [`{0}`]({0}.md) | {severity} | {1} |\n",
+            meta.id, meta.summary
+        ));
     }
     index.push_str("\nThe engine's own diagnostics: `parse-error` (a file that does not parse or is not UTF-8) and `io-error` (a path that cannot be read), both errors.\n\nRule data: `data/` (deployment words, escalation permissions, personal mailbox domains, service names) and `data/gcp-iam/` (the IAM catalog; provenance in `data/gcp-iam/SOURCE.md`).\n");
     if std::env::var_os("UPDATE_EXPECT").is_some() {

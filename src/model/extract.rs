@@ -143,6 +143,15 @@ impl Cx<'_, '_> {
             let r = node.span().unwrap_or(0..0);
             r.start + top.src.base..r.end + top.src.base
         };
+        let maybe_absent = ["count", "for_each"].iter().any(|meta| {
+            self.attr(&block.body, meta, top.src)
+                .is_some_and(|v| match &v.value {
+                    Value::Number(n) => n.parse::<f64>().map_or(true, |n| n < 1.0),
+                    Value::List(items) => items.is_empty() || items.iter().all(Val::is_unknown),
+                    Value::Object(entries) => entries.is_empty(),
+                    _ => true,
+                })
+        });
         Resource {
             file: top.src.file,
             data: block.ident.as_str() == "data",
@@ -151,6 +160,7 @@ impl Cx<'_, '_> {
             block: loc(block),
             type_label: loc(&block.labels[0]),
             name_label: loc(&block.labels[1]),
+            maybe_absent,
         }
     }
 

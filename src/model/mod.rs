@@ -73,6 +73,9 @@ pub struct Resource {
     pub type_label: Range<usize>,
     /// The name label, with its quotes.
     pub name_label: Range<usize>,
+    /// Has `count` or `for_each` that may create no instance (anything but a known
+    /// non-zero count or a known non-empty collection).
+    pub maybe_absent: bool,
 }
 
 impl Resource {
@@ -196,6 +199,15 @@ impl Condition {
 }
 
 impl Grant {
+    /// Every member is a Google-managed service agent: Google's own setup, not a choice to review.
+    pub fn only_service_agents(&self) -> bool {
+        !self.members.is_empty()
+            && self
+                .members
+                .iter()
+                .all(|m| m.principal == Principal::ServiceAccount(SaRef::ServiceAgent))
+    }
+
     /// "project `acme-prod`", "service account `google_service_account.ci`", "bucket `assets`".
     pub fn describe_target(&self) -> String {
         let what = match self.level {

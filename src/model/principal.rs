@@ -71,7 +71,31 @@ pub enum SaRef {
     /// A literal email of an account the module does not declare.
     Email(String),
     Default(DefaultIdentity),
+    /// A Google-managed service agent (`service-N@gcp-sa-pubsub.iam.gserviceaccount.com`,
+    /// `google_project_service_identity`).
+    ServiceAgent,
     Unknown,
+}
+
+/// Mail domains of Google-managed service agents other than `gcp-sa-*.iam.gserviceaccount.com`.
+const AGENT_DOMAINS: &[&str] = &[
+    "cloudservices.gserviceaccount.com",
+    "compute-system.iam.gserviceaccount.com",
+    "container-engine-robot.iam.gserviceaccount.com",
+    "containerregistry.iam.gserviceaccount.com",
+    "dataflow-service-producer-prod.iam.gserviceaccount.com",
+    "dataproc-accounts.iam.gserviceaccount.com",
+    "gcf-admin-robot.iam.gserviceaccount.com",
+    "gs-project-accounts.iam.gserviceaccount.com",
+    "serverless-robot-prod.iam.gserviceaccount.com",
+];
+
+fn is_agent_domain(suffix: &str) -> bool {
+    let Some((_, domain)) = suffix.rsplit_once('@') else {
+        return false;
+    };
+    (domain.starts_with("gcp-sa-") && domain.ends_with(".iam.gserviceaccount.com"))
+        || AGENT_DOMAINS.contains(&domain)
 }
 
 /// A member of a grant.
@@ -96,6 +120,9 @@ pub fn classify_identity(s: &Str) -> SaRef {
         if let Some(default) = DefaultIdentity::from_data_source(r) {
             return SaRef::Default(default);
         }
+        if r.rtype == "google_project_service_identity" {
+            return SaRef::ServiceAgent;
+        }
         if !r.data
             && r.rtype == "google_service_account"
             && r.attr.as_deref().is_some_and(|a| SA_ATTRS.contains(&a))
@@ -105,6 +132,9 @@ pub fn classify_identity(s: &Str) -> SaRef {
     }
     if let Some(default) = DefaultIdentity::from_email_suffix(s.known_suffix()) {
         return SaRef::Default(default);
+    }
+    if is_agent_domain(s.known_suffix()) {
+        return SaRef::ServiceAgent;
     }
     match s.as_literal() {
         // The Compute Engine and GKE APIs accept the word `default` for the default account.
@@ -237,6 +267,14 @@ mod tests {
             SaRef::Default(DefaultIdentity::AppEngine)
         );
         assert_eq!(classify_identity(&lit("not-an-email")), SaRef::Unknown);
+        assert_eq!(
+            classify_identity(&lit("service-123@gcp-sa-pubsub.iam.gserviceaccount.com")),
+            SaRef::ServiceAgent
+        );
+        assert_eq!(
+            classify_identity(&lit("123@cloudservices.gserviceaccount.com")),
+            SaRef::ServiceAgent
+        );
         assert_eq!(
             classify_identity(&lit("default")),
             SaRef::Default(DefaultIdentity::ComputeEngine)

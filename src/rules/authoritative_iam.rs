@@ -82,7 +82,8 @@ impl Rule for AuthoritativeIam {
                         continue;
                     }
                 }
-                if !same_target(a, b) {
+                // Both must certainly exist: `count = var.x ? 1 : 0` often makes them exclusive.
+                if !same_target(a, b) || a.res.maybe_absent || b.res.maybe_absent {
                     continue;
                 }
                 let clash = match a.kind {

@@ -46,7 +46,7 @@ impl Rule for BasicRole {
                     .help("grant a predefined or custom role with the condition instead"),
                 );
             }
-            if !BROAD.contains(&name.as_str()) {
+            if !BROAD.contains(&name.as_str()) || grant.only_service_agents() {
                 continue;
             }
             out.push(broad(module, grant, name, role));

@@ -32,7 +32,9 @@ impl Rule for ProjectLevelActas {
             let (RoleTarget::Predefined(name), Some(role)) = (&grant.target, &grant.role) else {
                 continue;
             };
-            if BASIC.contains(&name.as_str()) {
+            // Service agent roles granted to Google's service agents are Google's documented setup.
+            let agent_role = name.ends_with("serviceAgent") || name.ends_with("ServiceAgent");
+            if BASIC.contains(&name.as_str()) || agent_role || grant.only_service_agents() {
                 continue;
             }
             let catalog = Catalog::get();

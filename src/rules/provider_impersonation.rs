@@ -5,7 +5,7 @@ use crate::registry::{Ctx, Rule, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
     id: "provider-impersonation",
-    summary: "a google provider uses a key or does not impersonate a deploy service account",
+    summary: "a google provider authenticates with a key or a literal token instead of impersonating a deploy service account",
     default_severity: Severity::Warning,
     docs: include_str!("../../rules/provider-impersonation.md"),
 };
@@ -30,7 +30,7 @@ impl Rule for ProviderImpersonation {
         &META
     }
 
-    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>) {
         for p in &module.providers {
             if let Some(credentials) = set(&p.credentials) {
                 out.push(
@@ -43,9 +43,23 @@ impl Rule for ProviderImpersonation {
                 );
                 continue;
             }
-            // An access token minted by impersonation (`data "google_service_account_access_token"`),
-            // or from anywhere iamlint cannot see, is not reported.
-            if set(&p.impersonate_service_account).is_some() || set(&p.access_token).is_some() {
+            if let Some(token) = set(&p.access_token).filter(|t| t.as_str().is_some()) {
+                out.push(
+                    META.diagnostic(
+                        Label::new(token.loc.file, token.loc.range.clone(), "a token in the code"),
+                        format!("{} has an access token written in the code", name(p)),
+                    )
+                    .help("mint the token by impersonation (`data \"google_service_account_access_token\"`) or set `impersonate_service_account`"),
+                );
+                continue;
+            }
+            // Without `impersonate_service_account` or an `access_token`, the provider may still
+            // impersonate through GOOGLE_IMPERSONATE_SERVICE_ACCOUNT, which the code cannot
+            // show: reported only when the configuration asks for impersonation in the code.
+            if !cx.config.require_impersonation
+                || set(&p.impersonate_service_account).is_some()
+                || set(&p.access_token).is_some()
+            {
                 continue;
             }
             out.push(

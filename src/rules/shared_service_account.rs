@@ -39,7 +39,7 @@ impl Rule for SharedServiceAccount {
                                 None => email.to_lowercase(),
                             }
                         }
-                        SaRef::Default(_) | SaRef::Unknown => continue,
+                        SaRef::Default(_) | SaRef::ServiceAgent | SaRef::Unknown => continue,
                     };
                 let list = users.entry(key).or_default();
                 if !list.iter().any(|(w, _)| w.process == workload.process) {
