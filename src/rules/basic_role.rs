@@ -84,6 +84,9 @@ fn broad(
         d
     };
     let _ = module;
+    if let Some(label) = super::used_in(&grant.res, &role.loc) {
+        diag = diag.secondary(label);
+    }
     for member in accounts {
         diag = diag.secondary(Label::new(
             member.val.loc.file,

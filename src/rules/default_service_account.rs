@@ -28,15 +28,19 @@ impl Rule for DefaultServiceAccount {
                     Some(role) => format!("`{role}`"),
                     None => "a role".to_string(),
                 };
+                let mut diag = META.diagnostic(
+                    Label::new(
+                        member.val.loc.file,
+                        member.val.loc.range.clone(),
+                        format!("this is {}", default.email_form()),
+                    ),
+                    format!("{} is granted {role}", default.describe()),
+                );
+                if let Some(label) = super::used_in(&grant.res, &member.val.loc) {
+                    diag = diag.secondary(label);
+                }
                 out.push(
-                    META.diagnostic(
-                        Label::new(
-                            member.val.loc.file,
-                            member.val.loc.range.clone(),
-                            format!("this is {}", default.email_form()),
-                        ),
-                        format!("{} is granted {role}", default.describe()),
-                    )
+                    diag
                     .note(
                         "every workload that names no identity runs as this account, so all of them get what it is granted",
                     )
@@ -77,11 +81,19 @@ impl Rule for DefaultServiceAccount {
                         slot.attr
                     )
                 };
+                let mut diag = META.diagnostic(
+                    Label::new(
+                        val.loc.file,
+                        val.loc.range.clone(),
+                        format!("this is {}", default.email_form()),
+                    ),
+                    message,
+                );
+                if let Some(label) = super::used_in(&workload.res, &val.loc) {
+                    diag = diag.secondary(label);
+                }
                 out.push(
-                    META.diagnostic(
-                        Label::new(val.loc.file, val.loc.range.clone(), format!("this is {}", default.email_form())),
-                        message,
-                    )
+                    diag
                     .note("the default identity is shared by every workload that names none, and often holds Editor on the project")
                     .help(format!(
                         "create a dedicated `google_service_account` for this workload and set `{}` to its email",

@@ -18,7 +18,25 @@ mod unknown_role;
 mod unsupported_permission;
 mod user_member;
 
+use crate::diagnostic::Label;
+use crate::model::Resource;
+use crate::model::value::Loc;
 use crate::registry::Rule;
+
+/// When a value was written outside the resource that uses it (a `local`, a variable's default),
+/// a label at the resource, so the reader sees both where it comes from and where it lands.
+pub(crate) fn used_in(res: &Resource, value: &Loc) -> Option<Label> {
+    let inside = value.file == res.file
+        && res.block.start <= value.range.start
+        && value.range.end <= res.block.end;
+    (!inside).then(|| {
+        Label::new(
+            res.file,
+            res.type_label.clone(),
+            format!("used by `{}`", res.address()),
+        )
+    })
+}
 
 pub static ALL_RULES: &[&dyn Rule] = &[
     &authoritative_iam::AuthoritativeIam,

@@ -51,6 +51,9 @@ impl Rule for PublicMember {
                         format!("`{who}` is granted {what} on {}", grant.describe_target()),
                     )
                     .help("grant it to the callers that need it; if it is meant to be public (a website, a public bucket), allow the resource type and role under [rules.public-member] in iamlint.toml");
+                if let Some(label) = super::used_in(&grant.res, &member.val.loc) {
+                    diag = diag.secondary(label);
+                }
                 if let Some(condition) = &grant.condition {
                     diag = diag
                         .secondary(Label::new(condition.file, condition.ident.clone(), "does not limit a public member"))

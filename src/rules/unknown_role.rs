@@ -29,14 +29,18 @@ impl Rule for UnknownRole {
                         continue;
                     }
                     let suggestion = catalog.suggest_role(name);
-                    out.push(diagnostic(
+                    let mut diag = diagnostic(
                         role,
                         format!("`{name}` is not a predefined role"),
                         suggestion,
                         format!(
                             "iamlint's catalog is from {SNAPSHOT_DATE}, so a role added since may be missing from it"
                         ),
-                    ));
+                    );
+                    if let Some(label) = super::used_in(&grant.res, &role.loc) {
+                        diag = diag.secondary(label);
+                    }
+                    out.push(diag);
                 }
                 RoleTarget::OtherCustom(name) => {
                     // A custom role the module does not declare: only a near miss of one it

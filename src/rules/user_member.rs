@@ -42,6 +42,9 @@ impl Rule for UserMember {
                         format!("{who} is granted {role} directly"),
                     )
                     .help("grant it to a group (`group:...`) so that access follows team membership and leaves with the person");
+                if let Some(label) = super::used_in(&grant.res, &member.val.loc) {
+                    diag = diag.secondary(label);
+                }
                 if let Some(domain) = domain.filter(|d| data::is_personal_domain(d)) {
                     diag.severity = Severity::Warning;
                     diag = diag.note(format!(
