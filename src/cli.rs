@@ -63,6 +63,10 @@ pub struct CheckArgs {
     /// Exit with status 1 when a diagnostic at or above this severity is found.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+
+    /// Print to stderr how much of the IAM iamlint could know statically.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// How files are found and read, shared by every command.
@@ -217,6 +221,20 @@ fn check(cli: CheckArgs) -> ExitCode {
     };
     if let Err(code) = write_stdout(|out| emit::emit(&report, format, color, out)) {
         return code;
+    }
+    if cli.stats {
+        let s = report.stats;
+        eprintln!(
+            "iamlint: {} modules; custom roles {} of {} fully known ({} permissions read); grants {} of {} fully known; workload identities {} of {} known",
+            s.modules,
+            s.custom_roles_known,
+            s.custom_roles,
+            s.permissions,
+            s.grants_known,
+            s.grants,
+            s.identities_known,
+            s.identities
+        );
     }
     exit_status(&report, cli.fail_on)
 }

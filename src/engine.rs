@@ -34,6 +34,79 @@ pub struct Report {
     pub files: Files,
     /// Files linted and reported on (context files not counted).
     pub files_checked: usize,
+    /// How much of the IAM in the files could be known statically.
+    pub stats: Stats,
+}
+
+/// What the model could and could not know, summed over modules (`--stats`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub modules: usize,
+    pub custom_roles: usize,
+    /// Custom roles whose every permission is known.
+    pub custom_roles_known: usize,
+    /// Permission strings read from custom roles.
+    pub permissions: usize,
+    pub grants: usize,
+    /// Grants whose role and every member are known.
+    pub grants_known: usize,
+    pub identities: usize,
+    /// Workload identity slots that are known: set to a known account, or absent.
+    pub identities_known: usize,
+}
+
+impl Stats {
+    fn of(module: &model::Module) -> Stats {
+        let known_role = |r: &model::CustomRole| {
+            r.permissions
+                .as_ref()
+                .is_some_and(|p| p.elements().iter().all(|v| v.as_str().is_some()))
+        };
+        Stats {
+            modules: 1,
+            custom_roles: module.custom_roles.len(),
+            custom_roles_known: module.custom_roles.iter().filter(|r| known_role(r)).count(),
+            permissions: module
+                .custom_roles
+                .iter()
+                .map(|r| r.known_permissions().count())
+                .sum(),
+            grants: module.grants.len(),
+            grants_known: module
+                .grants
+                .iter()
+                .filter(|g| {
+                    g.target != model::RoleTarget::Unknown
+                        && !g.members.is_empty()
+                        && g.members
+                            .iter()
+                            .all(|m| m.principal != model::principal::Principal::Unknown)
+                })
+                .count(),
+            identities: module.workloads.iter().map(|w| w.slots.len()).sum(),
+            identities_known: module
+                .workloads
+                .iter()
+                .flat_map(|w| &w.slots)
+                .filter(|s| match &s.state {
+                    model::SlotState::Set { sa, .. } => *sa != model::principal::SaRef::Unknown,
+                    model::SlotState::Unknown => false,
+                    _ => true,
+                })
+                .count(),
+        }
+    }
+
+    fn add(&mut self, o: Stats) {
+        self.modules += o.modules;
+        self.custom_roles += o.custom_roles;
+        self.custom_roles_known += o.custom_roles_known;
+        self.permissions += o.permissions;
+        self.grants += o.grants;
+        self.grants_known += o.grants_known;
+        self.identities += o.identities;
+        self.identities_known += o.identities_known;
+    }
 }
 
 impl Report {
@@ -58,7 +131,7 @@ impl std::fmt::Display for Fatal {
 pub fn lint(options: &Options) -> Result<Report, Fatal> {
     let config = &options.config;
     let cx = Ctx { config };
-    let (_, mut report) = visit(options, |module| {
+    let (stats, mut report) = visit(options, |module| {
         let mut diagnostics = Vec::new();
         for rule in ALL_RULES {
             let meta = rule.meta();
@@ -73,8 +146,11 @@ pub fn lint(options: &Options) -> Result<Report, Fatal> {
                     .for_each(|d| d.severity = severity);
             }
         }
-        ((), diagnostics)
+        (Stats::of(module), diagnostics)
     })?;
+    for s in stats {
+        report.stats.add(s);
+    }
     // The engine's own diagnostics can be configured too.
     report
         .diagnostics
@@ -183,6 +259,7 @@ where
         diagnostics,
         files,
         files_checked: discovered.files.iter().filter(|f| f.reported).count(),
+        stats: Stats::default(),
     };
     (results, report)
 }

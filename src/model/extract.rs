@@ -222,6 +222,7 @@ impl Cx<'_, '_> {
             members: members.into_iter().map(member).collect(),
             on,
             on_account,
+            target_key: self.target_key(body, top.src),
             condition: self.condition(body, top.src),
         }
     }
@@ -241,6 +242,41 @@ impl Cx<'_, '_> {
             _ => None,
         };
         (on, on_account)
+    }
+
+    fn target_key(&self, body: &Body, src: Src) -> Option<Vec<(String, Value)>> {
+        const NOT_TARGET: &[&str] = &[
+            "role",
+            "member",
+            "members",
+            "policy_data",
+            "count",
+            "for_each",
+            "provider",
+            "depends_on",
+        ];
+        let mut key = Vec::new();
+        for attr in body.attributes() {
+            let name = attr.key.as_str();
+            if NOT_TARGET.contains(&name) {
+                continue;
+            }
+            let val = self.scope.eval(&attr.value, src);
+            let known = match &val.value {
+                Value::Str(s) => !s
+                    .parts
+                    .iter()
+                    .any(|p| matches!(p, super::value::Part::Unknown)),
+                Value::Unknown | Value::List(_) | Value::Object(_) => false,
+                _ => true,
+            };
+            if !known {
+                return None;
+            }
+            key.push((name.to_string(), val.value));
+        }
+        key.sort_by(|a, b| a.0.cmp(&b.0));
+        Some(key)
     }
 
     fn condition(&self, body: &Body, src: Src) -> Option<Condition> {
@@ -282,6 +318,7 @@ impl Cx<'_, '_> {
                     members: Vec::new(),
                     on,
                     on_account,
+                    target_key: self.target_key(&block.body, top.src),
                     condition: None,
                 });
                 continue;
@@ -302,6 +339,7 @@ impl Cx<'_, '_> {
                     members: members.into_iter().map(member).collect(),
                     on,
                     on_account,
+                    target_key: self.target_key(&block.body, top.src),
                     condition: self.condition(&binding.body, data.src),
                 });
             }

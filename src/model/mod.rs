@@ -175,6 +175,10 @@ pub struct Grant {
     pub on: Option<(&'static str, Val)>,
     /// For grants on a service account: which one.
     pub on_account: Option<SaRef>,
+    /// Every attribute that identifies what the grant is on (all but role, members, condition,
+    /// meta-arguments), sorted; `None` when one of them cannot be known statically. Two grants
+    /// with equal keys are on the same resource.
+    pub target_key: Option<Vec<(String, value::Value)>>,
     pub condition: Option<Condition>,
 }
 

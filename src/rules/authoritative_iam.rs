@@ -1,5 +1,4 @@
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::model::value::Value;
 use crate::model::{Condition, Grant, GrantKind, Level, Module};
 use crate::registry::{Ctx, Rule, RuleMeta};
 use std::collections::BTreeSet;
@@ -21,14 +20,10 @@ fn family(rtype: &str) -> &str {
         .unwrap_or(rtype)
 }
 
-/// Both grants apply to the same, statically known, resource.
+/// Both grants apply to the same, statically known, resource: every identifying attribute is
+/// known and equal (the same literal, or the same input).
 fn same_target(a: &Grant, b: &Grant) -> bool {
-    match (&a.on, &b.on) {
-        (Some((x, va)), Some((y, vb))) => {
-            x == y && va.value == vb.value && !matches!(va.value, Value::Unknown)
-        }
-        _ => false,
-    }
+    matches!((&a.target_key, &b.target_key), (Some(x), Some(y)) if x == y)
 }
 
 fn same_condition(a: &Option<Condition>, b: &Option<Condition>) -> bool {
