@@ -14,8 +14,8 @@
 //!     n_permissions, permission ids delta-encoded in ascending order
 //! ```
 
-use crate::suggest::closest;
-use std::collections::HashMap;
+use crate::suggest::{closest, edit_distance};
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -70,6 +70,18 @@ pub struct Catalog {
     role_perms: Vec<PermId>,
     /// Permissions by their last segment (`create`), for `*.create` globs.
     by_verb: OnceLock<HashMap<&'static str, Vec<PermId>>>,
+    /// service -> resource -> verbs, for suggestions.
+    tree: OnceLock<Tree>,
+}
+
+/// Permissions as `service.resource.verb`, grouped.
+type Tree = BTreeMap<&'static str, BTreeMap<&'static str, Vec<&'static str>>>;
+
+/// `run.services.get` -> ("run", "services", "get"); the service may itself contain dots.
+fn segments(name: &str) -> Option<(&str, &str, &str)> {
+    let (rest, verb) = name.rsplit_once('.')?;
+    let (service, resource) = rest.rsplit_once('.')?;
+    Some((service, resource, verb))
 }
 
 struct Reader<'a> {
@@ -169,6 +181,7 @@ impl Catalog {
             roles,
             role_perms,
             by_verb: OnceLock::new(),
+            tree: OnceLock::new(),
         }
     }
 
@@ -302,19 +315,62 @@ impl Catalog {
         })
     }
 
-    /// The closest real permission to a misspelt one, when one is clearly closest.
-    pub fn suggest_permission(&self, name: &str) -> Option<&str> {
-        let service = name.split('.').next().unwrap_or("");
-        let same_service: Vec<&str> = self
-            .glob(&format!("{service}.*"))
-            .into_iter()
-            .map(|id| self.permission_name(id))
-            .collect();
-        let all = || (0..self.perm_ends.len()).map(|i| self.permission_name(PermId(i as u32)));
-        if same_service.is_empty() {
-            closest(name, all())
-        } else {
-            closest(name, same_service.into_iter()).or_else(|| closest(name, all()))
+    fn tree(&self) -> &Tree {
+        self.tree.get_or_init(|| {
+            let this: &'static Catalog = Catalog::get();
+            let mut tree = Tree::new();
+            for i in 0..this.perm_ends.len() {
+                if let Some((service, resource, verb)) =
+                    segments(this.permission_name(PermId(i as u32)))
+                {
+                    tree.entry(service)
+                        .or_default()
+                        .entry(resource)
+                        .or_default()
+                        .push(verb);
+                }
+            }
+            tree
+        })
+    }
+
+    /// The closest real permission to a misspelt one, when one is clearly closest. The search
+    /// goes segment by segment (service, resource, verb), so it costs little per name.
+    pub fn suggest_permission(&self, name: &str) -> Option<String> {
+        let limit = (name.chars().count() / 8).clamp(1, 3);
+        let Some((service, resource, verb)) = segments(name) else {
+            let all = (0..self.perm_ends.len()).map(|i| self.permission_name(PermId(i as u32)));
+            return closest(name, all).map(str::to_string);
+        };
+        let mut best: Option<(usize, String)> = None;
+        let mut tie = false;
+        for (s, resources) in self.tree() {
+            let Some(ds) = edit_distance(service, s, limit) else {
+                continue;
+            };
+            for (r, verbs) in resources {
+                let Some(dr) = edit_distance(resource, r, limit - ds) else {
+                    continue;
+                };
+                for v in verbs {
+                    let Some(dv) = edit_distance(verb, v, limit - ds - dr) else {
+                        continue;
+                    };
+                    let d = ds + dr + dv;
+                    match &best {
+                        Some((bd, _)) if d > *bd => {}
+                        Some((bd, _)) if d == *bd => tie = true,
+                        _ => {
+                            best = Some((d, format!("{s}.{r}.{v}")));
+                            tie = false;
+                        }
+                    }
+                }
+            }
+        }
+        match best {
+            Some((d, suggestion)) if d > 0 && !tie => Some(suggestion),
+            _ => None,
         }
     }
 

@@ -325,6 +325,7 @@ fn rule(
                     words: defaults.words.clone(),
                     terraform_words: defaults.terraform_words.clone(),
                     forbidden: defaults.forbidden.clone(),
+                    forbidden_ids: Default::default(),
                 });
                 let list = strings(value, key_name, err)?;
                 match key_name {

@@ -1,7 +1,7 @@
 //! Rule data from `rules/data/*.toml`, embedded in the binary and parsed once, on first use.
 
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -10,6 +10,9 @@ pub struct Deployer {
     pub words: Vec<String>,
     pub terraform_words: Vec<String>,
     pub forbidden: Vec<String>,
+    /// The catalog's permissions matching `forbidden`, sorted; computed on first use.
+    #[serde(skip)]
+    pub forbidden_ids: OnceLock<Vec<crate::catalog::PermId>>,
 }
 
 impl Deployer {
@@ -27,6 +30,21 @@ impl Deployer {
 
     pub fn is_forbidden(&self, permission: &str) -> bool {
         self.forbidden.iter().any(|g| glob_match(g, permission))
+    }
+
+    /// The catalog's permissions a deployer must not hold, sorted by id.
+    pub fn forbidden_ids(&self) -> &[crate::catalog::PermId] {
+        self.forbidden_ids.get_or_init(|| {
+            let catalog = crate::catalog::Catalog::get();
+            let mut ids: Vec<_> = self
+                .forbidden
+                .iter()
+                .flat_map(|g| catalog.glob(g))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        })
     }
 }
 
@@ -47,13 +65,50 @@ struct EscalationFile {
 }
 
 pub fn escalations() -> &'static [Escalation] {
-    static DATA: OnceLock<EscalationFile> = OnceLock::new();
-    &DATA
-        .get_or_init(|| {
-            toml::from_str(include_str!("../rules/data/escalation.toml"))
-                .expect("rules/data/escalation.toml is checked by tests")
-        })
-        .entry
+    &escalation_index().file.entry
+}
+
+struct EscalationIndex {
+    file: EscalationFile,
+    /// Entries without `*`, by permission: their indexes in the file, in order.
+    exact: HashMap<String, Vec<usize>>,
+    /// Entries with `*`.
+    globs: Vec<usize>,
+}
+
+fn escalation_index() -> &'static EscalationIndex {
+    static DATA: OnceLock<EscalationIndex> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let file: EscalationFile = toml::from_str(include_str!("../rules/data/escalation.toml"))
+            .expect("rules/data/escalation.toml is checked by tests");
+        let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut globs = Vec::new();
+        for (i, e) in file.entry.iter().enumerate() {
+            if e.permission.contains('*') {
+                globs.push(i);
+            } else {
+                exact.entry(e.permission.clone()).or_default().push(i);
+            }
+        }
+        EscalationIndex { file, exact, globs }
+    })
+}
+
+/// The first escalation entry for `permission` whose `with` condition `held` satisfies.
+pub fn escalation(permission: &str, held: impl Fn(&str) -> bool) -> Option<&'static Escalation> {
+    let index = escalation_index();
+    let entries = &index.file.entry;
+    let exact = index.exact.get(permission).into_iter().flatten();
+    let globs = index
+        .globs
+        .iter()
+        .filter(|&&i| glob_match(&entries[i].permission, permission));
+    let mut candidates: Vec<usize> = exact.chain(globs).copied().collect();
+    candidates.sort_unstable();
+    candidates
+        .into_iter()
+        .map(|i| &entries[i])
+        .find(|e| e.with.as_deref().is_none_or(&held))
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,24 +184,31 @@ pub fn words(text: &str) -> Vec<String> {
     words.into_iter().map(|w| w.to_lowercase()).collect()
 }
 
-/// Shell-style match where `*` matches any run of characters, dots included.
+/// Shell-style match where `*` matches any run of characters, dots included. Allocates nothing.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let first = parts.next().unwrap_or("");
-    let Some(mut rest) = text.strip_prefix(first) else {
+    let Some(star) = pattern.find('*') else {
+        return pattern == text;
+    };
+    let (first, rest) = (&pattern[..star], &pattern[star + 1..]);
+    let Some(mut text) = text.strip_prefix(first) else {
         return false;
     };
-    let parts: Vec<&str> = parts.collect();
-    let Some((last, middle)) = parts.split_last() else {
-        return rest.is_empty();
+    // The part after the last `*` must end the text; the parts between match leftmost.
+    let (middle, last) = match rest.rfind('*') {
+        Some(at) => (&rest[..at], &rest[at + 1..]),
+        None => ("", rest),
     };
-    for part in middle {
-        match rest.find(part) {
-            Some(i) => rest = &rest[i + part.len()..],
+    if text.len() < last.len() || !text.ends_with(last) {
+        return false;
+    }
+    text = &text[..text.len() - last.len()];
+    for part in middle.split('*').filter(|p| !p.is_empty()) {
+        match text.find(part) {
+            Some(i) => text = &text[i + part.len()..],
             None => return false,
         }
     }
-    rest.len() >= last.len() && rest.ends_with(last)
+    true
 }
 
 #[cfg(test)]
@@ -188,5 +250,10 @@ mod tests {
         assert!(glob_match("run.*.get", "run.services.get"));
         assert!(!glob_match("run.*.get", "run.services.list"));
         assert!(glob_match("exact", "exact"));
+        assert!(glob_match("*", "anything"));
+        assert!(glob_match("a*b*c", "a-b-c"));
+        assert!(!glob_match("a*b*c", "a-c-b"));
+        assert!(glob_match("*.*.create", "run.services.create"));
+        assert!(!glob_match("ab*ba", "aba"), "the parts may not overlap");
     }
 }

@@ -33,10 +33,7 @@ impl Rule for PrivilegeEscalationPermission {
             }
             let held: Vec<&str> = role.known_permissions().map(|(p, _)| p).collect();
             for (permission, val) in role.known_permissions() {
-                let Some(entry) = data::escalations().iter().find(|e| {
-                    data::glob_match(&e.permission, permission)
-                        && e.with.as_ref().is_none_or(|w| held.contains(&w.as_str()))
-                }) else {
+                let Some(entry) = data::escalation(permission, |w| held.contains(&w)) else {
                     continue;
                 };
                 let with = match &entry.with {

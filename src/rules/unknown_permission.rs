@@ -26,7 +26,7 @@ impl Rule for UnknownPermission {
                     continue;
                 }
                 let suggestion = catalog.suggest_permission(permission);
-                let label = match suggestion {
+                let label = match &suggestion {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "no such permission".to_string(),
                 };
