@@ -473,19 +473,24 @@ mod tests {
     #[test]
     fn suggestions() {
         let cat = Catalog::get();
+        let suggest = |p: &str| cat.suggest_permission(p);
         assert_eq!(
-            cat.suggest_permission("run.services.lsit"),
+            suggest("run.services.lsit").as_deref(),
             Some("run.services.list")
         );
         assert_eq!(
-            cat.suggest_permission("run.service.update"),
+            suggest("run.service.update").as_deref(),
             Some("run.services.update")
         );
         assert_eq!(
-            cat.suggest_permission("rn.services.update"),
+            suggest("rn.services.update").as_deref(),
             Some("run.services.update")
         );
-        assert_eq!(cat.suggest_permission("totally.made.up"), None);
+        assert_eq!(
+            suggest("storage.object.get").as_deref(),
+            Some("storage.objects.get")
+        );
+        assert_eq!(suggest("totally.made.up"), None);
         assert_eq!(
             cat.suggest_role("roles/run.devloper"),
             Some("roles/run.developer")
