@@ -298,40 +298,26 @@ fn access(args: AccessArgs) -> ExitCode {
 
 /// `iamlint rules`: one line per rule, then the engine's own diagnostics.
 pub fn rules_table() -> String {
-    let mut out = String::new();
-    for rule in crate::rules::ALL_RULES {
-        let meta = rule.meta();
-        out.push_str(&format!(
-            "{:<32} {:<8} {}\n",
-            meta.id,
-            meta.default_severity.as_str(),
-            meta.summary
-        ));
-    }
-    out.push_str(&format!(
-        "{:<32} {:<8} {}\n",
-        crate::parse::PARSE_ERROR,
-        "error",
-        "a file that does not parse or is not UTF-8"
-    ));
-    out.push_str(&format!(
-        "{:<32} {:<8} {}\n",
-        engine::IO_ERROR,
-        "error",
-        "a path that cannot be read"
-    ));
-    out
+    crate::registry::all_metas()
+        .map(|m| {
+            format!(
+                "{:<32} {:<8} {}\n",
+                m.id,
+                m.default_severity.as_str(),
+                m.summary
+            )
+        })
+        .collect()
 }
 
 fn explain(id: &str) -> ExitCode {
-    match crate::registry::find(id) {
-        Some(rule) => match write_stdout(|out| out.write_all(rule.meta().docs.as_bytes())) {
+    match crate::registry::meta(id) {
+        Some(meta) => match write_stdout(|out| out.write_all(meta.docs.as_bytes())) {
             Ok(()) => ExitCode::SUCCESS,
             Err(code) => code,
         },
         None => {
-            let ids = crate::rules::ALL_RULES.iter().map(|r| r.meta().id);
-            match crate::suggest::closest(id, ids) {
+            match crate::registry::suggest_id(id) {
                 Some(near) => {
                     eprintln!("iamlint: error: unknown rule `{id}`; did you mean `{near}`?")
                 }

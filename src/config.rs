@@ -284,13 +284,8 @@ fn rule(
     origin: &dyn Fn(&Range<usize>) -> String,
 ) -> Result<(), ConfigError> {
     let name: &str = id.get_ref();
-    let known: Vec<&str> = crate::rules::ALL_RULES
-        .iter()
-        .map(|r| r.meta().id)
-        .chain(registry::ENGINE_IDS.iter().copied())
-        .collect();
-    if !known.contains(&name) {
-        let help = match closest(name, known.iter().copied()) {
+    if registry::meta(name).is_none() {
+        let help = match registry::suggest_id(name) {
             Some(near) => format!("did you mean `{near}`?"),
             None => "`iamlint rules` lists the rule ids".into(),
         };

@@ -9,6 +9,7 @@ use crate::parse;
 use crate::registry::Ctx;
 use crate::rules::ALL_RULES;
 use crate::source::Files;
+use crate::suppress;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -277,6 +278,7 @@ struct ParsedFile {
     display: String,
     text: String,
     chunks: Vec<parse::Chunk>,
+    suppressions: Vec<suppress::Suppression>,
 }
 
 /// Reads, parses and models one module, and runs `f` on it. Its syntax trees are dropped on return.
@@ -290,9 +292,13 @@ where
         .collect();
     let mut diagnostics = Vec::new();
     let mut parsed = Vec::new();
+    let mut suppressions = Vec::new();
     for (file, diags) in results {
         diagnostics.extend(diags);
-        parsed.extend(file);
+        if let Some(mut file) = file {
+            suppressions.append(&mut file.suppressions);
+            parsed.push(file);
+        }
     }
     let source = ModuleSource {
         files: parsed
@@ -317,6 +323,10 @@ where
         .map(|&(id, _)| id)
         .collect();
     diagnostics.retain(|d| reported.contains(&d.primary.file));
+    if !suppressions.is_empty() {
+        diagnostics = suppress::apply(&mut suppressions, diagnostics);
+        diagnostics.retain(|d| reported.contains(&d.primary.file));
+    }
     let needed: BTreeSet<FileId> = diagnostics
         .iter()
         .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
@@ -355,16 +365,28 @@ fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnos
         }
     };
     let (text, decode_error) = parse::decode(id, bytes);
-    let (chunks, diags) = match decode_error {
+    let (chunks, mut diags) = match decode_error {
         Some(diag) => (Vec::new(), vec![diag]),
         None => parse::parse(id, &text),
     };
+    let mut suppressions = Vec::new();
+    if text.contains("iamlint-ignore") {
+        let mut spans = Vec::new();
+        for chunk in &chunks {
+            suppress::structure_spans(&chunk.body, chunk.base, &mut spans);
+        }
+        let (found_suppressions, problems) =
+            suppress::collect(id, &text, &spans, suppress::Date::today());
+        suppressions = found_suppressions;
+        diags.extend(problems);
+    }
     let file = ParsedFile {
         id,
         name,
         display: found.display.clone(),
         text,
         chunks,
+        suppressions,
     };
     (Some(file), diags)
 }

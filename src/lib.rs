@@ -13,11 +13,13 @@ pub mod diagnostic;
 pub mod discover;
 pub mod emit;
 pub mod engine;
+pub mod lex;
 pub mod model;
 pub mod parse;
 pub mod registry;
 pub mod rules;
 pub mod source;
 pub mod suggest;
+pub mod suppress;
 
 pub use engine::{Options, Report, lint};

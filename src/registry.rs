@@ -34,12 +34,54 @@ pub trait Rule: Sync {
     fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>);
 }
 
-/// Diagnostics the engine itself produces.
-pub static ENGINE_IDS: &[&str] = &[crate::parse::PARSE_ERROR, crate::engine::IO_ERROR];
+/// The diagnostics the engine itself produces: they have ids, docs and configurable
+/// severities like rules, but no check over a module.
+pub static ENGINE_RULES: &[&RuleMeta] = &[
+    &RuleMeta {
+        id: crate::suppress::EXPIRED,
+        summary: "a suppression whose `until=` date has passed",
+        default_severity: Severity::Warning,
+        docs: include_str!("../rules/expired-suppression.md"),
+    },
+    &RuleMeta {
+        id: crate::suppress::INVALID,
+        summary: "a suppression without a reason, naming an unknown rule, or misplaced",
+        default_severity: Severity::Warning,
+        docs: include_str!("../rules/invalid-suppression.md"),
+    },
+    &RuleMeta {
+        id: crate::engine::IO_ERROR,
+        summary: "a path that cannot be read",
+        default_severity: Severity::Error,
+        docs: include_str!("../rules/io-error.md"),
+    },
+    &RuleMeta {
+        id: crate::parse::PARSE_ERROR,
+        summary: "a file or block that does not parse, or a file that is not UTF-8",
+        default_severity: Severity::Error,
+        docs: include_str!("../rules/parse-error.md"),
+    },
+    &RuleMeta {
+        id: crate::suppress::UNUSED,
+        summary: "a suppression that suppresses nothing",
+        default_severity: Severity::Warning,
+        docs: include_str!("../rules/unused-suppression.md"),
+    },
+];
 
-pub fn find(id: &str) -> Option<&'static dyn Rule> {
+/// Every id: the rules, then the engine's.
+pub fn all_metas() -> impl Iterator<Item = &'static RuleMeta> {
     crate::rules::ALL_RULES
         .iter()
-        .copied()
-        .find(|r| r.meta().id == id)
+        .map(|r| r.meta())
+        .chain(ENGINE_RULES.iter().copied())
+}
+
+pub fn meta(id: &str) -> Option<&'static RuleMeta> {
+    all_metas().find(|m| m.id == id)
+}
+
+/// The known id closest to a misspelt one.
+pub fn suggest_id(id: &str) -> Option<&'static str> {
+    crate::suggest::closest(id, all_metas().map(|m| m.id))
 }

@@ -41,8 +41,7 @@ fn summaries_follow_the_message_convention() {
 
 #[test]
 fn every_rule_has_a_doc_matching_its_metadata() {
-    for rule in ALL_RULES {
-        let meta = rule.meta();
+    for meta in iamlint::registry::all_metas() {
         let path = format!("rules/{}.md", meta.id);
         let on_disk = fs::read_to_string(&path).unwrap_or_else(|_| panic!("{path} is missing"));
         assert_eq!(on_disk, meta.docs, "{path} differs from the embedded docs");
@@ -94,10 +93,14 @@ fn rules_fired(dir: &Path) -> Vec<&'static str> {
         .collect()
 }
 
+/// Engine diagnostics whose cases live elsewhere: `io-error` needs paths that cannot be
+/// committed (tests/cli.rs makes them), `parse-error` lives in fixtures/_engine/.
+const CASES_ELSEWHERE: &[&str] = &["io-error", "parse-error"];
+
 #[test]
 fn every_rule_has_fixtures_that_fire_and_that_stay_silent() {
-    for rule in ALL_RULES {
-        let id = rule.meta().id;
+    for meta in iamlint::registry::all_metas().filter(|m| !CASES_ELSEWHERE.contains(&m.id)) {
+        let id = meta.id;
         let cases = fixture_cases(id);
         let fired: Vec<bool> = cases.iter().map(|c| rules_fired(c).contains(&id)).collect();
         assert!(
@@ -129,8 +132,7 @@ fn example(doc: &str, heading: &str) -> String {
 #[test]
 fn doc_examples_fire_and_their_fixes_do_not() {
     let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("doc-examples");
-    for rule in ALL_RULES {
-        let meta = rule.meta();
+    for meta in iamlint::registry::all_metas().filter(|m| m.id != "io-error") {
         for (heading, should_fire) in [("## Example", true), ("## Use instead", false)] {
             let dir = base
                 .join(meta.id)
@@ -146,7 +148,7 @@ fn doc_examples_fire_and_their_fixes_do_not() {
             }
             let fired = rules_fired(&dir);
             assert!(
-                !fired.contains(&"parse-error"),
+                meta.id == "parse-error" || !fired.contains(&"parse-error"),
                 "{}: {heading} does not parse",
                 meta.id
             );
@@ -178,8 +180,7 @@ fn rules_index_is_fresh() {
     let mut index = String::from(
         "# Rules\n\nGenerated from the rules' metadata by `tests/meta.rs` (`UPDATE_EXPECT=1 cargo test` rewrites it).\n`iamlint rules` prints the same list; `iamlint explain <id>` prints a rule's page.\n\n| id | default severity | what it finds |\n| --- | --- | --- |\n",
     );
-    for rule in ALL_RULES {
-        let meta = rule.meta();
+    for meta in iamlint::registry::all_metas() {
         let severity = match meta.default_severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -190,7 +191,7 @@ fn rules_index_is_fresh() {
             meta.id, meta.summary
         ));
     }
-    index.push_str("\nThe engine's own diagnostics: `parse-error` (a file that does not parse or is not UTF-8) and `io-error` (a path that cannot be read), both errors.\n\nRule data: `data/` (deployment words, escalation permissions, personal mailbox domains, service names) and `data/gcp-iam/` (the IAM catalog; provenance in `data/gcp-iam/SOURCE.md`).\n");
+    index.push_str("\nThe last five are the engine's own diagnostics: they have no check of their own but can be configured like rules.\n\nRule data: `data/` (deployment words, escalation permissions, personal mailbox domains, service names) and `data/gcp-iam/` (the IAM catalog; provenance in `data/gcp-iam/SOURCE.md`).\n");
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         fs::write("rules/README.md", &index).unwrap();
     }
