@@ -67,6 +67,22 @@ pub struct CheckArgs {
     /// Print to stderr how much of the IAM iamlint could know statically.
     #[arg(long)]
     pub stats: bool,
+
+    /// Run only these rules (comma-separated or repeated); overrides the configuration.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (comma-separated or repeated); overrides the configuration.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record today's findings in this file (written atomically) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// How files are found and read, shared by every command.
@@ -121,6 +137,10 @@ pub enum FormatArg {
     Human,
     Gcc,
     Json,
+    Sarif,
+    Github,
+    Junit,
+    Checkstyle,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -198,21 +218,78 @@ fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result
 }
 
 fn check(cli: CheckArgs) -> ExitCode {
-    let options = match options(&cli.paths, &cli.walk) {
+    let mut options = match options(&cli.paths, &cli.walk) {
         Ok(options) => options,
         Err(code) => return code,
     };
-    let report = match engine::lint(&options) {
+    for id in cli.select.iter().chain(&cli.ignore) {
+        if crate::registry::meta(id).is_none() {
+            match crate::registry::suggest_id(id) {
+                Some(near) => {
+                    eprintln!("iamlint: error: unknown rule `{id}`; did you mean `{near}`?")
+                }
+                None => {
+                    eprintln!("iamlint: error: unknown rule `{id}`; `iamlint rules` lists them")
+                }
+            }
+            return ExitCode::from(2);
+        }
+    }
+    if !cli.select.is_empty() {
+        for rule in crate::rules::ALL_RULES {
+            let id = rule.meta().id;
+            if !cli.select.iter().any(|s| s == id) {
+                options.config.severities.insert(id.to_string(), None);
+            } else if options.config.severities.get(id) == Some(&None) {
+                options.config.severities.remove(id);
+            }
+        }
+    }
+    for id in &cli.ignore {
+        options.config.severities.insert(id.clone(), None);
+    }
+    let mut report = match engine::lint(&options) {
         Ok(report) => report,
         Err(fatal) => {
             eprintln!("iamlint: error: {fatal}");
             return ExitCode::from(2);
         }
     };
+    if let Some(path) = &cli.write_baseline {
+        return match crate::baseline::write(&report, path) {
+            Ok(n) => {
+                eprintln!("iamlint: wrote {n} findings to {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!(
+                    "iamlint: error: cannot write the baseline `{}`: {e}",
+                    path.display()
+                );
+                ExitCode::from(2)
+            }
+        };
+    }
+    if let Some(path) = &cli.baseline {
+        match crate::baseline::apply(&mut report, path) {
+            Ok(n) if n > 0 => {
+                eprintln!("iamlint: {n} findings are in the baseline and not reported")
+            }
+            Ok(_) => {}
+            Err(message) => {
+                eprintln!("iamlint: error: {message}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let format = match cli.format {
         FormatArg::Human => Format::Human,
         FormatArg::Gcc => Format::Gcc,
         FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Github => Format::Github,
+        FormatArg::Junit => Format::Junit,
+        FormatArg::Checkstyle => Format::Checkstyle,
     };
     let color = match cli.color {
         ColorArg::Always => true,

@@ -5,6 +5,7 @@
 //! it all in parallel and sorts, [`emit`] renders. Rules never touch files or print.
 
 pub mod access;
+pub mod baseline;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -72,35 +72,75 @@ fn usage_errors_exit_2() {
     assert!(glob.stdout.is_empty());
 }
 
+/// The GitHub problem matcher's patterns, as the runner reads them.
+fn matcher_patterns() -> Vec<(String, regex::Regex)> {
+    let text = fs::read_to_string(".github/iamlint-matcher.json").unwrap();
+    let matcher: serde_json::Value = serde_json::from_str(&text).unwrap();
+    matcher["problemMatcher"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let pattern = &m["pattern"][0];
+            assert_eq!(
+                (
+                    pattern["file"].as_u64(),
+                    pattern["line"].as_u64(),
+                    pattern["column"].as_u64()
+                ),
+                (Some(1), Some(2), Some(3))
+            );
+            assert_eq!(
+                (pattern["message"].as_u64(), pattern["code"].as_u64()),
+                (Some(4), Some(5))
+            );
+            (
+                m["severity"].as_str().unwrap().to_string(),
+                regex::Regex::new(pattern["regexp"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .collect()
+}
+
 #[test]
-fn gcc_format_is_one_parsable_line_per_diagnostic() {
-    let out = iamlint(&["--format", "gcc", "fixtures"]);
-    let text = stdout(&out);
+fn the_problem_matcher_reads_every_gcc_line() {
+    let patterns = matcher_patterns();
+    let text = stdout(&iamlint(&["--format", "gcc", "fixtures"]));
     let json = iamlint(&["--format", "json", "fixtures"]);
     let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     let diags = parsed["diagnostics"].as_array().unwrap();
     assert_eq!(text.lines().count(), diags.len());
+    assert!(diags.len() > 100);
+    let mut severities = std::collections::BTreeSet::new();
     for (line, diag) in text.lines().zip(diags) {
-        // PATH:LINE:COL: SEVERITY: MESSAGE [RULE]
-        let (location, rest) = line.split_once(": ").unwrap();
-        let mut parts = location.rsplitn(3, ':');
-        let col: usize = parts.next().unwrap().parse().unwrap();
-        let row: usize = parts.next().unwrap().parse().unwrap();
-        let path = parts.next().unwrap();
-        let (severity, rest) = rest.split_once(": ").unwrap();
-        assert!(["error", "warning", "note"].contains(&severity), "{line}");
-        assert!(
-            rest.ends_with(&format!(" [{}]", diag["rule"].as_str().unwrap())),
-            "{line}"
+        let matched: Vec<_> = patterns
+            .iter()
+            .filter(|(_, re)| re.is_match(line))
+            .collect();
+        assert_eq!(matched.len(), 1, "exactly one matcher reads {line}");
+        let (severity, re) = matched[0];
+        let caps = re.captures(line).unwrap();
+        assert_eq!(&caps[1], diag["path"].as_str().unwrap(), "{line}");
+        assert_eq!(
+            caps[2].parse::<u64>().unwrap(),
+            diag["line"].as_u64().unwrap()
         );
-        assert_eq!(path, diag["path"]);
-        assert_eq!(row, diag["line"].as_u64().unwrap() as usize);
-        assert_eq!(col, diag["column"].as_u64().unwrap() as usize);
+        assert_eq!(
+            caps[3].parse::<u64>().unwrap(),
+            diag["column"].as_u64().unwrap()
+        );
+        assert_eq!(&caps[4], diag["message"].as_str().unwrap());
+        assert_eq!(&caps[5], diag["rule"].as_str().unwrap());
+        let expected = match diag["severity"].as_str().unwrap() {
+            "note" => "notice",
+            other => other,
+        };
+        assert_eq!(severity, expected);
+        severities.insert(severity.clone());
     }
-    assert_eq!(
-        text.lines().next().unwrap(),
-        "fixtures/_access/estate/iam.tf:33:12: error: `allUsers` is granted `roles/run.invoker` on cloud run v2 service `website` [public-member]"
-    );
+    assert_eq!(severities.len(), 3, "the fixtures print every severity");
+    // A path with `: ` in it is still read correctly.
+    assert!(text.contains("fixtures/_formats/module/a file, with: punctuation%.tf:2:10: warning:"));
 }
 
 #[test]
@@ -373,4 +413,87 @@ fn configuration_is_found_upward_and_errors_stop_the_run() {
     assert!(String::from_utf8_lossy(&out.stderr).contains(
         "missing.toml:1:1: error: cannot read the configuration: no such file or directory"
     ));
+}
+
+#[test]
+fn select_and_ignore_override_the_configuration() {
+    let only = stdout(&iamlint(&[
+        "--format",
+        "gcc",
+        "--select",
+        "user-member,basic-role",
+        "fixtures",
+    ]));
+    assert!(!only.is_empty());
+    assert!(
+        only.lines().all(|l| l.ends_with("[user-member]")
+            || l.ends_with("[basic-role]")
+            || l.contains("-suppression]")
+            || l.ends_with("[parse-error]")),
+        "{only}"
+    );
+    let ignored = stdout(&iamlint(&[
+        "--format",
+        "gcc",
+        "--ignore",
+        "user-member",
+        "--ignore",
+        "basic-role",
+        "fixtures",
+    ]));
+    assert!(!ignored.contains("[user-member]") && !ignored.contains("[basic-role]"));
+    assert!(ignored.contains("[public-member]"));
+    let out = iamlint(&["--select", "user-membr", "fixtures"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `user-member`?"));
+}
+
+#[test]
+fn a_baseline_hides_known_findings_even_after_code_moves() {
+    let dir = scratch("baseline");
+    let original = fs::read_to_string("fixtures/user-member/fires/main.tf").unwrap();
+    fs::write(dir.join("main.tf"), &original).unwrap();
+    let baseline = dir.join("iamlint-baseline.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--fail-on", "note", "--write-baseline"])
+        .arg(&baseline)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 3 findings"));
+    let leftovers: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "no temporary file is left behind: {leftovers:?}"
+    );
+
+    // The same findings, moved down and re-indented, plus one new finding.
+    let moved = format!(
+        "# a new comment\n\n{}\nresource \"google_project_iam_member\" \"carol\" {{\n  project = \"acme-prod\"\n  role    = \"roles/run.viewer\"\n  member  = \"user:carol@example.com\"\n}}\n",
+        original.replace("  member  =", "    member =")
+    );
+    fs::write(dir.join("main.tf"), moved).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--format", "gcc", "--fail-on", "note", "--baseline"])
+        .arg(&baseline)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("user:carol@example.com"));
+    assert_eq!(code(&out), 1);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .arg("--baseline")
+        .arg(dir.join("main.tf"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "a file that is not a baseline stops the run");
 }

@@ -2,8 +2,11 @@
 
 pub mod access;
 mod gcc;
+mod github;
 mod human;
 mod json;
+pub mod sarif;
+mod xml;
 
 use crate::engine::Report;
 use std::io::{self, Write};
@@ -16,6 +19,14 @@ pub enum Format {
     Gcc,
     /// One JSON object `{"diagnostics": [...], "summary": {...}}`.
     Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitHub Actions workflow commands.
+    Github,
+    /// JUnit XML.
+    Junit,
+    /// Checkstyle XML.
+    Checkstyle,
 }
 
 pub fn emit(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> io::Result<()> {
@@ -23,6 +34,10 @@ pub fn emit(report: &Report, format: Format, color: bool, out: &mut dyn Write) -
         Format::Human => human::emit(report, color, out),
         Format::Gcc => gcc::emit(report, out),
         Format::Json => json::emit(report, out),
+        Format::Sarif => sarif::emit(report, out),
+        Format::Github => github::emit(report, out),
+        Format::Junit => xml::junit(report, out),
+        Format::Checkstyle => xml::checkstyle(report, out),
     }
 }
 

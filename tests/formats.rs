@@ -1,0 +1,209 @@
+//! Every output format on one small module: goldens in tests/goldens/formats/, SARIF against the
+//! official 2.1.0 schema, the XML formats well formed, the GitHub commands escaped.
+//! `UPDATE_EXPECT=1 cargo test` rewrites the goldens.
+
+use std::fs;
+use std::process::Command;
+
+const MODULE: &str = "fixtures/_formats/module";
+
+fn run(format: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--format", format, "--fail-on", "note", MODULE])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn golden(format: &str, ext: &str) -> String {
+    let got = run(format);
+    let path = format!("tests/goldens/formats/module.{ext}");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        fs::write(&path, &got).unwrap();
+    } else {
+        let want = fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{path} is missing; run UPDATE_EXPECT=1 cargo test"));
+        assert_eq!(
+            got, want,
+            "{path} differs (UPDATE_EXPECT=1 cargo test rewrites it)"
+        );
+    }
+    got
+}
+
+#[test]
+fn human_gcc_and_json_goldens() {
+    golden("human", "txt");
+    golden("gcc", "gcc");
+    let json: serde_json::Value = serde_json::from_str(&golden("json", "json")).unwrap();
+    assert_eq!(json["summary"]["files_checked"], 2);
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let text = golden("sarif", "sarif");
+    let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string("tests/data/sarif-schema-2.1.0.json").unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "driver rules are sorted");
+    assert!(rules.iter().all(|r| {
+        r["helpUri"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("rules/{}.md", r["id"].as_str().unwrap()))
+    }));
+    for result in run["results"].as_array().unwrap() {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        assert!(
+            result["partialFingerprints"]["iamlint/v1"]
+                .as_str()
+                .is_some()
+        );
+    }
+    let uris: Vec<&str> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        uris.contains(&"fixtures/_formats/module/a%20file,%20with:%20punctuation%25.tf"),
+        "{uris:?}"
+    );
+}
+
+#[test]
+fn sarif_fingerprints_survive_moving_code() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fingerprints");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let source = fs::read_to_string(format!("{MODULE}/main.tf")).unwrap();
+    let prints = |text: &str| -> Vec<String> {
+        fs::write(dir.join("main.tf"), text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+            .args(["--format", "sarif"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["iamlint/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let before = prints(&source);
+    let after = prints(&format!(
+        "# moved down\n\n\n{}",
+        source.replace("  member  =", "    member =")
+    ));
+    assert_eq!(before.len(), 2);
+    assert_eq!(before, after);
+}
+
+#[test]
+fn github_commands_are_escaped() {
+    let text = golden("github", "github");
+    for line in text.lines() {
+        assert!(
+            line.starts_with("::error file=")
+                || line.starts_with("::warning file=")
+                || line.starts_with("::notice file="),
+            "{line}"
+        );
+        let (props, message) = line[2..].split_once("::").unwrap();
+        assert!(!message.contains('\n'));
+        for key in ["line=", "col=", "endLine=", "endColumn=", "title="] {
+            assert!(props.contains(key), "{line}");
+        }
+    }
+    assert!(
+        text.contains("file=fixtures/_formats/module/a file%2C with%3A punctuation%25.tf,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("%0Ahelp: "),
+        "help lines are joined with an escaped newline"
+    );
+}
+
+#[test]
+fn xml_formats_are_well_formed() {
+    for (format, ext, root) in [
+        ("junit", "junit.xml", "testsuites"),
+        ("checkstyle", "checkstyle.xml", "checkstyle"),
+    ] {
+        let text = golden(format, ext);
+        let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{format}: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), root);
+        let failures = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("failure") || n.has_tag_name("error"))
+            .count();
+        assert_eq!(failures, 3, "{format}");
+        assert!(
+            text.contains("&lt;Cloud Run&gt; &amp; &quot;friends&quot;")
+                || !text.contains("Cloud Run>"),
+            "{format} escapes"
+        );
+    }
+}
+
+#[test]
+fn a_clean_run_in_every_format() {
+    for format in [
+        "human",
+        "gcc",
+        "json",
+        "sarif",
+        "github",
+        "junit",
+        "checkstyle",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+            .args(["--format", format, "fixtures/basic-role/silent"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        match format {
+            "sarif" => {
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 0);
+            }
+            "junit" => assert!(text.contains("no problems found")),
+            "gcc" | "github" => assert!(text.is_empty()),
+            _ => {}
+        }
+    }
+}
