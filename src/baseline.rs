@@ -83,25 +83,8 @@ pub fn write(report: &Report, path: &Path) -> std::io::Result<usize> {
         findings,
     })?;
     text.push('\n');
-    write_atomically(path, text.as_bytes())?;
+    crate::source::write_atomically(path, text.as_bytes())?;
     Ok(count)
-}
-
-/// Writes a file by renaming a temporary file next to it, so a reader never sees half of it.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }
 
 /// Removes from the report every finding recorded in the baseline (each recorded one matches

@@ -83,6 +83,12 @@ pub struct CheckArgs {
     /// Record today's findings in this file (written atomically) and exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+
+    /// Apply the fixes that are certain (remove a create or delete permission from a deployer
+    /// role, remove a repeated permission, rename a misspelt one), then lint again. Without it,
+    /// iamlint writes nothing.
+    #[arg(long, conflicts_with_all = ["write_baseline", "baseline"])]
+    pub fix: bool,
 }
 
 /// How files are found and read, shared by every command.
@@ -255,6 +261,25 @@ fn check(cli: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if cli.fix {
+        let (applied, problems) = crate::fix::apply(&report);
+        for a in &applied {
+            eprintln!("fixed {}:{}: {} [{}]", a.path, a.line, a.title, a.rule);
+        }
+        for p in &problems {
+            eprintln!("iamlint: {p}");
+        }
+        if !applied.is_empty() {
+            eprintln!("iamlint: applied {} fixes; linting again", applied.len());
+            report = match engine::lint(&options) {
+                Ok(report) => report,
+                Err(fatal) => {
+                    eprintln!("iamlint: error: {fatal}");
+                    return ExitCode::from(2);
+                }
+            };
+        }
+    }
     if let Some(path) = &cli.write_baseline {
         return match crate::baseline::write(&report, path) {
             Ok(n) => {

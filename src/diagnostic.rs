@@ -52,6 +52,28 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
     pub help: Option<String>,
+    /// A change that certainly fixes it, applied by `--fix`.
+    pub fix: Option<Fix>,
+}
+
+/// A machine-applicable fix: what it does, and the edits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// "remove `run.services.delete`"
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// Replace the text at `range`.
+    Replace {
+        file: FileId,
+        range: Range<usize>,
+        text: String,
+    },
+    /// Remove a list element at `range`, with its separator (and its line, when it has one to itself).
+    RemoveElement { file: FileId, range: Range<usize> },
 }
 
 impl Diagnostic {
@@ -69,7 +91,13 @@ impl Diagnostic {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
+            fix: None,
         }
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Diagnostic {
+        self.fix = Some(fix);
+        self
     }
 
     pub fn secondary(mut self, label: Label) -> Diagnostic {

@@ -1,6 +1,6 @@
 use crate::catalog::Catalog;
 use crate::data::{self, Deployer};
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
 use crate::model::extract::account_id;
 use crate::model::principal::Principal;
 use crate::model::value::Val;
@@ -84,7 +84,7 @@ impl Rule for DeployerRoleCreateDelete {
                     "delete" => format!("lets the pipeline delete live {what}"),
                     _ => format!("lets the pipeline {verb} {what}"),
                 };
-                let diag = META
+                let mut diag = META
                     .diagnostic(
                         Label::new(val.loc.file, val.loc.range.clone(), label),
                         format!(
@@ -100,6 +100,19 @@ impl Rule for DeployerRoleCreateDelete {
                     .help(format!(
                         "deploy roles may update what exists; create and delete belong to the Terraform deploy account: remove `{permission}` from this role"
                     ));
+                // Certain only when the permission is written in this role (a shared local is not).
+                if super::used_in(&role.res, &val.loc).is_none() {
+                    diag = diag.fix(Fix {
+                        title: format!(
+                            "remove `{permission}` from deployer role `{}`",
+                            role.display_name()
+                        ),
+                        edits: vec![Edit::RemoveElement {
+                            file: val.loc.file,
+                            range: val.loc.range.clone(),
+                        }],
+                    });
+                }
                 out.push(diag);
             }
         }

@@ -1,4 +1,4 @@
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
 use crate::model::Module;
 use crate::registry::{Ctx, Rule, RuleMeta};
 use std::collections::HashMap;
@@ -25,8 +25,8 @@ impl Rule for DuplicatePermission {
                     first.insert(permission, val);
                     continue;
                 };
-                out.push(
-                    META.diagnostic(
+                let mut diag = META
+                    .diagnostic(
                         Label::new(val.loc.file, val.loc.range.clone(), "listed again here"),
                         format!(
                             "`{permission}` is listed twice in custom role `{}`",
@@ -38,8 +38,17 @@ impl Rule for DuplicatePermission {
                         earlier.loc.range.clone(),
                         "first listed here",
                     ))
-                    .help("remove the repeated entry"),
-                );
+                    .help("remove the repeated entry");
+                if super::used_in(&role.res, &val.loc).is_none() {
+                    diag = diag.fix(Fix {
+                        title: format!("remove the repeated `{permission}`"),
+                        edits: vec![Edit::RemoveElement {
+                            file: val.loc.file,
+                            range: val.loc.range.clone(),
+                        }],
+                    });
+                }
+                out.push(diag);
             }
         }
     }

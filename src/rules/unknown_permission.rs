@@ -1,5 +1,5 @@
 use crate::catalog::{Catalog, SNAPSHOT_DATE};
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
 use crate::model::Module;
 use crate::registry::{Ctx, Rule, RuleMeta};
 
@@ -38,7 +38,14 @@ impl Rule for UnknownPermission {
                     ),
                 );
                 diag = match suggestion {
-                    Some(s) => diag.help(format!("replace it with `{s}`")),
+                    Some(s) => diag.help(format!("replace it with `{s}`")).fix(Fix {
+                        title: format!("rename `{permission}` to `{s}`"),
+                        edits: vec![Edit::Replace {
+                            file: val.loc.file,
+                            range: val.loc.range.clone(),
+                            text: format!("\"{s}\""),
+                        }],
+                    }),
                     None => diag.help(
                         "check the spelling against `gcloud iam list-testable-permissions` or the IAM permissions reference",
                     ),
