@@ -95,7 +95,7 @@ fn fix_file(
     if done.is_empty() {
         return Ok(done);
     }
-    edits.sort_by(|a, b| b.0.start.cmp(&a.0.start));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0.start));
     let mut fixed = text.to_string();
     for (range, new) in &edits {
         fixed.replace_range(range.clone(), new);
