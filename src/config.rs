@@ -48,6 +48,9 @@ pub struct Config {
     pub public_allowed: Vec<PublicAllowed>,
     /// `[rules.provider-impersonation] require-impersonation`: impersonation must be in the code.
     pub require_impersonation: bool,
+    /// `[rules.default-service-account] extra-identities`: more accounts to treat as default
+    /// identities (emails; `*` matches any run of characters).
+    pub extra_defaults: Vec<String>,
 }
 
 /// A (resource type, role) pair where a public member is intended, such as a public website
@@ -302,6 +305,7 @@ fn rule(
         "missing-required-permission" => &["severity", "require"],
         "public-member" => &["severity", "allow"],
         "provider-impersonation" => &["severity", "require-impersonation"],
+        "default-service-account" => &["severity", "extra-identities"],
         _ => &["severity"],
     };
     let mut deployer: Option<Deployer> = None;
@@ -330,6 +334,12 @@ fn rule(
                     }
                     _ => d.forbidden = list,
                 }
+            }
+            ("default-service-account", "extra-identities") => {
+                config.extra_defaults = strings(value, key_name, err)?
+                    .into_iter()
+                    .map(|e| e.trim_start_matches("serviceAccount:").to_lowercase())
+                    .collect();
             }
             ("provider-impersonation", "require-impersonation") => {
                 config.require_impersonation = value.get_ref().as_bool().ok_or_else(|| {

@@ -18,9 +18,32 @@ impl Rule for DefaultServiceAccount {
         &META
     }
 
-    fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>) {
+        let extra = |sa: &SaRef| match sa {
+            SaRef::Email(e) => cx
+                .config
+                .extra_defaults
+                .iter()
+                .any(|pattern| crate::data::glob_match(pattern, &e.to_lowercase())),
+            _ => false,
+        };
         for grant in &module.grants {
             for member in &grant.members {
+                if let Principal::ServiceAccount(sa @ SaRef::Email(email)) = &member.principal {
+                    if extra(sa) {
+                        let role = match grant.role_display(module) {
+                            Some(role) => format!("`{role}`"),
+                            None => "a role".to_string(),
+                        };
+                        out.push(
+                            META.diagnostic(
+                                Label::new(member.val.loc.file, member.val.loc.range.clone(), "a default identity (iamlint.toml)"),
+                                format!("`{email}` is granted {role}, and the configuration names it a default identity"),
+                            )
+                            .help("grant the role to the dedicated service account of the one workload that needs it"),
+                        );
+                    }
+                }
                 let Principal::ServiceAccount(SaRef::Default(default)) = member.principal else {
                     continue;
                 };
@@ -52,6 +75,26 @@ impl Rule for DefaultServiceAccount {
         }
         for workload in &module.workloads {
             for (i, slot) in workload.slots.iter().enumerate() {
+                if let SlotState::Set {
+                    val,
+                    sa: sa @ SaRef::Email(email),
+                } = &slot.state
+                {
+                    if extra(sa) {
+                        let subject = Subject::of(workload, slot);
+                        out.push(
+                            META.diagnostic(
+                                Label::new(val.loc.file, val.loc.range.clone(), "a default identity (iamlint.toml)"),
+                                format!("{} {} as `{email}`, which the configuration names a default identity", subject.text, subject.verb("runs", "run")),
+                            )
+                            .help(format!(
+                                "create a dedicated `google_service_account` for this workload and set `{}` to its email",
+                                slot.attr
+                            )),
+                        );
+                        continue;
+                    }
+                }
                 let SlotState::Set {
                     val,
                     sa: SaRef::Default(default),
