@@ -29,8 +29,10 @@ impl Rule for DefaultServiceAccount {
         };
         for grant in &module.grants {
             for member in &grant.members {
-                if let Principal::ServiceAccount(sa @ SaRef::Email(email)) = &member.principal {
-                    if extra(sa) {
+                if let Principal::ServiceAccount(sa @ SaRef::Email(email)) = &member.principal
+                    && extra(sa)
+                {
+                    {
                         let role = match grant.role_display(module) {
                             Some(role) => format!("`{role}`"),
                             None => "a role".to_string(),
@@ -79,8 +81,9 @@ impl Rule for DefaultServiceAccount {
                     val,
                     sa: sa @ SaRef::Email(email),
                 } = &slot.state
+                    && extra(sa)
                 {
-                    if extra(sa) {
+                    {
                         let subject = Subject::of(workload, slot);
                         out.push(
                             META.diagnostic(
