@@ -76,16 +76,20 @@ pub struct Resource {
     /// Has `count` or `for_each` that may create no instance (anything but a known
     /// non-zero count or a known non-empty collection).
     pub maybe_absent: bool,
+    /// The instance key when `count` or `for_each` is expanded: `["roles/editor"]`, `[0]`.
+    pub instance: Option<String>,
 }
 
 impl Resource {
-    /// `google_service_account.ci` or `data.google_iam_policy.p`.
+    /// `google_service_account.ci`, `data.google_iam_policy.p`, `google_project_iam_member.m["x"]`.
     pub fn address(&self) -> String {
-        if self.data {
-            format!("data.{}.{}", self.rtype, self.name)
-        } else {
-            format!("{}.{}", self.rtype, self.name)
-        }
+        let data = if self.data { "data." } else { "" };
+        format!("{data}{}.{}", self.rtype, self.label())
+    }
+
+    /// The name with its instance key: `api`, `members["roles/editor"]`.
+    pub fn label(&self) -> String {
+        format!("{}{}", self.name, self.instance.as_deref().unwrap_or(""))
     }
 }
 

@@ -6,7 +6,9 @@
 
 use crate::diagnostic::FileId;
 use hcl_edit::Span;
-use hcl_edit::expr::{Expression, ObjectKey, Traversal, TraversalOperator};
+use hcl_edit::expr::{
+    BinaryOperator, Expression, ForExpr, ObjectKey, Traversal, TraversalOperator, UnaryOperator,
+};
 use hcl_edit::template::{Element, Template};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -215,13 +217,30 @@ impl Src {
 /// Nested evaluations (locals referring to locals) stop at this depth and give unknown.
 const MAX_DEPTH: usize = 64;
 
+/// Collections larger than this are not expanded (`for` expressions, instances).
+pub const MAX_ITEMS: usize = 4096;
+
 /// The names an expression can refer to in one module: locals and variables.
 #[derive(Default)]
 pub struct Scope<'a> {
     locals: HashMap<&'a str, (&'a Expression, Src)>,
     variables: HashMap<&'a str, (Option<&'a Expression>, Src)>,
+    /// Values set from outside the module (tfvars, a caller's module block): win over defaults.
+    inputs: HashMap<String, Val>,
     memo: RefCell<HashMap<&'a str, Val>>,
     active: RefCell<HashSet<&'a str>>,
+    /// Names bound while evaluating: `each`, `count`, a `dynamic` block's iterator, the
+    /// variables of a `for` expression. The innermost binding of a name is last.
+    bindings: RefCell<Vec<(String, Binding)>>,
+}
+
+/// What a bound name stands for.
+#[derive(Clone, Debug)]
+pub enum Binding {
+    /// `each.key` / `each.value`, `binding.key` / `binding.value`, `count.index` (as the key).
+    Iterator { key: Val, value: Val },
+    /// A `for` expression's variable.
+    Var(Val),
 }
 
 impl<'a> Scope<'a> {
@@ -233,8 +252,30 @@ impl<'a> Scope<'a> {
         self.variables.entry(name).or_insert((default, src));
     }
 
+    /// Sets a variable's value from outside the module, overriding its default.
+    pub fn set_input(&mut self, name: &str, value: Val) {
+        self.inputs.insert(name.to_string(), value);
+    }
+
     pub fn eval(&self, expr: &Expression, src: Src) -> Val {
         self.eval_at(expr, src, 0)
+    }
+
+    /// Runs `f` with `name` bound; the binding is removed afterwards.
+    pub fn bind<R>(&self, name: &str, binding: Binding, f: impl FnOnce() -> R) -> R {
+        self.bindings.borrow_mut().push((name.to_string(), binding));
+        let result = f();
+        self.bindings.borrow_mut().pop();
+        result
+    }
+
+    fn bound(&self, name: &str) -> Option<Binding> {
+        self.bindings
+            .borrow()
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.clone())
     }
 
     fn eval_at(&self, expr: &Expression, src: Src, depth: usize) -> Val {
@@ -292,12 +333,106 @@ impl<'a> Scope<'a> {
                     call_function(call.name.name.as_str(), args)
                 }
             }
-            Expression::Variable(_)
-            | Expression::UnaryOp(_)
-            | Expression::BinaryOp(_)
-            | Expression::ForExpr(_) => Value::Unknown,
+            Expression::Variable(v) => match self.bound(v.as_str()) {
+                Some(Binding::Var(val)) => return val,
+                _ => Value::Unknown,
+            },
+            Expression::UnaryOp(op) => {
+                let operand = self.eval_at(&op.expr, src, depth + 1).value;
+                match (op.operator.value(), operand) {
+                    (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
+                    (UnaryOperator::Neg, Value::Number(n)) => {
+                        number(n.parse::<f64>().map(|n| -n).ok())
+                    }
+                    _ => Value::Unknown,
+                }
+            }
+            Expression::BinaryOp(op) => {
+                let lhs = self.eval_at(&op.lhs_expr, src, depth + 1);
+                let rhs = self.eval_at(&op.rhs_expr, src, depth + 1);
+                binary(*op.operator.value(), &lhs.value, &rhs.value)
+            }
+            Expression::ForExpr(f) => self.for_expr(f, src, depth),
         };
         Val { value, loc }
+    }
+
+    /// `[for v in c : e if cond]` and `{for k, v in c : k => v}`, over a known collection.
+    fn for_expr(&self, f: &ForExpr, src: Src, depth: usize) -> Value {
+        if f.grouping {
+            return Value::Unknown;
+        }
+        let collection = self.eval_at(&f.intro.collection_expr, src, depth + 1);
+        let pairs: Vec<(Val, Val)> = match collection.value {
+            Value::List(items) => {
+                if items.iter().any(Val::is_unknown) || items.len() > MAX_ITEMS {
+                    return Value::Unknown;
+                }
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        (
+                            Val {
+                                value: Value::Number(i.to_string()),
+                                loc: v.loc.clone(),
+                            },
+                            v,
+                        )
+                    })
+                    .collect()
+            }
+            Value::Object(entries) => entries
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        Val {
+                            value: Value::Str(Str::literal(k)),
+                            loc: v.loc.clone(),
+                        },
+                        v,
+                    )
+                })
+                .collect(),
+            _ => return Value::Unknown,
+        };
+        let value_name = f.intro.value_var.as_str();
+        let key_name = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let mut list = Vec::new();
+        let mut object = Vec::new();
+        for (key, value) in pairs {
+            let step = || {
+                if let Some(cond) = &f.cond {
+                    match self.eval_at(&cond.expr, src, depth + 1).value {
+                        Value::Bool(true) => {}
+                        Value::Bool(false) => return Ok(None),
+                        _ => return Err(()),
+                    }
+                }
+                let v = self.eval_at(&f.value_expr, src, depth + 1);
+                let k = f.key_expr.as_ref().map(|k| self.eval_at(k, src, depth + 1));
+                Ok(Some((k, v)))
+            };
+            let with_value = || self.bind(value_name, Binding::Var(value.clone()), step);
+            let result = match &key_name {
+                Some(k) => self.bind(k, Binding::Var(key.clone()), with_value),
+                None => with_value(),
+            };
+            match result {
+                Err(()) => return Value::Unknown,
+                Ok(None) => {}
+                Ok(Some((None, v))) => list.push(v),
+                Ok(Some((Some(k), v))) => match k.as_str() {
+                    Some(k) => object.push((k.to_string(), v)),
+                    None => return Value::Unknown,
+                },
+            }
+        }
+        if f.key_expr.is_some() {
+            Value::Object(object)
+        } else {
+            Value::List(list)
+        }
     }
 
     fn template(&self, template: &Template, src: Src, depth: usize) -> Value {
@@ -328,6 +463,23 @@ impl<'a> Scope<'a> {
                 return self.apply(base, &ops, src, depth, loc);
             }
         };
+        if let Some(binding) = self.bound(root) {
+            let base = match (binding, ops.first()) {
+                (Binding::Var(val), _) => return self.apply(val, &ops, src, depth, loc),
+                (Binding::Iterator { key, .. }, Some(TraversalOperator::GetAttr(a)))
+                    if a.as_str() == "key" || a.as_str() == "index" =>
+                {
+                    key
+                }
+                (Binding::Iterator { value, .. }, Some(TraversalOperator::GetAttr(a)))
+                    if a.as_str() == "value" =>
+                {
+                    value
+                }
+                _ => return Val::unknown(loc),
+            };
+            return self.apply(base, &ops[1..], src, depth, loc);
+        }
         match (root, ops.first()) {
             ("local" | "var", Some(TraversalOperator::GetAttr(name))) => {
                 let base = if root == "local" {
@@ -374,7 +526,25 @@ impl<'a> Scope<'a> {
         depth: usize,
         loc: Loc,
     ) -> Val {
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
+            if let TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) = op {
+                // `list[*].attr`: the rest of the operators applied to every element.
+                let items = match val.value {
+                    Value::List(items) if !items.iter().any(Val::is_unknown) => items,
+                    Value::Null => Vec::new(),
+                    Value::Unknown => return Val::unknown(loc),
+                    _ => vec![val],
+                };
+                let rest = &ops[i + 1..];
+                let mapped = items
+                    .into_iter()
+                    .map(|item| self.apply(item, rest, src, depth + 1, loc.clone()))
+                    .collect();
+                return Val {
+                    value: Value::List(mapped),
+                    loc,
+                };
+            }
             let next = match op {
                 TraversalOperator::GetAttr(name) => val.get(name.as_str()).cloned(),
                 TraversalOperator::LegacyIndex(i) => {
@@ -384,7 +554,9 @@ impl<'a> Scope<'a> {
                     let key = self.eval_at(expr, src, depth + 1);
                     index(&val, &key.value)
                 }
-                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => None,
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    unreachable!("handled above")
+                }
             };
             match next {
                 Some(next) => val = next,
@@ -414,6 +586,9 @@ impl<'a> Scope<'a> {
     }
 
     fn variable(&self, name: &str, depth: usize) -> Val {
+        if let Some(val) = self.inputs.get(name) {
+            return val.clone();
+        }
         match self.variables.get(name) {
             Some(&(Some(default), src)) => {
                 let val = self.eval_at(default, src, depth);
@@ -492,10 +667,88 @@ fn index(val: &Val, key: &Value) -> Option<Val> {
     }
 }
 
-/// The Terraform functions that are cheap to know statically. Anything else is unknown.
+fn number(n: Option<f64>) -> Value {
+    match n {
+        Some(n) if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 => {
+            Value::Number(format!("{}", n as i64))
+        }
+        Some(n) if n.is_finite() => Value::Number(n.to_string()),
+        _ => Value::Unknown,
+    }
+}
+
+fn as_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.parse().ok(),
+        Value::Str(s) => s.as_literal()?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A scalar's text, for comparisons and string functions.
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::Str(s) => s.as_literal().map(str::to_string),
+        Value::Number(n) => Some(n.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value) -> Value {
+    use BinaryOperator::*;
+    match op {
+        And | Or => match (lhs, rhs) {
+            (Value::Bool(a), Value::Bool(b)) => {
+                Value::Bool(if op == And { *a && *b } else { *a || *b })
+            }
+            (Value::Bool(false), _) if op == And => Value::Bool(false),
+            (Value::Bool(true), _) if op == Or => Value::Bool(true),
+            _ => Value::Unknown,
+        },
+        Eq | NotEq => {
+            let equal = match (lhs, rhs) {
+                (Value::Null, Value::Null) => Some(true),
+                (Value::Null, v) | (v, Value::Null) => scalar(v).map(|_| false),
+                (Value::Number(_), Value::Number(_)) => {
+                    as_number(lhs).zip(as_number(rhs)).map(|(a, b)| a == b)
+                }
+                _ => match (scalar(lhs), scalar(rhs)) {
+                    (Some(a), Some(b)) => Some(a == b),
+                    _ => None,
+                },
+            };
+            match equal {
+                Some(e) => Value::Bool(if op == Eq { e } else { !e }),
+                None => Value::Unknown,
+            }
+        }
+        _ => {
+            let (Some(a), Some(b)) = (as_number(lhs), as_number(rhs)) else {
+                return Value::Unknown;
+            };
+            match op {
+                Less => Value::Bool(a < b),
+                LessEq => Value::Bool(a <= b),
+                Greater => Value::Bool(a > b),
+                GreaterEq => Value::Bool(a >= b),
+                Plus => number(Some(a + b)),
+                Minus => number(Some(a - b)),
+                Mul => number(Some(a * b)),
+                Div if b != 0.0 => number(Some(a / b)),
+                Mod if b != 0.0 => number(Some(a % b)),
+                _ => Value::Unknown,
+            }
+        }
+    }
+}
+
+/// The Terraform functions that can be known statically. Anything else is unknown, and so is a
+/// call whose arguments are not known well enough.
 fn call_function(name: &str, args: Vec<Val>) -> Value {
-    match name {
-        "concat" => {
+    let known_str = |v: &Val| v.as_str().map(str::to_string);
+    match (name, args.len()) {
+        ("concat", _) | ("setunion", _) => {
             let mut out = Vec::new();
             for arg in args {
                 match arg.value {
@@ -503,9 +756,13 @@ fn call_function(name: &str, args: Vec<Val>) -> Value {
                     _ => out.push(Val::unknown(arg.loc)),
                 }
             }
-            Value::List(out)
+            if name == "setunion" {
+                Value::List(dedup(out))
+            } else {
+                Value::List(out)
+            }
         }
-        "tolist" | "toset" | "distinct" if args.len() == 1 => {
+        ("tolist" | "toset" | "distinct", 1) => {
             let arg = args.into_iter().next().expect("one argument");
             match arg.value {
                 Value::List(items) if name == "tolist" => Value::List(items),
@@ -513,26 +770,199 @@ fn call_function(name: &str, args: Vec<Val>) -> Value {
                 _ => Value::Unknown,
             }
         }
-        "flatten" if args.len() == 1 => {
+        ("setsubtract", 2) => {
+            let mut args = args.into_iter();
+            let (a, b) = (args.next().expect("two"), args.next().expect("two"));
+            match (a.value, &b.value) {
+                (Value::List(items), Value::List(remove))
+                    if remove.iter().all(|r| r.as_str().is_some()) =>
+                {
+                    let remove: HashSet<&str> = remove.iter().filter_map(Val::as_str).collect();
+                    Value::List(
+                        items
+                            .into_iter()
+                            .filter(|v| v.as_str().is_none_or(|s| !remove.contains(s)))
+                            .collect(),
+                    )
+                }
+                _ => Value::Unknown,
+            }
+        }
+        ("flatten", 1) => {
             let mut out = Vec::new();
             flatten_into(args.into_iter().next().expect("one argument"), &mut out);
             Value::List(out)
         }
-        "compact" if args.len() == 1 => {
-            match args.into_iter().next().expect("one argument").value {
-                Value::List(items) => Value::List(
-                    items
-                        .into_iter()
-                        .filter(|v| !matches!(&v.value, Value::Null) && v.as_str() != Some(""))
-                        .collect(),
-                ),
-                _ => Value::Unknown,
+        ("compact", 1) => match args.into_iter().next().expect("one argument").value {
+            Value::List(items) => Value::List(
+                items
+                    .into_iter()
+                    .filter(|v| !matches!(&v.value, Value::Null) && v.as_str() != Some(""))
+                    .collect(),
+            ),
+            _ => Value::Unknown,
+        },
+        ("merge", _) => {
+            let mut out: Vec<(String, Val)> = Vec::new();
+            for arg in args {
+                match arg.value {
+                    Value::Object(entries) => {
+                        for (k, v) in entries {
+                            out.retain(|(old, _)| *old != k);
+                            out.push((k, v));
+                        }
+                    }
+                    Value::Null => {}
+                    _ => return Value::Unknown,
+                }
             }
+            Value::Object(out)
         }
-        "lower" | "upper" if args.len() == 1 => match args[0].as_str() {
+        ("lookup", 2 | 3) => match (&args[0].value, known_str(&args[1])) {
+            (Value::Object(entries), Some(key)) => match entries.iter().find(|(k, _)| *k == key) {
+                Some((_, v)) => v.value.clone(),
+                None => args.get(2).map_or(Value::Unknown, |d| d.value.clone()),
+            },
+            _ => Value::Unknown,
+        },
+        ("keys" | "values", 1) => match &args[0].value {
+            Value::Object(entries) => Value::List(
+                entries
+                    .iter()
+                    .map(|(k, v)| match name {
+                        "keys" => Val {
+                            value: Value::Str(Str::literal(k.clone())),
+                            loc: v.loc.clone(),
+                        },
+                        _ => v.clone(),
+                    })
+                    .collect(),
+            ),
+            _ => Value::Unknown,
+        },
+        ("length", 1) => match &args[0].value {
+            Value::List(items) if !items.iter().any(Val::is_unknown) => {
+                number(Some(items.len() as f64))
+            }
+            Value::Object(entries) => number(Some(entries.len() as f64)),
+            Value::Str(s) => s
+                .as_literal()
+                .map_or(Value::Unknown, |s| number(Some(s.chars().count() as f64))),
+            _ => Value::Unknown,
+        },
+        ("contains", 2) => match (&args[0].value, scalar(&args[1].value)) {
+            (Value::List(items), Some(needle)) => {
+                if items
+                    .iter()
+                    .any(|i| scalar(&i.value).as_deref() == Some(needle.as_str()))
+                {
+                    Value::Bool(true)
+                } else if items.iter().all(|i| scalar(&i.value).is_some()) {
+                    Value::Bool(false)
+                } else {
+                    Value::Unknown
+                }
+            }
+            _ => Value::Unknown,
+        },
+        ("element", 2) => match (&args[0].value, as_number(&args[1].value)) {
+            (Value::List(items), Some(i))
+                if !items.is_empty() && !items.iter().any(Val::is_unknown) && i >= 0.0 =>
+            {
+                items[(i as usize) % items.len()].value.clone()
+            }
+            _ => Value::Unknown,
+        },
+        ("join", 2) => match (known_str(&args[0]), &args[1].value) {
+            (Some(sep), Value::List(items)) => {
+                let parts: Option<Vec<String>> = items.iter().map(|i| scalar(&i.value)).collect();
+                parts.map_or(Value::Unknown, |p| Value::Str(Str::literal(p.join(&sep))))
+            }
+            _ => Value::Unknown,
+        },
+        ("split", 2) => match (known_str(&args[0]), known_str(&args[1])) {
+            (Some(sep), Some(text)) if !sep.is_empty() => Value::List(
+                text.split(sep.as_str())
+                    .map(|part| Val {
+                        value: Value::Str(Str::literal(part)),
+                        loc: args[1].loc.clone(),
+                    })
+                    .collect(),
+            ),
+            _ => Value::Unknown,
+        },
+        ("replace", 3) => match (
+            known_str(&args[0]),
+            known_str(&args[1]),
+            known_str(&args[2]),
+        ) {
+            // A `/regex/` pattern is not evaluated.
+            (Some(text), Some(from), Some(to))
+                if !(from.len() > 1 && from.starts_with('/') && from.ends_with('/')) =>
+            {
+                Value::Str(Str::literal(text.replace(&from, &to)))
+            }
+            _ => Value::Unknown,
+        },
+        ("lower" | "upper" | "trimspace" | "tostring", 1) => match scalar(&args[0].value) {
             Some(s) if name == "lower" => Value::Str(Str::literal(s.to_lowercase())),
-            Some(s) => Value::Str(Str::literal(s.to_uppercase())),
+            Some(s) if name == "upper" => Value::Str(Str::literal(s.to_uppercase())),
+            Some(s) if name == "trimspace" => Value::Str(Str::literal(s.trim())),
+            Some(s) => Value::Str(Str::literal(s)),
+            None if name == "tostring" => args.into_iter().next().expect("one").value,
             None => Value::Unknown,
+        },
+        ("format", n) if n >= 1 => {
+            let Some(spec) = known_str(&args[0]) else {
+                return Value::Unknown;
+            };
+            let mut out = String::new();
+            let mut rest = args[1..].iter();
+            let mut chars = spec.chars();
+            while let Some(c) = chars.next() {
+                if c != '%' {
+                    out.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('%') => out.push('%'),
+                    Some('s' | 'd' | 'v') => match rest.next().and_then(|v| scalar(&v.value)) {
+                        Some(v) => out.push_str(&v),
+                        None => return Value::Unknown,
+                    },
+                    _ => return Value::Unknown,
+                }
+            }
+            Value::Str(Str::literal(out))
+        }
+        ("coalesce", _) => {
+            for arg in &args {
+                match &arg.value {
+                    Value::Null => continue,
+                    Value::Str(s) if s.as_literal() == Some("") => continue,
+                    Value::Unknown => return Value::Unknown,
+                    Value::Str(s) if s.as_literal().is_none() => return Value::Unknown,
+                    v => return v.clone(),
+                }
+            }
+            Value::Unknown
+        }
+        ("coalescelist", _) => {
+            for arg in &args {
+                match &arg.value {
+                    Value::List(items) if items.is_empty() => continue,
+                    Value::List(_) => return arg.value.clone(),
+                    _ => return Value::Unknown,
+                }
+            }
+            Value::Unknown
+        }
+        // `try` returns the first argument that evaluates without error; statically, only a
+        // first argument known outright can be taken.
+        ("try", n) if n >= 1 => match &args[0].value {
+            Value::Unknown => Value::Unknown,
+            Value::Str(s) if s.as_literal().is_none() => Value::Unknown,
+            v => v.clone(),
         },
         _ => Value::Unknown,
     }
@@ -603,6 +1033,46 @@ mod tests {
         assert_eq!(
             (r.rtype.as_str(), r.name.as_str(), r.attr.as_deref()),
             ("google_service_account", "ci", Some("email"))
+        );
+    }
+
+    fn strs(val: &Val) -> Vec<String> {
+        val.elements()
+            .iter()
+            .map(|v| v.as_str().unwrap_or("?").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn for_expressions_splats_and_operators() {
+        let text = "locals {\n  roles = { viewer = \"roles/viewer\", editor = \"roles/editor\" }\n  sas = [{ email = \"a@x\" }, { email = \"b@x\" }]\n}\nl = [for k, r in local.roles : r if k != \"viewer\"]\no = { for s in local.sas : s.email => \"serviceAccount:${s.email}\" }\ns = local.sas[*].email\nb = length(local.sas) > 1 && !false\nn = 2 * 3 - 1\n";
+        assert_eq!(strs(&eval_attr(text, "l")), ["roles/editor"]);
+        assert_eq!(
+            eval_attr(text, "o").get("b@x").and_then(Val::as_str),
+            Some("serviceAccount:b@x")
+        );
+        assert_eq!(strs(&eval_attr(text, "s")), ["a@x", "b@x"]);
+        assert_eq!(eval_attr(text, "b").value, Value::Bool(true));
+        assert_eq!(eval_attr(text, "n").value, Value::Number("5".into()));
+    }
+
+    #[test]
+    fn functions() {
+        let text = "locals {\n  m = merge({ a = \"1\" }, { b = \"2\", a = \"3\" })\n}\nu = setunion([\"a\", \"b\"], [\"b\", \"c\"])\nd = setsubtract([\"a\", \"b\"], [\"b\"])\nl = lookup(local.m, \"a\", \"none\")\nf = format(\"%s-compute@%s\", \"123\", \"developer.gserviceaccount.com\")\nj = join(\",\", split(\"/\", \"a/b\"))\nr = replace(\"a-b\", \"-\", \"_\")\nc = coalesce(\"\", \"x\")\nt = try(var.nope, \"fallback\")\n";
+        assert_eq!(strs(&eval_attr(text, "u")), ["a", "b", "c"]);
+        assert_eq!(strs(&eval_attr(text, "d")), ["a"]);
+        assert_eq!(eval_attr(text, "l").as_str(), Some("3"));
+        assert_eq!(
+            eval_attr(text, "f").as_str(),
+            Some("123-compute@developer.gserviceaccount.com")
+        );
+        assert_eq!(eval_attr(text, "j").as_str(), Some("a,b"));
+        assert_eq!(eval_attr(text, "r").as_str(), Some("a_b"));
+        assert_eq!(eval_attr(text, "c").as_str(), Some("x"));
+        assert_eq!(
+            eval_attr(text, "t").as_str(),
+            None,
+            "try does not guess past an unknown"
         );
     }
 

@@ -20,7 +20,7 @@ pub(super) struct Subject {
 
 impl Subject {
     pub fn of(workload: &Workload, slot: &IdentitySlot) -> Subject {
-        let whole = format!("{} `{}`", workload.product, workload.res.name);
+        let whole = format!("{} `{}`", workload.product, workload.res.label());
         match &slot.part {
             Some(part) => Subject {
                 text: format!("{part} of {whole}"),

@@ -21,7 +21,7 @@ impl Rule for ServiceAccountKey {
             out.push(
                 META.diagnostic(
                     Label::new(key.file, key.type_label.clone(), "a long-lived credential"),
-                    format!("service account key `{}` is a long-lived credential that can leak", key.name),
+                    format!("service account key `{}` is a long-lived credential that can leak", key.label()),
                 )
                 .note("the private key also lands in the Terraform state, readable by anyone who can read the state")
                 .help("use impersonation (`roles/iam.serviceAccountTokenCreator`) or workload identity federation instead of a key"),

@@ -65,7 +65,7 @@ impl Rule for SharedServiceAccount {
             };
             let names: Vec<String> = list
                 .iter()
-                .map(|(w, _)| format!("{} `{}`", w.product, w.res.name))
+                .map(|(w, _)| format!("{} `{}`", w.product, w.res.label()))
                 .collect();
             let message = format!(
                 "service account `{shown}` is the identity of {} workloads: {}",
@@ -87,7 +87,7 @@ impl Rule for SharedServiceAccount {
                         Label::new(
                             v.loc.file,
                             v.loc.range.clone(),
-                            format!("identity of {} `{}`", w.product, w.res.name),
+                            format!("identity of {} `{}`", w.product, w.res.label()),
                         ),
                         &list[1..],
                     )
@@ -98,7 +98,7 @@ impl Rule for SharedServiceAccount {
                 diag = diag.secondary(Label::new(
                     v.loc.file,
                     v.loc.range.clone(),
-                    format!("identity of {} `{}`", w.product, w.res.name),
+                    format!("identity of {} `{}`", w.product, w.res.label()),
                 ));
             }
             out.push(
