@@ -226,28 +226,27 @@ impl Cx<'_, '_> {
             out.dedup_by(|a, b| a.is_none() && b.is_none());
             return out;
         }
-        if let Some(count) = self.attr(body, "count", top.src) {
-            if let Value::Number(n) = &count.value
-                && let Ok(n) = n.parse::<usize>()
-                && n <= MAX_ITEMS
-            {
-                return (0..n)
-                    .map(|i| {
-                        let index = Val {
-                            value: Value::Number(i.to_string()),
-                            loc: count.loc.clone(),
-                        };
-                        Some((
-                            format!("[{i}]"),
-                            "count".to_string(),
-                            Binding::Iterator {
-                                key: index.clone(),
-                                value: index,
-                            },
-                        ))
-                    })
-                    .collect();
-            }
+        if let Some(count) = self.attr(body, "count", top.src)
+            && let Value::Number(n) = &count.value
+            && let Ok(n) = n.parse::<usize>()
+            && n <= MAX_ITEMS
+        {
+            return (0..n)
+                .map(|i| {
+                    let index = Val {
+                        value: Value::Number(i.to_string()),
+                        loc: count.loc.clone(),
+                    };
+                    Some((
+                        format!("[{i}]"),
+                        "count".to_string(),
+                        Binding::Iterator {
+                            key: index.clone(),
+                            value: index,
+                        },
+                    ))
+                })
+                .collect();
         }
         vec![None]
     }

@@ -32,19 +32,17 @@ impl Rule for DefaultServiceAccount {
                 if let Principal::ServiceAccount(sa @ SaRef::Email(email)) = &member.principal
                     && extra(sa)
                 {
-                    {
-                        let role = match grant.role_display(module) {
-                            Some(role) => format!("`{role}`"),
-                            None => "a role".to_string(),
-                        };
-                        out.push(
+                    let role = match grant.role_display(module) {
+                        Some(role) => format!("`{role}`"),
+                        None => "a role".to_string(),
+                    };
+                    out.push(
                             META.diagnostic(
                                 Label::new(member.val.loc.file, member.val.loc.range.clone(), "a default identity (iamlint.toml)"),
                                 format!("`{email}` is granted {role}, and the configuration names it a default identity"),
                             )
                             .help("grant the role to the dedicated service account of the one workload that needs it"),
                         );
-                    }
                 }
                 let Principal::ServiceAccount(SaRef::Default(default)) = member.principal else {
                     continue;
@@ -83,9 +81,8 @@ impl Rule for DefaultServiceAccount {
                 } = &slot.state
                     && extra(sa)
                 {
-                    {
-                        let subject = Subject::of(workload, slot);
-                        out.push(
+                    let subject = Subject::of(workload, slot);
+                    out.push(
                             META.diagnostic(
                                 Label::new(val.loc.file, val.loc.range.clone(), "a default identity (iamlint.toml)"),
                                 format!("{} {} as `{email}`, which the configuration names a default identity", subject.text, subject.verb("runs", "run")),
@@ -95,8 +92,7 @@ impl Rule for DefaultServiceAccount {
                                 slot.attr
                             )),
                         );
-                        continue;
-                    }
+                    continue;
                 }
                 let SlotState::Set {
                     val,

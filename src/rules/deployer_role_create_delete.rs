@@ -101,7 +101,7 @@ impl Rule for DeployerRoleCreateDelete {
                         "deploy roles may update what exists; create and delete belong to the Terraform deploy account: remove `{permission}` from this role"
                     ));
                 // Certain only when the permission is written in this role (a shared local is not).
-                if super::used_in(&role.res, &val.loc).is_none() {
+                if super::written_in(&role.res, &val.loc) {
                     diag = diag.fix(Fix {
                         title: format!(
                             "remove `{permission}` from deployer role `{}`",

@@ -39,7 +39,7 @@ impl Rule for DuplicatePermission {
                         "first listed here",
                     ))
                     .help("remove the repeated entry");
-                if super::used_in(&role.res, &val.loc).is_none() {
+                if super::written_in(&role.res, &val.loc) {
                     diag = diag.fix(Fix {
                         title: format!("remove the repeated `{permission}`"),
                         edits: vec![Edit::RemoveElement {

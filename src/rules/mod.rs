@@ -23,19 +23,25 @@ use crate::model::Resource;
 use crate::model::value::Loc;
 use crate::registry::Rule;
 
-/// When a value was written outside the resource that uses it (a `local`, a variable's default),
-/// a label at the resource, so the reader sees both where it comes from and where it lands.
-pub(crate) fn used_in(res: &Resource, value: &Loc) -> Option<Label> {
-    let inside = value.file == res.file
+/// The value is written inside the resource's block.
+pub(crate) fn written_in(res: &Resource, value: &Loc) -> bool {
+    value.file == res.file
         && res.block.start <= value.range.start
-        && value.range.end <= res.block.end;
-    (!inside).then(|| {
-        Label::new(
-            res.file,
-            res.type_label.clone(),
-            format!("used by `{}`", res.address()),
-        )
-    })
+        && value.range.end <= res.block.end
+}
+
+/// When a value was written outside the resource that uses it (a `local`, a variable's default),
+/// a label at the resource, so the reader sees both where it comes from and where it lands; for
+/// an instance of a resource with `count` or `for_each`, a label naming the instance.
+pub(crate) fn used_in(res: &Resource, value: &Loc) -> Option<Label> {
+    let message = if !written_in(res, value) {
+        format!("used by `{}`", res.address())
+    } else if res.instance.is_some() {
+        format!("in `{}`", res.address())
+    } else {
+        return None;
+    };
+    Some(Label::new(res.file, res.type_label.clone(), message))
 }
 
 pub static ALL_RULES: &[&dyn Rule] = &[
