@@ -107,6 +107,11 @@ pub struct WalkArgs {
     /// in the current directory or above.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Variable values, as `terraform -var-file` (repeatable; applied after each module's
+    /// `terraform.tfvars` and `*.auto.tfvars`).
+    #[arg(long, value_name = "FILE")]
+    pub var_file: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -206,6 +211,7 @@ fn options(paths: &[PathBuf], walk: &WalkArgs) -> Result<Options, ExitCode> {
         exclude: walk.exclude.clone(),
         jobs: walk.jobs.map(usize::from),
         config,
+        var_files: walk.var_file.clone(),
     })
 }
 

@@ -127,7 +127,7 @@ fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>)
         // Terraform's JSON syntax is not read yet: skipped, not an error (pre-commit passes these).
         return (Vec::new(), Vec::new());
     }
-    if !is_tf(root) {
+    if !is_module_file(root) {
         return (
             Vec::new(),
             vec![Problem {
@@ -149,7 +149,10 @@ fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>)
     if let Ok(entries) = fs::read_dir(&dir) {
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.file_name() != root.file_name() && is_tf(&path) && is_regular_file(&path) {
+            if path.file_name() != root.file_name()
+                && is_module_file(&path)
+                && is_regular_file(&path)
+            {
                 files.push(Found {
                     display: display_path(&path),
                     path,
@@ -232,7 +235,7 @@ fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> (Vec<Found>, Vec
 /// Adds a walked `.tf` file if it is (or links to) a regular file; anything else named `.tf`
 /// (a broken link, a FIFO) is a problem to report, never something to open.
 fn consider_file(path: &Path, files: &mut Vec<Found>, problems: &mut Vec<Problem>) {
-    if !is_tf(path) {
+    if !is_module_file(path) {
         return;
     }
     match fs::metadata(path) {
@@ -262,6 +265,18 @@ fn consider_file(path: &Path, files: &mut Vec<Found>, problems: &mut Vec<Problem
 
 fn is_tf(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "tf")
+}
+
+/// Variable values Terraform loads by itself: `terraform.tfvars` and `*.auto.tfvars`.
+fn is_auto_tfvars(path: &Path) -> bool {
+    path.file_name()
+        .map(|n| n.to_string_lossy())
+        .is_some_and(|n| n == "terraform.tfvars" || n.ends_with(".auto.tfvars"))
+}
+
+/// A file that belongs to a module: configuration, or variable values loaded with it.
+fn is_module_file(path: &Path) -> bool {
+    is_tf(path) || is_auto_tfvars(path)
 }
 
 fn is_regular_file(path: &Path) -> bool {

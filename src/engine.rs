@@ -26,6 +26,8 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Severities and rule options.
     pub config: Config,
+    /// `--var-file` files: variable values applied to every module, after its own tfvars.
+    pub var_files: Vec<PathBuf>,
 }
 
 /// The outcome of a run: sorted diagnostics and the files they point into.
@@ -190,10 +192,15 @@ where
     } else {
         &options.paths[..]
     };
-    Ok(pool.install(|| run(roots, &excludes, &f)))
+    Ok(pool.install(|| run(roots, &excludes, &options.var_files, &f)))
 }
 
-fn run<T, F>(roots: &[PathBuf], excludes: &Excludes, f: &F) -> (Vec<T>, Report)
+fn run<T, F>(
+    roots: &[PathBuf],
+    excludes: &Excludes,
+    var_files: &[PathBuf],
+    f: &F,
+) -> (Vec<T>, Report)
 where
     T: Send,
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
@@ -214,6 +221,21 @@ where
         ));
     }
 
+    // `--var-file` files: parsed once, applied to every module.
+    let mut vars = Vec::new();
+    for path in var_files {
+        let id = displays.len();
+        let found = Found {
+            path: path.clone(),
+            display: discover::display_path(path),
+            reported: true,
+        };
+        displays.push(found.display.clone());
+        let (parsed, diags) = read_and_parse(id, &found);
+        diagnostics.extend(diags);
+        vars.extend(parsed);
+    }
+
     let mut modules: BTreeMap<PathBuf, Vec<(FileId, &Found)>> = BTreeMap::new();
     for (id, found) in discovered.files.iter().enumerate() {
         // Grouped by the cleaned path, so `main.tf` and `./iam.tf` are one module.
@@ -225,10 +247,17 @@ where
     }
     let modules: Vec<Vec<(FileId, &Found)>> = modules.into_values().collect();
 
-    let outputs: Vec<(T, ModuleOutput)> =
-        modules.par_iter().map(|m| analyze_module(m, f)).collect();
+    let outputs: Vec<(T, ModuleOutput)> = modules
+        .par_iter()
+        .map(|m| analyze_module(m, &vars, f))
+        .collect();
 
     let mut files = Files::new(displays);
+    for var_file in vars {
+        if diagnostics.iter().any(|d| d.primary.file == var_file.id) {
+            files.set_text(var_file.id, var_file.text);
+        }
+    }
     let mut results = Vec::with_capacity(outputs.len());
     for (result, output) in outputs {
         results.push(result);
@@ -282,7 +311,7 @@ struct ParsedFile {
 }
 
 /// Reads, parses and models one module, and runs `f` on it. Its syntax trees are dropped on return.
-fn analyze_module<T, F>(files: &[(FileId, &Found)], f: &F) -> (T, ModuleOutput)
+fn analyze_module<T, F>(files: &[(FileId, &Found)], vars: &[ParsedFile], f: &F) -> (T, ModuleOutput)
 where
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
 {
@@ -301,16 +330,8 @@ where
         }
     }
     let source = ModuleSource {
-        files: parsed
-            .iter()
-            .map(|f| FileSource {
-                id: f.id,
-                name: f.name.clone(),
-                display: f.display.clone(),
-                text: &f.text,
-                chunks: &f.chunks,
-            })
-            .collect(),
+        files: parsed.iter().map(source_of).collect(),
+        var_files: vars.iter().map(source_of).collect(),
     };
     let module = model::extract(&source);
     drop(source);
@@ -321,6 +342,7 @@ where
         .iter()
         .filter(|(_, found)| found.reported)
         .map(|&(id, _)| id)
+        .chain(vars.iter().map(|v| v.id))
         .collect();
     diagnostics.retain(|d| reported.contains(&d.primary.file));
     if !suppressions.is_empty() {
@@ -340,6 +362,16 @@ where
             .collect(),
     };
     (result, output)
+}
+
+fn source_of(f: &ParsedFile) -> FileSource<'_> {
+    FileSource {
+        id: f.id,
+        name: f.name.clone(),
+        display: f.display.clone(),
+        text: &f.text,
+        chunks: &f.chunks,
+    }
 }
 
 fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnostic>) {

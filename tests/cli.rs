@@ -497,3 +497,37 @@ fn a_baseline_hides_known_findings_even_after_code_moves() {
         .unwrap();
     assert_eq!(code(&out), 2, "a file that is not a baseline stops the run");
 }
+
+#[test]
+fn var_files_apply_after_the_module_tfvars() {
+    let dir = scratch("var-file");
+    fs::write(dir.join("main.tf"), "variable \"member\" {\n  type = string\n}\n\nresource \"google_project_iam_member\" \"m\" {\n  project = \"acme-prod\"\n  role    = \"roles/run.invoker\"\n  member  = var.member\n}\n").unwrap();
+    fs::write(
+        dir.join("terraform.tfvars"),
+        "member = \"group:callers@example.com\"\n",
+    )
+    .unwrap();
+    let prod = dir.join("prod.tfvars");
+    fs::write(&prod, "member = \"allUsers\"\n").unwrap();
+    let without = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--format", "gcc"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(code(&without), 0, "{}", stdout(&without));
+    let with = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--format", "gcc", "--var-file"])
+        .arg(&prod)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = stdout(&with);
+    assert_eq!(code(&with), 1, "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "{}:1:10: error: `allUsers` is granted",
+            prod.display()
+        )),
+        "{text}"
+    );
+}

@@ -41,7 +41,7 @@ fn markers(case: &Path) -> BTreeMap<(String, usize), Vec<String>> {
     let mut files: Vec<PathBuf> = fs::read_dir(case)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .filter(|p| p.extension().is_some_and(|e| e == "tf" || e == "tfvars"))
         .collect();
     files.sort();
     for file in files {

@@ -15,7 +15,10 @@ use std::collections::HashMap;
 
 /// The parsed files of one module.
 pub struct ModuleSource<'a> {
+    /// Its `.tf` files and the `terraform.tfvars` / `*.auto.tfvars` beside them.
     pub files: Vec<FileSource<'a>>,
+    /// `--var-file` files, applied last.
+    pub var_files: Vec<FileSource<'a>>,
 }
 
 pub struct FileSource<'a> {
@@ -32,6 +35,37 @@ pub struct FileSource<'a> {
 /// resolved to the cluster resource when the module declares it.
 const CLUSTER_NAMED: &str = "google_container_cluster named ";
 
+/// Variable values in Terraform's order of precedence: `terraform.tfvars`, then `*.auto.tfvars`
+/// in name order, then the `--var-file` files in the order given; a later value wins.
+fn apply_tfvars(source: &ModuleSource<'_>, scope: &mut Scope<'_>) {
+    let mut auto: Vec<&FileSource> = source
+        .files
+        .iter()
+        .filter(|f| f.name.ends_with(".auto.tfvars"))
+        .collect();
+    auto.sort_by(|a, b| a.name.cmp(&b.name));
+    let files = source
+        .files
+        .iter()
+        .filter(|f| f.name == "terraform.tfvars")
+        .chain(auto)
+        .chain(source.var_files.iter());
+    // tfvars hold literal values: they are evaluated on their own.
+    let literal = Scope::default();
+    for file in files {
+        for chunk in file.chunks {
+            let src = Src {
+                file: file.id,
+                base: chunk.base,
+            };
+            for attr in chunk.body.attributes() {
+                let val = literal.eval(&attr.value, src);
+                scope.set_input(attr.key.as_str(), val);
+            }
+        }
+    }
+}
+
 /// A top-level block and where it came from.
 struct Top<'a> {
     block: &'a Block,
@@ -40,7 +74,7 @@ struct Top<'a> {
 
 pub fn extract(source: &ModuleSource<'_>) -> Module {
     let mut tops = Vec::new();
-    for file in &source.files {
+    for file in source.files.iter().filter(|f| !f.name.ends_with(".tfvars")) {
         for chunk in file.chunks {
             let src = Src {
                 file: file.id,
@@ -68,6 +102,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
         }
     }
 
+    apply_tfvars(source, &mut scope);
     let cx = Cx {
         scope: &scope,
         instance: RefCell::new(None),
