@@ -253,17 +253,18 @@ where
         .collect();
 
     let mut files = Files::new(displays);
-    for var_file in vars {
-        if diagnostics.iter().any(|d| d.primary.file == var_file.id) {
-            files.set_text(var_file.id, var_file.text);
-        }
-    }
     let mut results = Vec::with_capacity(outputs.len());
     for (result, output) in outputs {
         results.push(result);
         diagnostics.extend(output.diagnostics);
         for (id, text) in output.texts {
             files.set_text(id, text);
+        }
+    }
+
+    for var_file in vars {
+        if diagnostics.iter().any(|d| d.primary.file == var_file.id) {
+            files.set_text(var_file.id, var_file.text);
         }
     }
 
