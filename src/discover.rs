@@ -245,6 +245,9 @@ fn consider_file(path: &Path, files: &mut Vec<Found>, problems: &mut Vec<Problem
             reported: true,
         }),
         Ok(meta) if meta.is_dir() => {}
+        // Variable files are optional: one that cannot be read (a link to a file people create
+        // from an example) is left out, not reported.
+        _ if !is_tf(path) => {}
         Ok(_) => problems.push(Problem {
             display: display_path(path),
             message: "not a regular file".into(),

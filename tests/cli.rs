@@ -531,3 +531,15 @@ fn var_files_apply_after_the_module_tfvars() {
         "{text}"
     );
 }
+
+#[test]
+fn a_dangling_tfvars_link_is_optional_context() {
+    let dir = scratch("dangling-tfvars");
+    fs::write(dir.join("main.tf"), "locals {}\n").unwrap();
+    std::os::unix::fs::symlink("../../terraform.tfvars", dir.join("terraform.tfvars")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
