@@ -284,7 +284,26 @@ where
                 &b.message,
             ))
     });
-    diagnostics.dedup();
+    // The same finding from several instances (`for_each`, a module called twice): one
+    // diagnostic, with every instance's labels.
+    let mut merged: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        match merged.last_mut() {
+            Some(last)
+                if last.primary == d.primary
+                    && last.rule == d.rule
+                    && last.message == d.message =>
+            {
+                for label in d.secondary {
+                    if !last.secondary.contains(&label) {
+                        last.secondary.push(label);
+                    }
+                }
+            }
+            _ => merged.push(d),
+        }
+    }
+    let diagnostics = merged;
 
     let report = Report {
         diagnostics,
