@@ -11,7 +11,7 @@ use crate::rules::ALL_RULES;
 use crate::source::Files;
 use crate::suppress;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 pub const IO_ERROR: &str = "io-error";
@@ -245,11 +245,15 @@ where
             .unwrap_or_default();
         modules.entry(dir).or_default().push((id, found));
     }
-    let modules: Vec<Vec<(FileId, &Found)>> = modules.into_values().collect();
+    let modules: Vec<(PathBuf, Vec<(FileId, &Found)>)> = modules.into_iter().collect();
+    let by_dir: HashMap<&Path, &[(FileId, &Found)]> = modules
+        .iter()
+        .map(|(dir, files)| (dir.as_path(), &files[..]))
+        .collect();
 
     let outputs: Vec<(T, ModuleOutput)> = modules
         .par_iter()
-        .map(|m| analyze_module(m, &vars, f))
+        .map(|(dir, m)| analyze_module(dir, m, &vars, &by_dir, f))
         .collect();
 
     let mut files = Files::new(displays);
@@ -331,7 +335,13 @@ struct ParsedFile {
 }
 
 /// Reads, parses and models one module, and runs `f` on it. Its syntax trees are dropped on return.
-fn analyze_module<T, F>(files: &[(FileId, &Found)], vars: &[ParsedFile], f: &F) -> (T, ModuleOutput)
+fn analyze_module<T, F>(
+    dir: &Path,
+    files: &[(FileId, &Found)],
+    vars: &[ParsedFile],
+    by_dir: &HashMap<&Path, &[(FileId, &Found)]>,
+    f: &F,
+) -> (T, ModuleOutput)
 where
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
 {
@@ -352,17 +362,27 @@ where
     let source = ModuleSource {
         files: parsed.iter().map(source_of).collect(),
         var_files: vars.iter().map(source_of).collect(),
+        inputs: Vec::new(),
+        call: None,
     };
     let module = model::extract(&source);
     drop(source);
     let (result, diags) = f(&module);
     diagnostics.extend(diags);
+    let mut callees = Vec::new();
+    let mut callee_reported = Vec::new();
+    for call in &module.calls {
+        let (parsed, reported) = analyze_call(dir, call, vars, by_dir, f, &mut diagnostics);
+        callees.extend(parsed);
+        callee_reported.extend(reported);
+    }
     drop(module);
     let reported: BTreeSet<FileId> = files
         .iter()
         .filter(|(_, found)| found.reported)
         .map(|&(id, _)| id)
         .chain(vars.iter().map(|v| v.id))
+        .chain(callee_reported)
         .collect();
     diagnostics.retain(|d| reported.contains(&d.primary.file));
     if !suppressions.is_empty() {
@@ -377,11 +397,102 @@ where
         diagnostics,
         texts: parsed
             .into_iter()
+            .chain(callees)
             .filter(|f| needed.contains(&f.id))
             .map(|f| (f.id, f.text))
             .collect(),
     };
     (result, output)
+}
+
+/// A local module called with inputs: checked with them, and the findings the inputs cause
+/// (those its own run, without them, does not have) added with a label at the call site.
+/// Returns the callee's parsed files, whose text the findings may need, and those reported on.
+fn analyze_call<T, F>(
+    dir: &Path,
+    call: &model::ModuleCall,
+    vars: &[ParsedFile],
+    by_dir: &HashMap<&Path, &[(FileId, &Found)]>,
+    f: &F,
+    out: &mut Vec<Diagnostic>,
+) -> (Vec<ParsedFile>, Vec<FileId>)
+where
+    F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
+{
+    let callee_dir = normalize(&dir.join(&call.source));
+    let Some(files) = by_dir
+        .get(callee_dir.as_path())
+        .filter(|_| callee_dir != dir)
+    else {
+        return (Vec::new(), Vec::new());
+    };
+    let reported = files
+        .iter()
+        .filter(|(_, found)| found.reported)
+        .map(|&(id, _)| id)
+        .collect();
+    let mut parsed = Vec::new();
+    let mut suppressions = Vec::new();
+    for &(id, found) in files.iter() {
+        if let (Some(mut file), _) = read_and_parse(id, found) {
+            suppressions.append(&mut file.suppressions);
+            parsed.push(file);
+        }
+    }
+    let own = ModuleSource {
+        files: parsed.iter().map(source_of).collect(),
+        var_files: vars.iter().map(source_of).collect(),
+        inputs: Vec::new(),
+        call: None,
+    };
+    let called = ModuleSource {
+        files: parsed.iter().map(source_of).collect(),
+        var_files: Vec::new(),
+        inputs: call.inputs.clone(),
+        call: Some(format!("module.{}", call.name)),
+    };
+    let (_, own_diags) = f(&model::extract(&own));
+    let (_, called_diags) = f(&model::extract(&called));
+    let key = |d: &Diagnostic| {
+        (
+            d.primary.file,
+            d.primary.range.start,
+            d.primary.range.end,
+            d.rule,
+            d.message.clone(),
+        )
+    };
+    let known: BTreeSet<_> = own_diags.iter().map(key).collect();
+    let new: Vec<Diagnostic> = called_diags
+        .into_iter()
+        .filter(|d| !known.contains(&key(d)))
+        .collect();
+    for mut d in suppress::filter(&mut suppressions, new) {
+        d.secondary.push(Label::new(
+            call.file,
+            call.name_label.clone(),
+            format!("with the inputs of `module.{}`", call.name),
+        ));
+        out.push(d);
+    }
+    (parsed, reported)
+}
+
+/// `a/./b/../c` -> `a/c`, without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if out.file_name().is_some() && !out.ends_with("..") =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn source_of(f: &ParsedFile) -> FileSource<'_> {

@@ -327,6 +327,13 @@ fn covered(text: &str, comment: &Range<usize>, spans: &[Range<usize>]) -> Range<
 /// Drops the diagnostics that suppressions cover and reports expired and unused suppressions.
 /// Diagnostics of the suppression rules themselves are never suppressed.
 pub fn apply(suppressions: &mut [Suppression], diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut kept = filter(suppressions, diagnostics);
+    report(suppressions, &mut kept);
+    kept
+}
+
+/// Drops the diagnostics that suppressions cover, marking the suppressions used; reports nothing.
+pub fn filter(suppressions: &mut [Suppression], diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut kept = Vec::with_capacity(diagnostics.len());
     'next: for d in diagnostics {
         if matches!(d.rule, INVALID | EXPIRED | UNUSED) {
@@ -350,6 +357,12 @@ pub fn apply(suppressions: &mut [Suppression], diagnostics: Vec<Diagnostic>) -> 
         }
         kept.push(d);
     }
+    kept
+}
+
+/// Adds the expired and unused suppressions to `out`.
+fn report(suppressions: &[Suppression], out: &mut Vec<Diagnostic>) {
+    let kept = out;
     for s in suppressions.iter() {
         if let Some(date) = &s.expired {
             kept.push(
@@ -377,7 +390,6 @@ pub fn apply(suppressions: &mut [Suppression], diagnostics: Vec<Diagnostic>) -> 
             );
         }
     }
-    kept
 }
 
 #[cfg(test)]

@@ -19,9 +19,14 @@ fn case_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
         .map(|e| e.unwrap().path())
         .collect();
     entries.sort();
-    if entries
+    // A directory with a `called-module` file is a module checked through its caller's case.
+    let called = entries
         .iter()
-        .any(|p| p.extension().is_some_and(|e| e == "tf"))
+        .any(|p| p.file_name().is_some_and(|n| n == "called-module"));
+    if !called
+        && entries
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "tf"))
     {
         out.push(dir.to_path_buf());
     }
@@ -35,12 +40,32 @@ fn case_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The directories whose files belong to a case: its own, and the called modules below it
+/// (directories with a `called-module` file).
+fn case_files_dirs(case: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![case.to_path_buf()];
+    let mut pending = vec![case.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                if path.join("called-module").exists() {
+                    dirs.push(path.clone());
+                }
+                pending.push(path);
+            }
+        }
+    }
+    dirs.sort();
+    dirs
+}
+
 /// (path, line) -> rules, from the markers in a case's files.
 fn markers(case: &Path) -> BTreeMap<(String, usize), Vec<String>> {
     let mut out: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
-    let mut files: Vec<PathBuf> = fs::read_dir(case)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let mut files: Vec<PathBuf> = case_files_dirs(case)
+        .iter()
+        .flat_map(|d| fs::read_dir(d).unwrap().map(|e| e.unwrap().path()))
         .filter(|p| p.extension().is_some_and(|e| e == "tf" || e == "tfvars"))
         .collect();
     files.sort();
@@ -108,8 +133,13 @@ fn fixtures_match_markers_and_goldens() {
     let mut failures = Vec::new();
     for case in &cases {
         let report = common::lint_case(case);
-        // Only this directory's own files: sub-cases are checked on their own.
-        let own = |path: &str| Path::new(path).parent() == Some(case.as_path());
+        // Only this case's files: sub-cases are checked on their own.
+        let dirs = case_files_dirs(case);
+        let own = |path: &str| {
+            Path::new(path)
+                .parent()
+                .is_some_and(|p| dirs.iter().any(|d| d == p))
+        };
         let mut got: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
         for d in &report.diagnostics {
             let path = report.files.display(d.primary.file);

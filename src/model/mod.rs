@@ -36,6 +36,20 @@ pub struct Module {
     pub providers: Vec<Provider>,
     /// `google_service_account_key` resources.
     pub keys: Vec<Resource>,
+    /// `module` blocks with a local `source` (`./x`, `../x`).
+    pub calls: Vec<ModuleCall>,
+}
+
+/// A call of a local module, and the inputs it passes, evaluated in the caller.
+#[derive(Debug)]
+pub struct ModuleCall {
+    pub file: FileId,
+    pub name: String,
+    /// The `source` as written: `./modules/run`.
+    pub source: String,
+    /// The name label, with its quotes.
+    pub name_label: Range<usize>,
+    pub inputs: Vec<(String, Val)>,
 }
 
 impl Module {
@@ -78,13 +92,20 @@ pub struct Resource {
     pub maybe_absent: bool,
     /// The instance key when `count` or `for_each` is expanded: `["roles/editor"]`, `[0]`.
     pub instance: Option<String>,
+    /// `module.NAME` when the module is analysed as called by a module block.
+    pub module: Option<String>,
 }
 
 impl Resource {
     /// `google_service_account.ci`, `data.google_iam_policy.p`, `google_project_iam_member.m["x"]`.
     pub fn address(&self) -> String {
         let data = if self.data { "data." } else { "" };
-        format!("{data}{}.{}", self.rtype, self.label())
+        let module = self
+            .module
+            .as_deref()
+            .map(|m| format!("{m}."))
+            .unwrap_or_default();
+        format!("{module}{data}{}.{}", self.rtype, self.label())
     }
 
     /// The name with its instance key: `api`, `members["roles/editor"]`.

@@ -227,6 +227,9 @@ pub struct Scope<'a> {
     variables: HashMap<&'a str, (Option<&'a Expression>, Src)>,
     /// Values set from outside the module (tfvars, a caller's module block): win over defaults.
     inputs: HashMap<String, Val>,
+    /// Analysed as called by a module block: a variable it does not pass has its default for
+    /// certain, `null` and `""` included.
+    called: bool,
     memo: RefCell<HashMap<&'a str, Val>>,
     active: RefCell<HashSet<&'a str>>,
     /// Names bound while evaluating: `each`, `count`, a `dynamic` block's iterator, the
@@ -255,6 +258,11 @@ impl<'a> Scope<'a> {
     /// Sets a variable's value from outside the module, overriding its default.
     pub fn set_input(&mut self, name: &str, value: Val) {
         self.inputs.insert(name.to_string(), value);
+    }
+
+    /// Marks the module as called: its inputs are all the caller passes.
+    pub fn set_called(&mut self) {
+        self.called = true;
     }
 
     pub fn eval(&self, expr: &Expression, src: Src) -> Val {
@@ -592,8 +600,10 @@ impl<'a> Scope<'a> {
         match self.variables.get(name) {
             Some(&(Some(default), src)) => {
                 let val = self.eval_at(default, src, depth);
-                // `null` and `""` defaults mean "not set here": the caller decides.
+                // `null` and `""` defaults mean "not set here": the caller decides, unless this
+                // is the caller's view.
                 match &val.value {
+                    _ if self.called => val,
                     Value::Null => Val::unknown(val.loc),
                     Value::Str(s) if s.as_literal() == Some("") => Val::unknown(val.loc),
                     _ => val,
