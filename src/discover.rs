@@ -123,16 +123,14 @@ fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>)
             }],
         );
     }
-    if root.to_string_lossy().ends_with(".tf.json") {
-        // Terraform's JSON syntax is not read yet: skipped, not an error (pre-commit passes these).
-        return (Vec::new(), Vec::new());
-    }
-    if !is_module_file(root) {
+    if !is_explicit_file(root) {
         return (
             Vec::new(),
             vec![Problem {
                 display,
-                message: "not a Terraform file: iamlint reads `.tf` files".into(),
+                message:
+                    "not a Terraform file: iamlint reads `.tf`, `.tf.json` and `.tfvars` files"
+                        .into(),
             }],
         );
     }
@@ -266,8 +264,9 @@ fn consider_file(path: &Path, files: &mut Vec<Found>, problems: &mut Vec<Problem
     }
 }
 
+/// Terraform configuration: `.tf`, or `.tf.json` in Terraform's JSON syntax.
 fn is_tf(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "tf")
+    path.extension().is_some_and(|e| e == "tf") || path.to_string_lossy().ends_with(".tf.json")
 }
 
 /// Variable values Terraform loads by itself: `terraform.tfvars` and `*.auto.tfvars`.
@@ -280,6 +279,11 @@ fn is_auto_tfvars(path: &Path) -> bool {
 /// A file that belongs to a module: configuration, or variable values loaded with it.
 fn is_module_file(path: &Path) -> bool {
     is_tf(path) || is_auto_tfvars(path)
+}
+
+/// A file named on the command line: also any `.tfvars`.
+fn is_explicit_file(path: &Path) -> bool {
+    is_module_file(path) || path.extension().is_some_and(|e| e == "tfvars")
 }
 
 fn is_regular_file(path: &Path) -> bool {

@@ -332,6 +332,8 @@ struct ParsedFile {
     text: String,
     chunks: Vec<parse::Chunk>,
     suppressions: Vec<suppress::Suppression>,
+    /// For `.tf.json`: the chunks are of a native-syntax translation; this maps back.
+    map: Option<crate::tfjson::OffsetMap>,
 }
 
 /// Reads, parses and models one module, and runs `f` on it. Its syntax trees are dropped on return.
@@ -367,7 +369,8 @@ where
     };
     let module = model::extract(&source);
     drop(source);
-    let (result, diags) = f(&module);
+    let (result, mut diags) = f(&module);
+    map_json_labels(&parsed, &mut diags);
     diagnostics.extend(diags);
     let mut callees = Vec::new();
     let mut callee_reported = Vec::new();
@@ -451,8 +454,10 @@ where
         inputs: call.inputs.clone(),
         call: Some(format!("module.{}", call.name)),
     };
-    let (_, own_diags) = f(&model::extract(&own));
-    let (_, called_diags) = f(&model::extract(&called));
+    let (_, mut own_diags) = f(&model::extract(&own));
+    let (_, mut called_diags) = f(&model::extract(&called));
+    map_json_labels(&parsed, &mut own_diags);
+    map_json_labels(&parsed, &mut called_diags);
     let key = |d: &Diagnostic| {
         (
             d.primary.file,
@@ -476,6 +481,32 @@ where
         out.push(d);
     }
     (parsed, reported)
+}
+
+/// Labels in `.tf.json` files are in their translation's offsets: map them into the JSON. Their
+/// fixes, written for native syntax, are dropped.
+fn map_json_labels(files: &[ParsedFile], diags: &mut [Diagnostic]) {
+    let map_of = |id: FileId| {
+        files
+            .iter()
+            .find(|f| f.id == id)
+            .and_then(|f| f.map.as_ref())
+    };
+    if files.iter().all(|f| f.map.is_none()) {
+        return;
+    }
+    for d in diags {
+        let mut json = false;
+        for label in std::iter::once(&mut d.primary).chain(d.secondary.iter_mut()) {
+            if let Some(map) = map_of(label.file) {
+                label.range = map.range(&label.range);
+                json = true;
+            }
+        }
+        if json {
+            d.fix = None;
+        }
+    }
 }
 
 /// `a/./b/../c` -> `a/c`, without touching the file system.
@@ -502,6 +533,7 @@ fn source_of(f: &ParsedFile) -> FileSource<'_> {
         display: f.display.clone(),
         text: &f.text,
         chunks: &f.chunks,
+        map: f.map.as_ref(),
     }
 }
 
@@ -528,6 +560,9 @@ fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnos
         }
     };
     let (text, decode_error) = parse::decode(id, bytes);
+    if decode_error.is_none() && found.display.ends_with(".tf.json") {
+        return read_json(id, name, found, text);
+    }
     let (chunks, mut diags) = match decode_error {
         Some(diag) => (Vec::new(), vec![diag]),
         None => parse::parse(id, &text),
@@ -550,6 +585,45 @@ fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnos
         text,
         chunks,
         suppressions,
+        map: None,
+    };
+    (Some(file), diags)
+}
+
+/// A `.tf.json` file: translated to native syntax, parsed, with the offsets mapped back.
+fn read_json(
+    id: FileId,
+    name: String,
+    found: &Found,
+    text: String,
+) -> (Option<ParsedFile>, Vec<Diagnostic>) {
+    let (chunks, diags, map) = match crate::tfjson::translate(&text) {
+        Ok((hcl, map)) => {
+            let (chunks, mut diags) = parse::parse(id, &hcl);
+            for d in &mut diags {
+                d.primary.range = map.range(&d.primary.range);
+            }
+            (chunks, diags, Some(map))
+        }
+        Err(err) => {
+            let at = err.offset.min(text.len());
+            let diag = Diagnostic::new(
+                parse::PARSE_ERROR,
+                Severity::Error,
+                Label::new(id, at..at, "here"),
+                format!("invalid JSON: {}", err.message),
+            );
+            (Vec::new(), vec![diag], None)
+        }
+    };
+    let file = ParsedFile {
+        id,
+        name,
+        display: found.display.clone(),
+        text,
+        chunks,
+        suppressions: Vec::new(),
+        map,
     };
     (Some(file), diags)
 }

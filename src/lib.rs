@@ -23,5 +23,6 @@ pub mod rules;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
+pub mod tfjson;
 
 pub use engine::{Options, Report, lint};

@@ -108,6 +108,29 @@ fn markers(case: &Path) -> BTreeMap<(String, usize), Vec<String>> {
             file.display()
         );
     }
+    // JSON has no comments: a `.tf.json` file's expectations are `LINE RULE` lines in a sidecar
+    // `.tf.json.expect` file.
+    let json_files: Vec<PathBuf> = case_files_dirs(case)
+        .iter()
+        .flat_map(|d| fs::read_dir(d).unwrap().map(|e| e.unwrap().path()))
+        .filter(|p| p.to_string_lossy().ends_with(".tf.json"))
+        .collect();
+    for file in json_files {
+        let sidecar = PathBuf::from(format!("{}.expect", file.display()));
+        let text = fs::read_to_string(&sidecar).unwrap_or_default();
+        for line in text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
+            let (n, rule) = line.split_once(' ').expect("LINE RULE");
+            out.entry((
+                file.display().to_string(),
+                n.parse().expect("a line number"),
+            ))
+            .or_default()
+            .push(rule.trim().to_string());
+        }
+    }
     for rules in out.values_mut() {
         rules.sort();
     }

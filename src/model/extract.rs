@@ -34,6 +34,8 @@ pub struct FileSource<'a> {
     pub display: String,
     pub text: &'a str,
     pub chunks: &'a [Chunk],
+    /// For `.tf.json`: the chunks are of a translation; this maps its offsets into `text`.
+    pub map: Option<&'a crate::tfjson::OffsetMap>,
 }
 
 /// The process key of node pools whose cluster is named by a literal (or unknown: `?`),
@@ -129,6 +131,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
                 name: f.name.clone(),
                 display: f.display.clone(),
                 lines: LineIndex::new(f.text),
+                map: f.map.cloned(),
             })
             .collect(),
         ..Module::default()

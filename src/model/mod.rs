@@ -24,6 +24,15 @@ pub struct ModuleFile {
     /// The path as shown to the user: `envs/prod/iam.tf`.
     pub display: String,
     pub lines: LineIndex,
+    /// For `.tf.json`: model offsets are in a translation; this maps them into the file.
+    pub map: Option<crate::tfjson::OffsetMap>,
+}
+
+impl ModuleFile {
+    fn line(&self, offset: usize) -> usize {
+        let offset = self.map.as_ref().map_or(offset, |m| m.to_json(offset));
+        self.lines.line_index(offset) + 1
+    }
 }
 
 #[derive(Debug, Default)]
@@ -56,7 +65,7 @@ impl Module {
     /// `iam.tf:7`: the file name and 1-based line of an offset.
     pub fn location(&self, file: FileId, offset: usize) -> String {
         match self.files.iter().find(|f| f.id == file) {
-            Some(f) => format!("{}:{}", f.name, f.lines.line_index(offset) + 1),
+            Some(f) => format!("{}:{}", f.name, f.line(offset)),
             None => String::from("?"),
         }
     }
@@ -64,7 +73,7 @@ impl Module {
     /// `envs/prod/iam.tf:7`: the displayed path and 1-based line of an offset.
     pub fn full_location(&self, file: FileId, offset: usize) -> String {
         match self.files.iter().find(|f| f.id == file) {
-            Some(f) => format!("{}:{}", f.display, f.lines.line_index(offset) + 1),
+            Some(f) => format!("{}:{}", f.display, f.line(offset)),
             None => String::from("?"),
         }
     }
