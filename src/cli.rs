@@ -84,6 +84,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 
+    /// Check the planned resources of `terraform show -json PLAN > plan.json` instead of
+    /// the source: every value is known there. Findings point into the plan file.
+    #[arg(long, value_name = "FILE", conflicts_with = "fix")]
+    pub plan: Option<PathBuf>,
+
     /// Apply the fixes that are certain (remove a create or delete permission from a deployer
     /// role, remove a repeated permission, rename a misspelt one), then lint again. Without it,
     /// iamlint writes nothing.
@@ -260,7 +265,11 @@ fn check(cli: CheckArgs) -> ExitCode {
     for id in &cli.ignore {
         options.config.severities.insert(id.clone(), None);
     }
-    let mut report = match engine::lint(&options) {
+    let linted = match &cli.plan {
+        Some(plan) => Ok(engine::lint_plan(plan, &options.config)),
+        None => engine::lint(&options),
+    };
+    let mut report = match linted {
         Ok(report) => report,
         Err(fatal) => {
             eprintln!("iamlint: error: {fatal}");

@@ -133,28 +133,36 @@ impl std::fmt::Display for Fatal {
 
 pub fn lint(options: &Options) -> Result<Report, Fatal> {
     let config = &options.config;
-    let cx = Ctx { config };
-    let (stats, mut report) = visit(options, |module| {
-        let mut diagnostics = Vec::new();
-        for rule in ALL_RULES {
-            let meta = rule.meta();
-            let Some(severity) = config.severity(meta.id, meta.default_severity) else {
-                continue; // turned off
-            };
-            let start = diagnostics.len();
-            rule.check(module, &cx, &mut diagnostics);
-            if config.severities.contains_key(meta.id) {
-                diagnostics[start..]
-                    .iter_mut()
-                    .for_each(|d| d.severity = severity);
-            }
-        }
-        (Stats::of(module), diagnostics)
-    })?;
+    let (stats, mut report) = visit(options, |module| (Stats::of(module), check(module, config)))?;
     for s in stats {
         report.stats.add(s);
     }
-    // The engine's own diagnostics can be configured too.
+    configure_engine_diagnostics(&mut report, config);
+    Ok(report)
+}
+
+/// Every rule on a module, at the configured severities.
+fn check(module: &model::Module, config: &Config) -> Vec<Diagnostic> {
+    let cx = Ctx { config };
+    let mut diagnostics = Vec::new();
+    for rule in ALL_RULES {
+        let meta = rule.meta();
+        let Some(severity) = config.severity(meta.id, meta.default_severity) else {
+            continue; // turned off
+        };
+        let start = diagnostics.len();
+        rule.check(module, &cx, &mut diagnostics);
+        if config.severities.contains_key(meta.id) {
+            diagnostics[start..]
+                .iter_mut()
+                .for_each(|d| d.severity = severity);
+        }
+    }
+    diagnostics
+}
+
+/// The engine's own diagnostics can be configured too.
+fn configure_engine_diagnostics(report: &mut Report, config: &Config) {
     report
         .diagnostics
         .retain_mut(|d| match config.severities.get(d.rule) {
@@ -165,7 +173,105 @@ pub fn lint(options: &Options) -> Result<Report, Fatal> {
             Some(None) => false,
             None => true,
         });
-    Ok(report)
+}
+
+/// `--plan FILE`: the planned resources of `terraform show -json PLAN`, checked by the same
+/// rules; findings point into the plan file and name resources by their addresses.
+pub fn lint_plan(path: &Path, config: &Config) -> Report {
+    let display = discover::display_path(path);
+    let found = Found {
+        path: path.to_path_buf(),
+        display: display.clone(),
+        reported: true,
+    };
+    let mut files = Files::new(vec![display]);
+    let (parsed, mut diagnostics) = match std::fs::read(path) {
+        Err(err) => (
+            None,
+            vec![Diagnostic::new(
+                IO_ERROR,
+                Severity::Error,
+                Label::new(0, 0..0, ""),
+                format!(
+                    "cannot read `{}`: {}",
+                    found.display,
+                    discover::io_message(&err)
+                ),
+            )],
+        ),
+        Ok(bytes) => {
+            let (text, decode_error) = parse::decode(0, bytes);
+            match (decode_error, crate::tfjson::translate_plan(&text)) {
+                (Some(diag), _) => (None, vec![diag]),
+                (None, Err(err)) => {
+                    let at = err.offset.min(text.len());
+                    let diag = Diagnostic::new(
+                        parse::PARSE_ERROR,
+                        Severity::Error,
+                        Label::new(0, at..at, "here"),
+                        format!("not a readable plan: {}", err.message),
+                    );
+                    files.set_text(0, text);
+                    (None, vec![diag])
+                }
+                (None, Ok((hcl, map))) => {
+                    let (chunks, diags) = parse::parse(0, &hcl);
+                    let file = ParsedFile {
+                        id: 0,
+                        name: found.display.clone(),
+                        display: found.display.clone(),
+                        text,
+                        chunks,
+                        suppressions: Vec::new(),
+                        map: Some(map),
+                    };
+                    let mut diags = diags;
+                    map_json_labels(std::slice::from_ref(&file), &mut diags);
+                    (Some(file), diags)
+                }
+            }
+        }
+    };
+    let mut stats = Stats::default();
+    if let Some(file) = parsed {
+        let source = ModuleSource {
+            files: vec![source_of(&file)],
+            var_files: Vec::new(),
+            inputs: Vec::new(),
+            call: None,
+            plan: true,
+        };
+        let module = model::extract(&source);
+        stats = Stats::of(&module);
+        let mut diags = check(&module, config);
+        map_json_labels(std::slice::from_ref(&file), &mut diags);
+        diagnostics.extend(diags);
+        files.set_text(0, file.text);
+    }
+    diagnostics.sort_by(|a, b| {
+        (
+            a.primary.range.start,
+            a.primary.range.end,
+            a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                b.primary.range.start,
+                b.primary.range.end,
+                b.rule,
+                &b.message,
+            ))
+    });
+    diagnostics
+        .dedup_by(|a, b| a.primary == b.primary && a.rule == b.rule && a.message == b.message);
+    let mut report = Report {
+        diagnostics,
+        files,
+        files_checked: 1,
+        stats,
+    };
+    configure_engine_diagnostics(&mut report, config);
+    report
 }
 
 /// Runs `f` on the model of every module found (in parallel) and returns what it returned,
@@ -366,6 +472,7 @@ where
         var_files: vars.iter().map(source_of).collect(),
         inputs: Vec::new(),
         call: None,
+        plan: false,
     };
     let module = model::extract(&source);
     drop(source);
@@ -447,12 +554,14 @@ where
         var_files: vars.iter().map(source_of).collect(),
         inputs: Vec::new(),
         call: None,
+        plan: false,
     };
     let called = ModuleSource {
         files: parsed.iter().map(source_of).collect(),
         var_files: Vec::new(),
         inputs: call.inputs.clone(),
         call: Some(format!("module.{}", call.name)),
+        plan: false,
     };
     let (_, mut own_diags) = f(&model::extract(&own));
     let (_, mut called_diags) = f(&model::extract(&called));

@@ -369,6 +369,146 @@ fn emit_blocks<'j>(
     }
 }
 
+/// `terraform show -json PLAN`: every managed resource of `planned_values` (root and child
+/// modules) becomes a block labelled with its type and its full address, its `values` copied from
+/// the plan. What `resource_changes[].change.after_unknown` marks unknown until apply becomes an
+/// unknown expression, so no rule guesses about it.
+pub fn translate_plan(json: &str) -> Result<(String, OffsetMap), JsonError> {
+    let mut reader = Reader {
+        b: json.as_bytes(),
+        at: 0,
+    };
+    let root = reader.value(0)?;
+    fn get<'j>(v: &'j Json, key: &str) -> Option<&'j Json> {
+        match v {
+            Json::Object(entries) => entries.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v),
+            _ => None,
+        }
+    }
+    let text = |v: &Json| -> Option<String> {
+        match v {
+            Json::Scalar(r) => serde_json::from_str::<String>(&json[r.clone()]).ok(),
+            _ => None,
+        }
+    };
+    let planned = get(&root, "planned_values")
+        .and_then(|p| get(p, "root_module"))
+        .ok_or(JsonError {
+            offset: 0,
+            message:
+                "not a plan: no `planned_values.root_module` (use `terraform show -json PLAN`)"
+                    .into(),
+        })?;
+    let mut unknown: std::collections::HashMap<String, &Json> = std::collections::HashMap::new();
+    if let Some(Json::Array(changes)) = get(&root, "resource_changes") {
+        for change in changes {
+            if let (Some(address), Some(after)) = (
+                get(change, "address").and_then(text),
+                get(change, "change").and_then(|c| get(c, "after_unknown")),
+            ) {
+                unknown.insert(address, after);
+            }
+        }
+    }
+    let mut w = Writer {
+        json,
+        out: String::new(),
+        map: OffsetMap::default(),
+    };
+    let mut modules = vec![planned];
+    while let Some(module) = modules.pop() {
+        if let Some(Json::Array(resources)) = get(module, "resources") {
+            for resource in resources {
+                if get(resource, "mode").and_then(text).as_deref() != Some("managed") {
+                    continue;
+                }
+                let (
+                    Some(Json::Scalar(rtype)),
+                    Some(address @ Json::Scalar(address_at)),
+                    Some(Json::Object(values)),
+                ) = (
+                    get(resource, "type"),
+                    get(resource, "address"),
+                    get(resource, "values"),
+                )
+                else {
+                    continue;
+                };
+                let mask = text(address).and_then(|a| unknown.get(&a).copied());
+                w.map.segments.push((w.out.len(), rtype.start, 0));
+                w.out.push_str("resource ");
+                w.copy(rtype);
+                w.out.push(' ');
+                w.copy(address_at);
+                w.out.push_str(" {\n");
+                w.body_masked(values, mask);
+                w.out.push_str("}\n");
+            }
+        }
+        if let Some(Json::Array(children)) = get(module, "child_modules") {
+            modules.extend(children.iter().rev());
+        }
+    }
+    Ok((w.out, w.map))
+}
+
+impl Writer<'_> {
+    /// Like [`Writer::body`], with `mask` (a plan's `after_unknown`) marking values unknown.
+    fn body_masked(&mut self, entries: &[(String, Range<usize>, Json)], mask: Option<&Json>) {
+        let sub = |key: &str| match mask {
+            Some(Json::Object(m)) => m.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v),
+            _ => None,
+        };
+        for (key, key_at, value) in entries {
+            if !is_identifier(key) {
+                continue;
+            }
+            let key_mask = sub(key);
+            let all_unknown =
+                matches!(key_mask, Some(Json::Scalar(r)) if &self.json[r.clone()] == "true");
+            if all_unknown {
+                self.map
+                    .segments
+                    .push((self.out.len(), key_at.start + 1, key.len()));
+                self.out.push_str(key);
+                self.out.push_str(" = unknown.until_apply\n");
+                continue;
+            }
+            match value {
+                Json::Object(inner) => {
+                    self.header(key, key_at, &[]);
+                    self.body_masked(inner, key_mask);
+                    self.out.push_str("}\n");
+                }
+                Json::Array(items)
+                    if !items.is_empty() && items.iter().all(|i| matches!(i, Json::Object(_))) =>
+                {
+                    for (i, item) in items.iter().enumerate() {
+                        if let Json::Object(inner) = item {
+                            let item_mask = match key_mask {
+                                Some(Json::Array(m)) => m.get(i),
+                                _ => None,
+                            };
+                            self.header(key, key_at, &[]);
+                            self.body_masked(inner, item_mask);
+                            self.out.push_str("}\n");
+                        }
+                    }
+                }
+                _ => {
+                    self.map
+                        .segments
+                        .push((self.out.len(), key_at.start + 1, key.len()));
+                    self.out.push_str(key);
+                    self.out.push_str(" = ");
+                    self.expr(value);
+                    self.out.push('\n');
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
