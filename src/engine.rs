@@ -13,6 +13,8 @@ use crate::suppress;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 pub const IO_ERROR: &str = "io-error";
 
@@ -220,7 +222,7 @@ pub fn lint_plan(path: &Path, config: &Config) -> Report {
                         id: 0,
                         name: found.display.clone(),
                         display: found.display.clone(),
-                        text,
+                        text: text.into(),
                         chunks,
                         suppressions: Vec::new(),
                         map: Some(map),
@@ -246,7 +248,7 @@ pub fn lint_plan(path: &Path, config: &Config) -> Report {
         let mut diags = check(&module, config);
         map_json_labels(std::slice::from_ref(&file), &mut diags);
         diagnostics.extend(diags);
-        files.set_text(0, file.text);
+        files.set_text(0, file.text.to_string());
     }
     diagnostics.sort_by(|a, b| {
         (
@@ -356,10 +358,16 @@ where
         .iter()
         .map(|(dir, files)| (dir.as_path(), &files[..]))
         .collect();
+    // Which modules other modules call: a lexical pre-scan of `source = "./..."` lines.
+    let called = called_dirs(&modules, &by_dir);
+    let callees: Callees = called
+        .into_iter()
+        .map(|(dir, calls)| (dir, CalleeSlot::new(calls + 1)))
+        .collect();
 
     let outputs: Vec<(T, ModuleOutput)> = modules
         .par_iter()
-        .map(|(dir, m)| analyze_module(dir, m, &vars, &by_dir, f))
+        .map(|(dir, m)| analyze_module(dir, m, &vars, &by_dir, &callees, f))
         .collect();
 
     let mut files = Files::new(displays);
@@ -374,7 +382,7 @@ where
 
     for var_file in vars {
         if diagnostics.iter().any(|d| d.primary.file == var_file.id) {
-            files.set_text(var_file.id, var_file.text);
+            files.set_text(var_file.id, var_file.text.to_string());
         }
     }
 
@@ -435,7 +443,7 @@ struct ParsedFile {
     id: FileId,
     name: String,
     display: String,
-    text: String,
+    text: std::sync::Arc<str>,
     chunks: Vec<parse::Chunk>,
     suppressions: Vec<suppress::Suppression>,
     /// For `.tf.json`: the chunks are of a native-syntax translation; this maps back.
@@ -448,25 +456,29 @@ fn analyze_module<T, F>(
     files: &[(FileId, &Found)],
     vars: &[ParsedFile],
     by_dir: &HashMap<&Path, &[(FileId, &Found)]>,
+    callees: &Callees,
     f: &F,
 ) -> (T, ModuleOutput)
 where
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
 {
-    let results: Vec<(Option<ParsedFile>, Vec<Diagnostic>)> = files
-        .par_iter()
-        .map(|&(id, found)| read_and_parse(id, found))
-        .collect();
-    let mut diagnostics = Vec::new();
-    let mut parsed = Vec::new();
-    let mut suppressions = Vec::new();
-    for (file, diags) in results {
-        diagnostics.extend(diags);
-        if let Some(mut file) = file {
-            suppressions.append(&mut file.suppressions);
-            parsed.push(file);
+    // A called module is parsed once, for its callers and its own run alike.
+    let owned;
+    let shared = callees
+        .get(dir)
+        .map(|slot| slot.get(|| Callee::build(files, vars, f)));
+    let (parsed, mut diagnostics, mut suppressions): (&[ParsedFile], _, _) = match &shared {
+        Some(callee) => (
+            &callee.parsed,
+            callee.parse_diagnostics.clone(),
+            callee.suppressions.clone(),
+        ),
+        None => {
+            let (files, diagnostics, suppressions) = parse_files(files);
+            owned = files;
+            (&owned, diagnostics, suppressions)
         }
-    }
+    };
     let source = ModuleSource {
         files: parsed.iter().map(source_of).collect(),
         var_files: vars.iter().map(source_of).collect(),
@@ -477,13 +489,13 @@ where
     let module = model::extract(&source);
     drop(source);
     let (result, mut diags) = f(&module);
-    map_json_labels(&parsed, &mut diags);
+    map_json_labels(parsed, &mut diags);
     diagnostics.extend(diags);
-    let mut callees = Vec::new();
+    let mut callee_texts = Vec::new();
     let mut callee_reported = Vec::new();
     for call in &module.calls {
-        let (parsed, reported) = analyze_call(dir, call, vars, by_dir, f, &mut diagnostics);
-        callees.extend(parsed);
+        let (texts, reported) = analyze_call(dir, call, vars, by_dir, callees, f, &mut diagnostics);
+        callee_texts.extend(texts);
         callee_reported.extend(reported);
     }
     drop(module);
@@ -506,90 +518,277 @@ where
     let output = ModuleOutput {
         diagnostics,
         texts: parsed
-            .into_iter()
-            .chain(callees)
+            .iter()
             .filter(|f| needed.contains(&f.id))
-            .map(|f| (f.id, f.text))
+            .map(|f| (f.id, f.text.to_string()))
+            .chain(
+                callee_texts
+                    .into_iter()
+                    .filter(|(id, _)| needed.contains(id)),
+            )
             .collect(),
     };
+    if let Some(slot) = callees.get(dir) {
+        drop(shared);
+        slot.done();
+    }
     (result, output)
+}
+
+/// What distinguishes one finding from another, across runs of the same module.
+type Key = (FileId, usize, usize, &'static str, String);
+
+fn key(d: &Diagnostic) -> Key {
+    (
+        d.primary.file,
+        d.primary.range.start,
+        d.primary.range.end,
+        d.rule,
+        d.message.clone(),
+    )
+}
+
+/// A module that other modules call, parsed once per run, with the findings of its own run.
+struct Callee {
+    parsed: Vec<ParsedFile>,
+    /// Syntax errors and the like, reported by the module's own run.
+    parse_diagnostics: Vec<Diagnostic>,
+    suppressions: Vec<suppress::Suppression>,
+    own: BTreeSet<Key>,
+    reported: Vec<FileId>,
+}
+
+impl Callee {
+    /// Parses a called module and runs `f` on it once, for the keys of its own findings.
+    fn build<T, F>(files: &[(FileId, &Found)], vars: &[ParsedFile], f: &F) -> Callee
+    where
+        F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
+    {
+        let (parsed, parse_diagnostics, suppressions) = parse_files(files);
+        let own = ModuleSource {
+            files: parsed.iter().map(source_of).collect(),
+            var_files: vars.iter().map(source_of).collect(),
+            inputs: Vec::new(),
+            call: None,
+            plan: false,
+        };
+        let (_, mut own_diags) = f(&model::extract(&own));
+        map_json_labels(&parsed, &mut own_diags);
+        Callee {
+            own: own_diags.iter().map(key).collect(),
+            reported: files
+                .iter()
+                .filter(|(_, found)| found.reported)
+                .map(|&(id, _)| id)
+                .collect(),
+            parsed,
+            parse_diagnostics,
+            suppressions,
+        }
+    }
+}
+
+/// Reads and parses a module's files (in parallel): the files, their diagnostics, their
+/// suppressions.
+fn parse_files(
+    files: &[(FileId, &Found)],
+) -> (Vec<ParsedFile>, Vec<Diagnostic>, Vec<suppress::Suppression>) {
+    let results: Vec<(Option<ParsedFile>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|&(id, found)| read_and_parse(id, found))
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut parsed = Vec::new();
+    let mut suppressions = Vec::new();
+    for (file, diags) in results {
+        diagnostics.extend(diags);
+        if let Some(mut file) = file {
+            suppressions.append(&mut file.suppressions);
+            parsed.push(file);
+        }
+    }
+    (parsed, diagnostics, suppressions)
+}
+
+/// The module directories some `module` block calls with a local `source`, found by scanning
+/// the text for `source = "./..."` (or `"../..."`) lines: cheap next to parsing.
+/// Each with how many calls the scan found.
+fn called_dirs<'a>(
+    modules: &'a [(PathBuf, Vec<(FileId, &Found)>)],
+    by_dir: &HashMap<&'a Path, &[(FileId, &Found)]>,
+) -> Vec<(&'a Path, usize)> {
+    let found: Vec<PathBuf> = modules
+        .par_iter()
+        .flat_map_iter(|(dir, files)| {
+            files
+                .iter()
+                .filter(|(_, found)| found.display.ends_with(".tf"))
+                .filter_map(|(_, found)| std::fs::read(&found.path).ok())
+                .flat_map(|bytes| local_sources(&bytes))
+                .map(|source| normalize(&dir.join(source)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut counts: HashMap<PathBuf, usize> = HashMap::new();
+    for dir in found {
+        *counts.entry(dir).or_default() += 1;
+    }
+    let mut dirs: Vec<(&Path, usize)> = by_dir
+        .keys()
+        .filter_map(|&d| counts.get(d).map(|&n| (d, n)))
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The local paths in `source = "./x"` lines: a substring search for `source`, then a look at
+/// what follows it.
+fn local_sources(text: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = find(&text[at..], b"source") {
+        let start = at + i;
+        at = start + 6;
+        let line_start = text[..start]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        if !text[line_start..start]
+            .iter()
+            .all(|c| c.is_ascii_whitespace())
+        {
+            continue;
+        }
+        let rest = &text[at..];
+        let rest = &rest[rest
+            .iter()
+            .take_while(|c| **c == b' ' || **c == b'\t')
+            .count()..];
+        let Some(rest) = rest.strip_prefix(b"=") else {
+            continue;
+        };
+        let rest = &rest[rest
+            .iter()
+            .take_while(|c| **c == b' ' || **c == b'\t')
+            .count()..];
+        let Some(rest) = rest.strip_prefix(b"\"") else {
+            continue;
+        };
+        let Some(end) = rest.iter().position(|&c| c == b'"' || c == b'\n') else {
+            continue;
+        };
+        let value = &rest[..end];
+        if value.starts_with(b"./") || value.starts_with(b"../") {
+            out.push(String::from_utf8_lossy(value).into_owned());
+        }
+    }
+    out
+}
+
+/// The first occurrence of `needle` in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = needle[0];
+    let mut at = 0;
+    while let Some(i) = hay[at..].iter().position(|&c| c == first) {
+        let start = at + i;
+        if hay[start..].starts_with(needle) {
+            return Some(start);
+        }
+        at = start + 1;
+    }
+    None
+}
+
+/// Called modules by directory; filled on first use by whichever module calls them first.
+type Callees<'a> = HashMap<&'a Path, CalleeSlot>;
+
+/// A called module's parse, shared while it has uses left (its calls found by the pre-scan,
+/// and its own run), then dropped to give the memory back; built again if a use comes later.
+struct CalleeSlot {
+    callee: Mutex<Option<Arc<Callee>>>,
+    uses_left: AtomicUsize,
+}
+
+impl CalleeSlot {
+    fn new(uses: usize) -> CalleeSlot {
+        CalleeSlot {
+            callee: Mutex::new(None),
+            uses_left: AtomicUsize::new(uses),
+        }
+    }
+
+    fn get(&self, build: impl FnOnce() -> Callee) -> Arc<Callee> {
+        let mut slot = self.callee.lock().unwrap_or_else(|e| e.into_inner());
+        slot.get_or_insert_with(|| Arc::new(build())).clone()
+    }
+
+    /// One use is over: the last one releases the parse.
+    fn done(&self) {
+        if self.uses_left.fetch_sub(1, Ordering::AcqRel) <= 1 {
+            self.callee.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
+    }
 }
 
 /// A local module called with inputs: checked with them, and the findings the inputs cause
 /// (those its own run, without them, does not have) added with a label at the call site.
-/// Returns the callee's parsed files, whose text the findings may need, and those reported on.
+/// Returns the texts those findings need, and the callee's files that are reported on.
+#[allow(clippy::too_many_arguments)]
 fn analyze_call<T, F>(
     dir: &Path,
     call: &model::ModuleCall,
     vars: &[ParsedFile],
     by_dir: &HashMap<&Path, &[(FileId, &Found)]>,
+    callees: &Callees,
     f: &F,
     out: &mut Vec<Diagnostic>,
-) -> (Vec<ParsedFile>, Vec<FileId>)
+) -> (Vec<(FileId, String)>, Vec<FileId>)
 where
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
 {
     let callee_dir = normalize(&dir.join(&call.source));
-    let Some(files) = by_dir
-        .get(callee_dir.as_path())
-        .filter(|_| callee_dir != dir)
-    else {
+    let (Some(files), Some(cell)) = (
+        by_dir.get(callee_dir.as_path()),
+        callees.get(callee_dir.as_path()),
+    ) else {
         return (Vec::new(), Vec::new());
     };
-    let reported = files
-        .iter()
-        .filter(|(_, found)| found.reported)
-        .map(|&(id, _)| id)
-        .collect();
-    let mut parsed = Vec::new();
-    let mut suppressions = Vec::new();
-    for &(id, found) in files.iter() {
-        if let (Some(mut file), _) = read_and_parse(id, found) {
-            suppressions.append(&mut file.suppressions);
-            parsed.push(file);
-        }
+    if callee_dir == dir {
+        return (Vec::new(), Vec::new());
     }
-    let own = ModuleSource {
-        files: parsed.iter().map(source_of).collect(),
-        var_files: vars.iter().map(source_of).collect(),
-        inputs: Vec::new(),
-        call: None,
-        plan: false,
-    };
+    let callee = cell.get(|| Callee::build(files, vars, f));
     let called = ModuleSource {
-        files: parsed.iter().map(source_of).collect(),
+        files: callee.parsed.iter().map(source_of).collect(),
         var_files: Vec::new(),
         inputs: call.inputs.clone(),
         call: Some(format!("module.{}", call.name)),
         plan: false,
     };
-    let (_, mut own_diags) = f(&model::extract(&own));
     let (_, mut called_diags) = f(&model::extract(&called));
-    map_json_labels(&parsed, &mut own_diags);
-    map_json_labels(&parsed, &mut called_diags);
-    let key = |d: &Diagnostic| {
-        (
-            d.primary.file,
-            d.primary.range.start,
-            d.primary.range.end,
-            d.rule,
-            d.message.clone(),
-        )
-    };
-    let known: BTreeSet<_> = own_diags.iter().map(key).collect();
+    map_json_labels(&callee.parsed, &mut called_diags);
     let new: Vec<Diagnostic> = called_diags
         .into_iter()
-        .filter(|d| !known.contains(&key(d)))
+        .filter(|d| !callee.own.contains(&key(d)))
         .collect();
+    let mut suppressions = callee.suppressions.clone();
+    let mut texts = Vec::new();
     for mut d in suppress::filter(&mut suppressions, new) {
         d.secondary.push(Label::new(
             call.file,
             call.name_label.clone(),
             format!("with the inputs of `module.{}`", call.name),
         ));
+        for label in std::iter::once(&d.primary).chain(&d.secondary) {
+            if let Some(file) = callee.parsed.iter().find(|p| p.id == label.file) {
+                texts.push((file.id, file.text.to_string()));
+            }
+        }
         out.push(d);
     }
-    (parsed, reported)
+    let reported = callee.reported.clone();
+    drop(callee);
+    cell.done();
+    (texts, reported)
 }
 
 /// Labels in `.tf.json` files are in their translation's offsets: map them into the JSON. Their
@@ -691,7 +890,7 @@ fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnos
         id,
         name,
         display: found.display.clone(),
-        text,
+        text: text.into(),
         chunks,
         suppressions,
         map: None,
@@ -729,7 +928,7 @@ fn read_json(
         id,
         name,
         display: found.display.clone(),
-        text,
+        text: text.into(),
         chunks,
         suppressions: Vec::new(),
         map,

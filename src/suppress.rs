@@ -25,7 +25,7 @@ pub const EXPIRED: &str = "expired-suppression";
 pub const UNUSED: &str = "unused-suppression";
 
 /// One rule named by one suppression comment.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Entry {
     rule: String,
     /// Where the rule id is written, for `unused-suppression`.
@@ -33,7 +33,7 @@ struct Entry {
     used: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Suppression {
     file: FileId,
     comment: Range<usize>,

@@ -6,7 +6,6 @@ use super::value::{Binding, MAX_ITEMS, Scope, Src, Str, Val, Value};
 use super::workloads::{self, IfAbsent, SlotSpec};
 use super::*;
 use crate::parse::Chunk;
-use crate::source::LineIndex;
 use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body};
@@ -34,7 +33,7 @@ pub struct FileSource<'a> {
     pub name: String,
     /// The path as shown to the user.
     pub display: String,
-    pub text: &'a str,
+    pub text: &'a std::sync::Arc<str>,
     pub chunks: &'a [Chunk],
     /// For `.tf.json`: the chunks are of a translation; this maps its offsets into `text`.
     pub map: Option<&'a crate::tfjson::OffsetMap>,
@@ -159,7 +158,8 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
                 id: f.id,
                 name: f.name.clone(),
                 display: f.display.clone(),
-                lines: LineIndex::new(f.text),
+                text: f.text.clone(),
+                lines: Default::default(),
                 map: f.map.cloned(),
             })
             .collect(),

@@ -23,7 +23,9 @@ pub struct ModuleFile {
     pub name: String,
     /// The path as shown to the user: `envs/prod/iam.tf`.
     pub display: String,
-    pub lines: LineIndex,
+    /// The text, shared with the engine; its line index is built on first use.
+    pub text: std::sync::Arc<str>,
+    pub lines: std::sync::OnceLock<LineIndex>,
     /// For `.tf.json`: model offsets are in a translation; this maps them into the file.
     pub map: Option<crate::tfjson::OffsetMap>,
 }
@@ -31,7 +33,10 @@ pub struct ModuleFile {
 impl ModuleFile {
     fn line(&self, offset: usize) -> usize {
         let offset = self.map.as_ref().map_or(offset, |m| m.to_json(offset));
-        self.lines.line_index(offset) + 1
+        self.lines
+            .get_or_init(|| LineIndex::new(&self.text))
+            .line_index(offset)
+            + 1
     }
 }
 
