@@ -301,7 +301,13 @@ fn rule(
         return Ok(());
     }
     let options: &[&str] = match name {
-        "deployer-role-create-delete" => &["severity", "words", "terraform-words", "forbidden"],
+        "deployer-role-create-delete" => &[
+            "severity",
+            "words",
+            "terraform-words",
+            "forbidden",
+            "allowed",
+        ],
         "missing-required-permission" => &["severity", "require"],
         "public-member" => &["severity", "allow"],
         "provider-impersonation" => &["severity", "require-impersonation"],
@@ -318,12 +324,16 @@ fn rule(
                     .severities
                     .insert(name.to_string(), severity(value, err)?);
             }
-            ("deployer-role-create-delete", "words" | "terraform-words" | "forbidden") => {
+            (
+                "deployer-role-create-delete",
+                "words" | "terraform-words" | "forbidden" | "allowed",
+            ) => {
                 let defaults = data::deployer();
                 let d = deployer.get_or_insert_with(|| Deployer {
                     words: defaults.words.clone(),
                     terraform_words: defaults.terraform_words.clone(),
                     forbidden: defaults.forbidden.clone(),
+                    allowed: defaults.allowed.clone(),
                     forbidden_ids: Default::default(),
                 });
                 let list = strings(value, key_name, err)?;
@@ -332,6 +342,7 @@ fn rule(
                     "terraform-words" => {
                         d.terraform_words = list.iter().map(|w| w.to_lowercase()).collect()
                     }
+                    "allowed" => d.allowed = list,
                     _ => d.forbidden = list,
                 }
             }
@@ -499,7 +510,7 @@ mod tests {
     fn reads_severities_and_options() {
         let config = parse(
             "iamlint.toml",
-            "exclude = [\"examples/**\"]\n[rules]\nmissing-service-account = \"off\"\nunknown-role = \"warning\"\n[rules.deployer-role-create-delete]\nwords = [\"Ship\"]\n[rules.missing-required-permission]\nrequire = [{ member = \"serviceAccount:r@p.iam.gserviceaccount.com\", permissions = [\"storage.objects.get\"] }]\n",
+            "exclude = [\"examples/**\"]\n[rules]\nmissing-service-account = \"off\"\nunknown-role = \"warning\"\n[rules.deployer-role-create-delete]\nwords = [\"Ship\"]\nallowed = [\"run.jobs.create\"]\n[rules.missing-required-permission]\nrequire = [{ member = \"serviceAccount:r@p.iam.gserviceaccount.com\", permissions = [\"storage.objects.get\"] }]\n",
         )
         .unwrap();
         assert_eq!(config.exclude, ["examples/**"]);
@@ -517,7 +528,10 @@ mod tests {
         );
         assert_eq!(config.deployer().words, ["ship"]);
         assert_eq!(config.deployer().forbidden, data::deployer().forbidden);
-        assert_eq!(config.requirements[0].origin, "iamlint.toml:8");
+        assert_eq!(config.deployer().allowed, ["run.jobs.create"]);
+        assert!(!config.deployer().is_forbidden("run.jobs.create"));
+        assert!(config.deployer().is_forbidden("run.services.create"));
+        assert_eq!(config.requirements[0].origin, "iamlint.toml:9");
     }
 
     #[test]

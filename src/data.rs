@@ -10,6 +10,9 @@ pub struct Deployer {
     pub words: Vec<String>,
     pub terraform_words: Vec<String>,
     pub forbidden: Vec<String>,
+    /// Matches of `forbidden` that are never reported: telemetry a pipeline writes, not resources.
+    #[serde(default)]
+    pub allowed: Vec<String>,
     /// The catalog's permissions matching `forbidden`, sorted; computed on first use.
     #[serde(skip)]
     pub forbidden_ids: OnceLock<Vec<crate::catalog::PermId>>,
@@ -30,6 +33,7 @@ impl Deployer {
 
     pub fn is_forbidden(&self, permission: &str) -> bool {
         self.forbidden.iter().any(|g| glob_match(g, permission))
+            && !self.allowed.iter().any(|g| glob_match(g, permission))
     }
 
     /// The catalog's permissions a deployer must not hold, sorted by id.
@@ -41,6 +45,7 @@ impl Deployer {
                 .iter()
                 .flat_map(|g| catalog.glob(g))
                 .collect();
+            ids.retain(|&id| self.is_forbidden(catalog.permission_name(id)));
             ids.sort_unstable();
             ids.dedup();
             ids

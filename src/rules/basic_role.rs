@@ -46,7 +46,11 @@ impl Rule for BasicRole {
                     .help("grant a predefined or custom role with the condition instead"),
                 );
             }
-            if !BROAD.contains(&name.as_str()) || grant.only_service_agents() {
+            // A binding with no members takes the role away from everyone: it grants nothing.
+            if !BROAD.contains(&name.as_str())
+                || grant.only_service_agents()
+                || grant.members.is_empty()
+            {
                 continue;
             }
             out.push(broad(module, grant, name, role));

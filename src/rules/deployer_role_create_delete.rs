@@ -4,7 +4,7 @@ use crate::diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
 use crate::model::extract::account_id;
 use crate::model::principal::Principal;
 use crate::model::value::Val;
-use crate::model::{Grant, Module, RoleTarget};
+use crate::model::{Grant, Level, Module, RoleTarget};
 use crate::registry::{Ctx, Rule, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -70,12 +70,16 @@ impl Rule for DeployerRoleCreateDelete {
             if reasons.is_empty() {
                 continue;
             }
+            // Removing every permission would leave `permissions = []`, which the provider
+            // rejects: then the fix is left to a person (delete the role, or give it what it needs).
+            let elements = role.permissions.iter().flat_map(Val::elements).count();
+            let forbidden = role
+                .known_permissions()
+                .filter(|(p, _)| data.is_forbidden(p))
+                .count();
+            let removable = elements > forbidden;
             for (permission, val) in role.known_permissions() {
-                if !data
-                    .forbidden
-                    .iter()
-                    .any(|g| data::glob_match(g, permission))
-                {
+                if !data.is_forbidden(permission) {
                     continue;
                 }
                 let (verb, what) = describe(permission);
@@ -101,7 +105,7 @@ impl Rule for DeployerRoleCreateDelete {
                         "deploy roles may update what exists; create and delete belong to the Terraform deploy account: remove `{permission}` from this role"
                     ));
                 // Certain only when the permission is written in this role (a shared local is not).
-                if super::written_in(&role.res, &val.loc) {
+                if removable && super::written_in(&role.res, &val.loc) {
                     diag = diag.fix(Fix {
                         title: format!(
                             "remove `{permission}` from deployer role `{}`",
@@ -140,6 +144,16 @@ fn predefined(
     let (Some(role), Some(&(first, _))) = (grant.role.as_ref(), deployers.first()) else {
         return;
     };
+    // On one resource, a role's permissions act only on that resource (and what it holds):
+    // `roles/storage.admin` on a bucket cannot create KMS key handles. Keep the permissions of
+    // the resource's own service; a resource type this table does not know stays silent.
+    let services: Option<&[&str]> = match grant.level {
+        Level::Resource | Level::ServiceAccount => match resource_services(&grant.res.rtype) {
+            Some(services) => Some(services),
+            None => return,
+        },
+        _ => None,
+    };
     let catalog = Catalog::get();
     let Some(id) = catalog.role(name) else { return };
     // The catalog's forbidden permissions (computed once) intersected with the role's, instead
@@ -150,6 +164,12 @@ fn predefined(
         .iter()
         .filter(|p| forbidden_ids.binary_search(p).is_ok())
         .map(|&p| catalog.permission_name(p))
+        .filter(|p| {
+            services.is_none_or(|services| {
+                services.contains(&p.split('.').next().unwrap_or_default())
+                    && !creates_itself(&grant.res.rtype, p)
+            })
+        })
         .collect();
     if forbidden.is_empty() {
         return;
@@ -180,6 +200,77 @@ fn predefined(
     out.push(diag.help(
         "grant a custom role with only the get, list and update permissions the pipeline needs; create and delete belong to the Terraform deploy account",
     ));
+}
+
+/// The permission services (`storage` in `storage.objects.create`) whose permissions act on a
+/// resource-level IAM resource's resource, by its Terraform type.
+fn resource_services(rtype: &str) -> Option<&'static [&'static str]> {
+    const TABLE: &[(&str, &[&str])] = &[
+        ("google_storage_bucket_iam_", &["storage"]),
+        ("google_pubsub_", &["pubsub"]),
+        ("google_secret_manager_", &["secretmanager"]),
+        ("google_kms_", &["cloudkms"]),
+        ("google_bigquery_", &["bigquery"]),
+        ("google_artifact_registry_", &["artifactregistry"]),
+        ("google_cloud_run_", &["run"]),
+        ("google_cloudfunctions_", &["cloudfunctions"]),
+        ("google_cloudfunctions2_", &["cloudfunctions", "run"]),
+        ("google_service_account_iam_", &["iam"]),
+        ("google_spanner_", &["spanner"]),
+        ("google_compute_", &["compute"]),
+        ("google_sourcerepo_", &["source"]),
+        ("google_cloud_tasks_", &["cloudtasks"]),
+        ("google_dataproc_", &["dataproc"]),
+        ("google_healthcare_", &["healthcare"]),
+        ("google_notebooks_", &["notebooks"]),
+        ("google_workflows_", &["workflows"]),
+    ];
+    TABLE
+        .iter()
+        .find(|(prefix, _)| rtype.starts_with(prefix))
+        .map(|(_, services)| *services)
+}
+
+/// A permission to create the very kind of resource a resource-level grant is on
+/// (`storage.buckets.create` on a bucket): it is checked on the parent, so it does not apply.
+fn creates_itself(rtype: &str, permission: &str) -> bool {
+    const TABLE: &[(&str, &str)] = &[
+        ("google_storage_bucket_iam_", "storage.buckets.create"),
+        ("google_pubsub_topic_iam_", "pubsub.topics.create"),
+        (
+            "google_pubsub_subscription_iam_",
+            "pubsub.subscriptions.create",
+        ),
+        (
+            "google_secret_manager_secret_iam_",
+            "secretmanager.secrets.create",
+        ),
+        ("google_cloud_run_service_iam_", "run.services.create"),
+        ("google_cloud_run_v2_service_iam_", "run.services.create"),
+        ("google_cloud_run_v2_job_iam_", "run.jobs.create"),
+        (
+            "google_artifact_registry_repository_iam_",
+            "artifactregistry.repositories.create",
+        ),
+        ("google_bigquery_dataset_iam_", "bigquery.datasets.create"),
+        ("google_bigquery_table_iam_", "bigquery.tables.create"),
+        (
+            "google_cloudfunctions_function_iam_",
+            "cloudfunctions.functions.create",
+        ),
+        (
+            "google_cloudfunctions2_function_iam_",
+            "cloudfunctions.functions.create",
+        ),
+        ("google_kms_crypto_key_iam_", "cloudkms.cryptoKeys.create"),
+        ("google_kms_key_ring_iam_", "cloudkms.keyRings.create"),
+        ("google_service_account_iam_", "iam.serviceAccounts.create"),
+        ("google_spanner_instance_iam_", "spanner.instances.create"),
+        ("google_spanner_database_iam_", "spanner.databases.create"),
+    ];
+    TABLE
+        .iter()
+        .any(|(prefix, own)| rtype.starts_with(prefix) && permission == *own)
 }
 
 /// `run.services.delete` -> ("delete", "Cloud Run services").

@@ -34,7 +34,11 @@ impl Rule for ProjectLevelActas {
             };
             // Service agent roles granted to Google's service agents are Google's documented setup.
             let agent_role = name.ends_with("serviceAgent") || name.ends_with("ServiceAgent");
-            if BASIC.contains(&name.as_str()) || agent_role || grant.only_service_agents() {
+            if BASIC.contains(&name.as_str())
+                || agent_role
+                || grant.only_service_agents()
+                || grant.members.is_empty()
+            {
                 continue;
             }
             let catalog = Catalog::get();

@@ -24,3 +24,12 @@ resource "google_project_iam_custom_role" "reader" {
   title       = "Reader"
   permissions = ["storage.objects.get", "storage.objects.list", "storage.objects.get"]
 }
+
+# Removing its only permission would leave `permissions = []`, which the provider rejects: reported,
+# not fixed.
+resource "google_project_iam_custom_role" "cleanup" {
+  project     = "acme-prod"
+  role_id     = "cleanupDeployer"
+  title       = "Cleanup Deployer"
+  permissions = ["run.services.delete"]
+}
