@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Benchmarks iamlint on a generated corpus of Google Cloud Terraform and prints a markdown table.
+#
+#   bench/run.sh [--files N] [--seed S] [--peers] [--repeat R] [--no-build] [--keep]
+#
+# Steps, all on the same files:
+#   (a) read every file (find | xargs cat): the floor set by the file system
+#   (b) parse only, with hcl-edit (examples/gen_corpus.rs --parse-only; the files are read
+#       before the clock starts), on 1 and on 2 threads
+#   (c) iamlint --format json DIR end to end, with --jobs 1 and --jobs 2
+#   --peers: checkov (--skip-download: it reaches for no network) on a slice of about 300 files
+#       of the same corpus, and iamlint on that slice
+#
+# The corpus is bench/corpus-N-S when that directory exists (it is reused as it is), otherwise it
+# is generated into a temporary directory that is removed at the end (--keep keeps it).
+# Binaries come from $CARGO_TARGET_DIR (default: the crate's target/). See bench/README.md.
+set -euo pipefail
+
+FILES=4000
+SEED=1
+PEERS=0
+REPEAT=1
+BUILD=1
+KEEP=0
+SLICE_FILES=300
+
+usage() {
+    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
+}
+die() {
+    echo "bench/run.sh: $*" >&2
+    exit 2
+}
+need_value() {
+    [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value"
+}
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --files) need_value "$@"; FILES="$2"; shift 2 ;;
+    --seed) need_value "$@"; SEED="$2"; shift 2 ;;
+    --repeat) need_value "$@"; REPEAT="$2"; shift 2 ;;
+    --peers) PEERS=1; shift ;;
+    --no-build) BUILD=0; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) die "unknown argument: $1 (try --help)" ;;
+    esac
+done
+[[ "$FILES" =~ ^[1-9][0-9]*$ ]] || die "--files must be a positive integer, got '$FILES'"
+[[ "$SEED" =~ ^[0-9]+$ ]] || die "--seed must be a non-negative integer, got '$SEED'"
+[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer, got '$REPEAT'"
+
+for tool in cargo find xargs awk; do
+    command -v "$tool" >/dev/null || die "needs $tool on PATH"
+done
+[[ -x /usr/bin/time ]] || die "needs GNU time at /usr/bin/time (apt-get install time)"
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+IAMLINT="$TARGET/release/iamlint"
+GEN="$TARGET/release/examples/gen_corpus"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/iamlint-bench.XXXXXX")"
+cleanup() {
+    if [[ $KEEP -eq 1 ]]; then
+        echo "kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+log() { echo "[bench] $*" >&2; }
+
+# ---- build -------------------------------------------------------------------------------------
+if [[ $BUILD -eq 1 ]]; then
+    log "building release (target dir $TARGET)"
+    (cd "$ROOT" && cargo build --release --quiet --bin iamlint --example gen_corpus) ||
+        die "cargo build failed"
+fi
+[[ -x "$IAMLINT" ]] || die "no iamlint binary at $IAMLINT (build without --no-build?)"
+[[ -x "$GEN" ]] || die "no gen_corpus example at $GEN (build without --no-build?)"
+
+# ---- corpus ------------------------------------------------------------------------------------
+CORPUS="$ROOT/bench/corpus-$FILES-$SEED"
+if [[ -d "$CORPUS" ]]; then
+    log "reusing $CORPUS"
+    CHECK_OUT="$("$GEN" --check "$CORPUS")" || true
+else
+    CORPUS="$WORK/corpus"
+    log "generating $FILES files, seed $SEED, into $CORPUS"
+    CHECK_OUT="$("$GEN" --files "$FILES" --seed "$SEED" --check "$CORPUS")" || true
+fi
+echo "$CHECK_OUT" | sed 's/^/[bench] /' >&2
+grep -q ', 0 unexpected failures, 0 broken on purpose but parse' <<<"$CHECK_OUT" ||
+    die "the corpus check failed: files that should parse do not (see above)"
+NFILES="$(find "$CORPUS" -type f -name '*.tf' | wc -l)"
+BYTES="$(find "$CORPUS" -type f -name '*.tf' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')"
+[[ "$NFILES" -gt 0 ]] || die "no .tf files in $CORPUS"
+NMODULES="$(find "$CORPUS" -mindepth 2 -maxdepth 2 -type d | wc -l)"
+
+# Warm the page cache so that every step reads from memory.
+find "$CORPUS" -type f -name '*.tf' -print0 | xargs -0 cat >/dev/null
+
+# ---- measuring ---------------------------------------------------------------------------------
+# measure NAME OK_CODES CMD...: runs CMD $REPEAT times under /usr/bin/time; keeps the fastest wall
+# time (seconds, from the shell's clock) and the largest peak RSS (KiB). Stdout of the last run
+# goes to $WORK/NAME.out, its stderr to $WORK/NAME.err. An exit code outside OK_CODES (a
+# space-separated list) is fatal.
+declare -A WALL RSS
+now_ns() { date +%s%N; }
+measure() {
+    local name="$1" ok="$2"
+    shift 2
+    local best="" rss=0 i code start end secs r
+    for ((i = 0; i < REPEAT; i++)); do
+        start="$(now_ns)"
+        set +e
+        /usr/bin/time -v -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+        code=$?
+        set -e
+        end="$(now_ns)"
+        if [[ " $ok " != *" $code "* ]]; then
+            echo "---- stderr of $name (last 30 lines) ----" >&2
+            tail -n 30 "$WORK/$name.err" >&2
+            die "$name: exit code $code (expected one of: $ok): $*"
+        fi
+        secs="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')"
+        r="$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/$name.time")"
+        if [[ -z "$best" ]] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+            best="$secs"
+        fi
+        if ((r > rss)); then rss="$r"; fi
+    done
+    WALL[$name]="$best"
+    RSS[$name]="$rss"
+    if grep -qE 'panicked at|RUST_BACKTRACE' "$WORK/$name.err"; then
+        echo "---- $name panicked ----" >&2
+        head -n 20 "$WORK/$name.err" >&2
+        die "$name panicked"
+    fi
+}
+
+log "(a) reading every file"
+measure read "0" sh -c 'find "$1" -type f -name "*.tf" -print0 | xargs -0 cat >/dev/null' sh "$CORPUS"
+
+log "(b) parse only, hcl-edit, 1 thread"
+measure parse1 "0" "$GEN" --parse-only "$CORPUS" --threads 1
+log "(b) parse only, hcl-edit, 2 threads"
+measure parse2 "0" "$GEN" --parse-only "$CORPUS" --threads 2
+# The parse itself, timed inside the process (the rest is reading the files into memory).
+parse_secs() { sed -n 's/.*parse_only_seconds=\([0-9.]*\).*/\1/p' "$WORK/$1.out"; }
+P1="$(parse_secs parse1)"
+P2="$(parse_secs parse2)"
+[[ -n "$P1" && -n "$P2" ]] || die "gen_corpus --parse-only printed no time"
+PARSE_FAILED="$(sed -n 's/.* failed=\([0-9]*\).*/\1/p' "$WORK/parse1.out")"
+
+# iamlint exits 1 when it finds problems, which it will: 0 and 1 are both success here.
+log "(c) iamlint --format json --jobs 1"
+measure lint1 "0 1" "$IAMLINT" --format json --jobs 1 "$CORPUS"
+log "(c) iamlint --format json --jobs 2"
+measure lint2 "0 1" "$IAMLINT" --format json --jobs 2 "$CORPUS"
+
+count_findings() {
+    # The JSON is either an array of diagnostics or an object holding one.
+    jq 'if type == "array" then length
+        elif type == "object" then ([.[] | select(type == "array")] | map(length) | add // 0)
+        else 0 end' "$1" 2>/dev/null || echo "?"
+}
+FINDINGS="?"
+SAME="?"
+if command -v jq >/dev/null; then
+    FINDINGS="$(count_findings "$WORK/lint1.out")"
+    if cmp -s <(jq -S . "$WORK/lint1.out" 2>/dev/null) <(jq -S . "$WORK/lint2.out" 2>/dev/null); then
+        SAME="yes"
+    else
+        SAME="no"
+    fi
+fi
+
+# ---- peers -------------------------------------------------------------------------------------
+if [[ $PEERS -eq 1 ]]; then
+    command -v python3 >/dev/null || die "--peers needs python3"
+    VENV="/tmp/iamlint-bench-venv"
+    if [[ ! -x "$VENV/bin/checkov" ]]; then
+        log "installing checkov into $VENV (takes a minute or two)"
+        python3 -m venv "$VENV" || die "python3 -m venv failed (apt-get install python3-venv?)"
+        "$VENV/bin/pip" install --quiet --upgrade pip >&2 || die "pip upgrade failed"
+        "$VENV/bin/pip" install --quiet checkov >&2 || die "pip install checkov failed"
+    fi
+    CHECKOV_VERSION="$("$VENV/bin/checkov" --version 2>/dev/null | tail -n 1)"
+    # Whole modules, in order, until at least SLICE_FILES files.
+    SLICE="$WORK/slice"
+    mkdir -p "$SLICE"
+    n=0
+    while IFS= read -r -d '' mod; do
+        rel="${mod#"$CORPUS"/}"
+        mkdir -p "$SLICE/$rel"
+        cp "$mod"/*.tf "$SLICE/$rel/"
+        n=$((n + $(find "$mod" -maxdepth 1 -name '*.tf' | wc -l)))
+        if ((n >= SLICE_FILES)); then break; fi
+    done < <(find "$CORPUS" -mindepth 2 -maxdepth 2 -type d -print0 | sort -z)
+    SLICE_N="$(find "$SLICE" -type f -name '*.tf' | wc -l)"
+    SLICE_BYTES="$(find "$SLICE" -type f -name '*.tf' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')"
+    log "peers: checkov $CHECKOV_VERSION on $SLICE_N files"
+    # checkov exits 1 when a check fails, which it will.
+    measure checkov "0 1" "$VENV/bin/checkov" -d "$SLICE" --framework terraform --quiet --compact --skip-download
+    measure slice1 "0 1" "$IAMLINT" --format json --jobs 1 "$SLICE"
+    measure slice2 "0 1" "$IAMLINT" --format json --jobs 2 "$SLICE"
+fi
+
+# ---- report ------------------------------------------------------------------------------------
+row() { # name label files bytes [seconds]
+    local name="$1" label="$2" n="$3" b="$4" s="${5:-${WALL[$1]}}"
+    awk -v l="$label" -v s="$s" -v n="$n" -v b="$b" -v r="${RSS[$name]}" 'BEGIN {
+        printf "| %s | %.3f | %.0f | %.1f | %.1f |\n", l, s, n / s, b / 1e6 / s, r / 1024 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo
+echo "### iamlint benchmark: $NFILES files in $NMODULES modules, $(awk -v b="$BYTES" 'BEGIN { printf "%.1f", b / 1e6 }') MB (seed $SEED)"
+echo
+echo "$(uname -sm), $(nproc) cores; $("$IAMLINT" --version 2>/dev/null || echo iamlint); best of $REPEAT; page cache warm"
+echo
+echo "| step | wall s | files/s | MB/s | peak RSS MiB |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+row read "(a) read every file (find \\| xargs cat)" "$NFILES" "$BYTES"
+row parse1 "(b) parse only, hcl-edit, 1 thread (parse alone)" "$NFILES" "$BYTES" "$P1"
+row parse1 "(b) parse only, 1 thread (process: read + parse)" "$NFILES" "$BYTES"
+row parse2 "(b) parse only, hcl-edit, 2 threads (parse alone)" "$NFILES" "$BYTES" "$P2"
+row lint1 "(c) iamlint --format json --jobs 1" "$NFILES" "$BYTES"
+row lint2 "(c) iamlint --format json --jobs 2" "$NFILES" "$BYTES"
+if [[ $PEERS -eq 1 ]]; then
+    row slice1 "slice: iamlint --jobs 1 ($SLICE_N files)" "$SLICE_N" "$SLICE_BYTES"
+    row slice2 "slice: iamlint --jobs 2 ($SLICE_N files)" "$SLICE_N" "$SLICE_BYTES"
+    row checkov "slice: checkov $CHECKOV_VERSION --framework terraform ($SLICE_N files)" "$SLICE_N" "$SLICE_BYTES"
+fi
+echo
+echo "| ratio | value |"
+echo "| --- | ---: |"
+echo "| c/b: iamlint --jobs 1 / parse alone, 1 thread | $(ratio "${WALL[lint1]}" "$P1") |"
+echo "| c/b: iamlint --jobs 2 / parse alone, 1 thread | $(ratio "${WALL[lint2]}" "$P1") |"
+echo "| c/b: iamlint --jobs 2 / parse alone, 2 threads | $(ratio "${WALL[lint2]}" "$P2") |"
+echo "| iamlint --jobs 1 / --jobs 2 (speed-up) | $(ratio "${WALL[lint1]}" "${WALL[lint2]}") |"
+echo "| iamlint --jobs 1 / read every file | $(ratio "${WALL[lint1]}" "${WALL[read]}") |"
+if [[ $PEERS -eq 1 ]]; then
+    echo "| checkov / iamlint --jobs 1, same $SLICE_N files | $(ratio "${WALL[checkov]}" "${WALL[slice1]}") |"
+    echo "| checkov / iamlint --jobs 2, same $SLICE_N files | $(ratio "${WALL[checkov]}" "${WALL[slice2]}") |"
+fi
+echo
+echo "Files that do not parse: $PARSE_FAILED (all of them broken on purpose, one in 2,000). iamlint findings (JSON, --jobs 1): $FINDINGS; same output with --jobs 1 and 2: $SAME."
