@@ -94,6 +94,11 @@ pub struct CheckArgs {
     /// iamlint writes nothing.
     #[arg(long, conflicts_with_all = ["write_baseline", "baseline"])]
     pub fix: bool,
+
+    /// Write the report to this file instead of standard output. The file is replaced
+    /// atomically: a reader sees the old report or the new one, never half of one.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// How files are found and read, shared by every command.
@@ -336,8 +341,25 @@ fn check(cli: CheckArgs) -> ExitCode {
         ColorArg::Never => false,
         ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    if let Err(code) = write_stdout(|out| emit::emit(&report, format, color, out)) {
-        return code;
+    match &cli.output {
+        Some(path) => {
+            let mut bytes = Vec::new();
+            let written = emit::emit(&report, format, false, &mut bytes)
+                .and_then(|()| crate::source::write_atomically(path, &bytes));
+            if let Err(err) = written {
+                eprintln!(
+                    "iamlint: error: cannot write the report to `{}`: {}",
+                    path.display(),
+                    crate::discover::io_message(&err)
+                );
+                return ExitCode::from(2);
+            }
+        }
+        None => {
+            if let Err(code) = write_stdout(|out| emit::emit(&report, format, color, out)) {
+                return code;
+            }
+        }
     }
     if cli.stats {
         let s = report.stats;

@@ -276,6 +276,57 @@ pub fn lint_plan(path: &Path, config: &Config) -> Report {
     report
 }
 
+/// One file given as bytes, not read from disk: parse -> model -> rules -> suppressions, as
+/// for a module of that one file. `display` names it (`main.tf`, `main.tf.json`). For the fuzz
+/// target and the mutation test: whatever the bytes, the result is a report.
+pub fn lint_source(display: &str, bytes: Vec<u8>, config: &Config) -> Report {
+    let (parsed, mut diagnostics) = parse_bytes(0, display.to_string(), display, bytes);
+    let mut files = Files::new(vec![display.to_string()]);
+    let mut stats = Stats::default();
+    if let Some(mut file) = parsed {
+        let source = ModuleSource {
+            files: vec![source_of(&file)],
+            var_files: Vec::new(),
+            inputs: Vec::new(),
+            call: None,
+            plan: false,
+        };
+        let module = model::extract(&source);
+        stats = Stats::of(&module);
+        let mut diags = check(&module, config);
+        drop(module);
+        map_json_labels(std::slice::from_ref(&file), &mut diags);
+        diagnostics.extend(diags);
+        let mut suppressions = std::mem::take(&mut file.suppressions);
+        if !suppressions.is_empty() {
+            diagnostics = suppress::apply(&mut suppressions, diagnostics);
+        }
+        files.set_text(0, file.text.to_string());
+    }
+    diagnostics.sort_by(|a, b| {
+        (
+            a.primary.range.start,
+            a.primary.range.end,
+            a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                b.primary.range.start,
+                b.primary.range.end,
+                b.rule,
+                &b.message,
+            ))
+    });
+    let mut report = Report {
+        diagnostics,
+        files,
+        files_checked: 1,
+        stats,
+    };
+    configure_engine_diagnostics(&mut report, config);
+    report
+}
+
 /// Runs `f` on the model of every module found (in parallel) and returns what it returned,
 /// in module order, with the report of its diagnostics and of the files that could not be read
 /// or parsed.
@@ -867,9 +918,19 @@ fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnos
             return (None, vec![diag]);
         }
     };
+    parse_bytes(id, name, &found.display, bytes)
+}
+
+/// Decodes and parses one file's bytes (`.tf.json` by its name), with its suppressions.
+fn parse_bytes(
+    id: FileId,
+    name: String,
+    display: &str,
+    bytes: Vec<u8>,
+) -> (Option<ParsedFile>, Vec<Diagnostic>) {
     let (text, decode_error) = parse::decode(id, bytes);
-    if decode_error.is_none() && found.display.ends_with(".tf.json") {
-        return read_json(id, name, found, text);
+    if decode_error.is_none() && display.ends_with(".tf.json") {
+        return read_json(id, name, display, text);
     }
     let (chunks, mut diags) = match decode_error {
         Some(diag) => (Vec::new(), vec![diag]),
@@ -889,7 +950,7 @@ fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnos
     let file = ParsedFile {
         id,
         name,
-        display: found.display.clone(),
+        display: display.to_string(),
         text: text.into(),
         chunks,
         suppressions,
@@ -902,7 +963,7 @@ fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnos
 fn read_json(
     id: FileId,
     name: String,
-    found: &Found,
+    display: &str,
     text: String,
 ) -> (Option<ParsedFile>, Vec<Diagnostic>) {
     let (chunks, diags, map) = match crate::tfjson::translate(&text) {
@@ -927,7 +988,7 @@ fn read_json(
     let file = ParsedFile {
         id,
         name,
-        display: found.display.clone(),
+        display: display.to_string(),
         text: text.into(),
         chunks,
         suppressions: Vec::new(),

@@ -1,0 +1,418 @@
+//! Hostile input (issue 7): whatever the file system hands iamlint, it reports and goes on. No
+//! panic, no hang, no abort, no write. Every test runs the real binary.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const DEFAULT_SA_GRANT: &str = "resource \"google_project_iam_member\" \"m\" {\n  project = \"acme-prod\"\n  role    = \"roles/viewer\"\n  member  = \"serviceAccount:123456789012-compute@developer.gserviceaccount.com\"\n}\n";
+
+fn run(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--format", "gcc"])
+        .args(args)
+        .output()
+        .expect("iamlint runs")
+}
+
+fn run_dir(dir: &Path) -> Output {
+    run(&[dir.as_os_str()])
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+}
+
+/// Exited by itself (not killed by a signal: no abort, no stack overflow), with 0 or 1, and
+/// printed no panic.
+fn assert_normal(out: &Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let code = out.status.code().expect("exited normally, not by a signal");
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("hostile")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn tabs_count_as_one_column() {
+    let dir = scratch("tabs");
+    fs::write(
+        dir.join("main.tf"),
+        DEFAULT_SA_GRANT.replace("  member  =", "\tmember\t="),
+    )
+    .unwrap();
+    let out = run_dir(&dir);
+    assert_normal(&out);
+    let text = text(&out);
+    // `\tmember\t= "`: the string starts at the 11th character.
+    assert!(
+        text.contains("main.tf:4:11: error: the Compute Engine default service account"),
+        "{text}"
+    );
+}
+
+#[test]
+fn deep_nesting_is_a_parse_error_not_a_stack_overflow() {
+    let dir = scratch("deep");
+    let n = 100_000;
+    let cases = [
+        (
+            "brackets.tf",
+            format!("locals {{\n  x = {}{}\n}}\n", "[".repeat(n), "]".repeat(n)),
+        ),
+        (
+            "objects.tf",
+            format!(
+                "locals {{\n  x = {}1{}\n}}\n",
+                "{a = ".repeat(n),
+                "}".repeat(n)
+            ),
+        ),
+        (
+            "parens.tf",
+            format!("locals {{\n  x = {}1{}\n}}\n", "(".repeat(n), ")".repeat(n)),
+        ),
+        (
+            "blocks.tf",
+            format!("{}{}", "a {\n".repeat(n), "}\n".repeat(n)),
+        ),
+        (
+            "calls.tf",
+            format!("locals {{\n  x = {}{}\n}}\n", "f(".repeat(n), ")".repeat(n)),
+        ),
+        (
+            "not.tf",
+            format!("locals {{\n  x = {}true\n}}\n", "!".repeat(n)),
+        ),
+        (
+            "templates.tf",
+            format!(
+                "locals {{\n  x = \"{}{}\"\n}}\n",
+                "${\"".repeat(n / 2),
+                "\"}".repeat(n / 2)
+            ),
+        ),
+        (
+            "conditionals.tf",
+            format!(
+                "locals {{\n  x = {}1{}\n}}\n",
+                "true ? ".repeat(n / 2),
+                " : 2".repeat(n / 2)
+            ),
+        ),
+        (
+            "operators.tf",
+            format!("locals {{\n  x = 1{}\n}}\n", " + 1".repeat(n)),
+        ),
+    ];
+    for (name, body) in &cases {
+        fs::write(dir.join(name), body).unwrap();
+    }
+    // Long chains that parse: evaluated without recursion limits being hit.
+    fs::write(
+        dir.join("chains.tf"),
+        format!(
+            "locals {{\n  t = local.y{}\n  i = local.y{}\n  y = {{}}\n}}\n",
+            ".a".repeat(n),
+            "[0]".repeat(n)
+        ),
+    )
+    .unwrap();
+    fs::write(dir.join("ok.tf"), DEFAULT_SA_GRANT).unwrap();
+    let out = run_dir(&dir);
+    assert_normal(&out);
+    let text = text(&out);
+    for (name, _) in &cases {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(&format!("/{name}:")) && l.ends_with("[parse-error]")),
+            "{name}: {text}"
+        );
+    }
+    assert!(!text.contains("chains.tf"), "{text}");
+    assert!(
+        text.contains("ok.tf:4:13: error: the Compute Engine default"),
+        "{text}"
+    );
+}
+
+#[test]
+fn long_reference_chains_and_cycles_end() {
+    let dir = scratch("chains");
+    // 20,000 locals, each naming the next; a cycle; a module that calls itself.
+    let mut chain = String::from("locals {\n");
+    for i in 0..20_000 {
+        chain.push_str(&format!("  l{i} = local.l{}\n", i + 1));
+    }
+    chain.push_str("  l20000 = \"roles/editor\"\n  a = local.b\n  b = [local.a]\n}\n");
+    chain.push_str("module \"again\" {\n  source = \"./\"\n  x      = local.a\n}\n");
+    chain.push_str("resource \"google_project_iam_member\" \"m\" {\n  project = \"p\"\n  role    = local.l0\n  member  = \"group:g@acme.com\"\n}\n");
+    fs::write(dir.join("main.tf"), chain).unwrap();
+    // Modules calling each other in a ring.
+    for (me, next) in [("ring-a", "ring-b"), ("ring-b", "ring-a")] {
+        fs::create_dir_all(dir.join(me)).unwrap();
+        fs::write(
+            dir.join(me).join("main.tf"),
+            format!("variable \"x\" {{\n  default = \"\"\n}}\nmodule \"next\" {{\n  source = \"../{next}\"\n  x      = var.x\n}}\n"),
+        )
+        .unwrap();
+    }
+    let out = run_dir(&dir);
+    assert_normal(&out);
+}
+
+#[test]
+fn a_50_mb_file_is_checked() {
+    let dir = scratch("big");
+    // A real finding at the start and at the end, 50 MB of Terraform between them: long comments
+    // (cheap to build here, and every byte still goes through the reader, lexer and parser).
+    let mut body = String::with_capacity(52 * 1024 * 1024);
+    body.push_str(DEFAULT_SA_GRANT);
+    let comment = format!("# {}\n", "x".repeat(1000));
+    while body.len() < 50 * 1024 * 1024 {
+        body.push_str(&comment);
+    }
+    body.push_str(&DEFAULT_SA_GRANT.replace("\"m\"", "\"last\""));
+    let lines = body.lines().count();
+    fs::write(dir.join("main.tf"), &body).unwrap();
+    let out = run_dir(&dir);
+    assert_normal(&out);
+    let text = text(&out);
+    assert!(
+        text.contains("main.tf:4:13: error: the Compute Engine default"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "main.tf:{}:13: error: the Compute Engine default",
+            lines - 1
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn symlink_loops_and_unreadable_files_are_reported_and_the_rest_is_checked() {
+    let dir = scratch("links");
+    fs::write(dir.join("ok.tf"), DEFAULT_SA_GRANT).unwrap();
+    let sub = dir.join("sub");
+    fs::create_dir(&sub).unwrap();
+    // A directory link back to its parent, and two file links naming each other.
+    std::os::unix::fs::symlink("..", sub.join("up")).unwrap();
+    std::os::unix::fs::symlink("b.tf", dir.join("a.tf")).unwrap();
+    std::os::unix::fs::symlink("a.tf", dir.join("b.tf")).unwrap();
+    // A file that cannot be read, even by root: reading /proc/self/mem at offset 0 fails.
+    std::os::unix::fs::symlink("/proc/self/mem", dir.join("mem.tf")).unwrap();
+    // And, when not running as root, a file without read permission.
+    let locked = dir.join("locked.tf");
+    fs::write(&locked, DEFAULT_SA_GRANT).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+    let root = fs::read(&locked).is_ok();
+
+    let out = run_dir(&dir);
+    assert_normal(&out);
+    let text = text(&out);
+    let d = dir.display();
+    assert!(
+        text.contains(&format!(
+            "{d}/ok.tf:4:13: error: the Compute Engine default"
+        )),
+        "{text}"
+    );
+    for name in ["a.tf", "b.tf", "mem.tf"] {
+        assert!(
+            text.lines().any(
+                |l| l.starts_with(&format!("{d}/{name}:1:1: error: cannot read"))
+                    && l.ends_with("[io-error]")
+            ),
+            "{name}: {text}"
+        );
+    }
+    if !root {
+        assert!(
+            text.contains(&format!(
+                "{d}/locked.tf:1:1: error: cannot read `{d}/locked.tf`: permission denied"
+            )),
+            "{text}"
+        );
+    }
+    // The loop through `sub/up` is walked once, not forever.
+    assert!(!text.contains("sub/up/"), "{text}");
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o644)).unwrap();
+}
+
+#[test]
+fn paths_with_spaces_and_non_ascii_names() {
+    let dir = scratch("names");
+    let sub = dir.join("my modules").join("zürich прод");
+    fs::create_dir_all(&sub).unwrap();
+    fs::write(sub.join("rôles é.tf"), DEFAULT_SA_GRANT).unwrap();
+    let out = run_dir(&dir);
+    assert_normal(&out);
+    let text = text(&out);
+    assert!(
+        text.contains(&format!(
+            "{}/my modules/zürich прод/rôles é.tf:4:13: error:",
+            dir.display()
+        )),
+        "{text}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--format", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        json["diagnostics"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("zürich прод/rôles é.tf")
+    );
+}
+
+#[test]
+fn files_in_any_order_give_the_same_bytes() {
+    let files = [
+        "fixtures/default-service-account/fires/main.tf",
+        "fixtures/missing-service-account/fires/main.tf",
+        "fixtures/_engine/encodings/crlf.tf",
+        "fixtures/basic-role/fires/main.tf",
+    ];
+    for format in ["human", "json", "sarif", "gcc"] {
+        let forward = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+            .args(["--format", format])
+            .args(files)
+            .output()
+            .unwrap();
+        let backward = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+            .args(["--format", format, "-j", "1"])
+            .args(files.iter().rev())
+            .output()
+            .unwrap();
+        assert_normal(&forward);
+        assert!(!forward.stdout.is_empty());
+        assert_eq!(forward.stdout, backward.stdout, "{format}");
+    }
+}
+
+#[test]
+fn files_that_vanish_during_the_run_are_reported_or_skipped() {
+    let dir = scratch("vanish");
+    for i in 0..400 {
+        fs::create_dir_all(dir.join(format!("m{i}"))).unwrap();
+        fs::write(dir.join(format!("m{i}/main.tf")), DEFAULT_SA_GRANT).unwrap();
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--format", "gcc", "-j", "1"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Delete while it walks and reads; whatever it saw, it must end normally.
+    for i in (0..400).rev() {
+        let _ = fs::remove_dir_all(dir.join(format!("m{i}")));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_normal(&out);
+    for line in text(&out).lines() {
+        assert!(
+            line.ends_with("[default-service-account]") || line.ends_with("[io-error]"),
+            "{line}"
+        );
+    }
+}
+
+/// A fingerprint of a tree: every path with its length and modification time.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let meta = fs::symlink_metadata(entry.path()).unwrap();
+            if meta.is_dir() {
+                stack.push(entry.path());
+            }
+            out.push((entry.path(), meta.len(), meta.modified().unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn nothing_is_written_without_fix_and_output_is_atomic() {
+    let dir = scratch("writes");
+    fs::write(dir.join("main.tf"), DEFAULT_SA_GRANT).unwrap();
+    fs::write(
+        dir.join("roles.tf"),
+        "resource \"google_project_iam_custom_role\" \"d\" {\n  role_id     = \"runDeployer\"\n  title       = \"Deployer\"\n  permissions = [\"run.services.get\", \"run.services.delete\", \"run.servics.list\"]\n}\n",
+    )
+    .unwrap();
+    let before = snapshot(&dir);
+    for format in [
+        "human",
+        "gcc",
+        "json",
+        "sarif",
+        "github",
+        "junit",
+        "checkstyle",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+            .args(["--format", format])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_normal(&out);
+    }
+    assert_eq!(
+        snapshot(&dir),
+        before,
+        "a run without --fix wrote into the tree"
+    );
+
+    // --output replaces the file in one step and leaves no temporary file behind.
+    let reports = scratch("writes-out");
+    let report = reports.join("report.sarif");
+    fs::write(&report, "old report").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--format", "sarif", "--output"])
+        .arg(&report)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_normal(&out);
+    assert!(out.stdout.is_empty());
+    let sarif: serde_json::Value = serde_json::from_slice(&fs::read(&report).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 3);
+    let names: Vec<_> = fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["report.sarif"]);
+    assert_eq!(snapshot(&dir), before);
+
+    // Into a directory that does not exist: a clear error, exit 2, nothing half-written.
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--output"])
+        .arg(reports.join("missing/report.txt"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot write the report to"), "{stderr}");
+    assert!(stderr.contains("missing/report.txt"), "{stderr}");
+}
