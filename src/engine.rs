@@ -242,6 +242,7 @@ pub fn lint_plan(path: &Path, config: &Config) -> Report {
             inputs: Vec::new(),
             call: None,
             plan: true,
+            called_by_others: false,
         };
         let module = model::extract(&source);
         stats = Stats::of(&module);
@@ -290,6 +291,7 @@ pub fn lint_source(display: &str, bytes: Vec<u8>, config: &Config) -> Report {
             inputs: Vec::new(),
             call: None,
             plan: false,
+            called_by_others: false,
         };
         let module = model::extract(&source);
         stats = Stats::of(&module);
@@ -437,12 +439,20 @@ where
         }
     }
 
-    diagnostics.sort_by(|a, b| {
+    // Sorted with the instance keys taken out of the messages, so that the same finding from
+    // several instances (`count`, `for_each`, a module called twice) is adjacent: it becomes
+    // one diagnostic, with every instance's labels and the instances named in a note.
+    let mut keyed: Vec<(String, Diagnostic)> = diagnostics
+        .into_iter()
+        .map(|d| (without_instances(&d.message).0, d))
+        .collect();
+    keyed.sort_by(|(ka, a), (kb, b)| {
         (
             files.display(a.primary.file),
             a.primary.range.start,
             a.primary.range.end,
             a.rule,
+            ka,
             &a.message,
         )
             .cmp(&(
@@ -450,28 +460,54 @@ where
                 b.primary.range.start,
                 b.primary.range.end,
                 b.rule,
+                kb,
                 &b.message,
             ))
     });
-    // The same finding from several instances (`for_each`, a module called twice): one
-    // diagnostic, with every instance's labels.
-    let mut merged: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
-    for d in diagnostics {
+    let mut merged: Vec<(String, Diagnostic, Vec<String>)> = Vec::with_capacity(keyed.len());
+    for (k, d) in keyed {
         match merged.last_mut() {
-            Some(last)
-                if last.primary == d.primary
-                    && last.rule == d.rule
-                    && last.message == d.message =>
+            Some((last_key, last, instances))
+                if last.primary == d.primary && last.rule == d.rule && *last_key == k =>
             {
+                if last.message != d.message {
+                    if instances.is_empty() {
+                        instances.extend(without_instances(&last.message).1);
+                    }
+                    for instance in without_instances(&d.message).1 {
+                        if !instances.contains(&instance) {
+                            instances.push(instance);
+                        }
+                    }
+                }
                 for label in d.secondary {
                     if !last.secondary.contains(&label) {
                         last.secondary.push(label);
                     }
                 }
             }
-            _ => merged.push(d),
+            _ => merged.push((k, d, Vec::new())),
         }
     }
+    let merged: Vec<Diagnostic> = merged
+        .into_iter()
+        .map(|(k, mut d, instances)| {
+            if !instances.is_empty() {
+                d.message = k;
+                let shown: Vec<String> =
+                    instances.iter().take(6).map(|i| format!("`{i}`")).collect();
+                let more = match instances.len() - shown.len() {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                d.notes.insert(
+                    0,
+                    format!("found in the instances {}{more}", shown.join(", ")),
+                );
+            }
+            d
+        })
+        .collect();
     let diagnostics = merged;
 
     let report = Report {
@@ -536,6 +572,7 @@ where
         inputs: Vec::new(),
         call: None,
         plan: false,
+        called_by_others: shared.is_some(),
     };
     let module = model::extract(&source);
     drop(source);
@@ -589,6 +626,38 @@ where
 /// What distinguishes one finding from another, across runs of the same module.
 type Key = (FileId, usize, usize, &'static str, String);
 
+/// A message with the instance keys of the names it quotes taken out (`` `r[0]` `` -> `` `r` ``),
+/// and the instances taken out (`r[0]`).
+fn without_instances(message: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(message.len());
+    let mut instances = Vec::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('`') {
+        let Some(len) = rest[open + 1..].find('`') else {
+            break;
+        };
+        let quoted = &rest[open + 1..open + 1 + len];
+        out.push_str(&rest[..=open]);
+        match quoted.find('[') {
+            Some(at)
+                if at > 0
+                    && quoted.ends_with(']')
+                    && quoted[..at]
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) =>
+            {
+                out.push_str(&quoted[..at]);
+                instances.push(quoted.to_string());
+            }
+            _ => out.push_str(quoted),
+        }
+        out.push('`');
+        rest = &rest[open + len + 2..];
+    }
+    out.push_str(rest);
+    (out, instances)
+}
+
 fn key(d: &Diagnostic) -> Key {
     (
         d.primary.file,
@@ -622,6 +691,7 @@ impl Callee {
             inputs: Vec::new(),
             call: None,
             plan: false,
+            called_by_others: true,
         };
         let (_, mut own_diags) = f(&model::extract(&own));
         map_json_labels(&parsed, &mut own_diags);
@@ -814,6 +884,7 @@ where
         inputs: call.inputs.clone(),
         call: Some(format!("module.{}", call.name)),
         plan: false,
+        called_by_others: false,
     };
     let (_, mut called_diags) = f(&model::extract(&called));
     map_json_labels(&callee.parsed, &mut called_diags);
@@ -995,4 +1066,22 @@ fn read_json(
         map,
     };
     (Some(file), diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_instances;
+
+    #[test]
+    fn instance_keys_are_taken_out_of_quoted_names() {
+        assert_eq!(
+            without_instances("Cloud Run service `r[0]` names no `x` in `t[\"a b\"]`"),
+            (
+                "Cloud Run service `r` names no `x` in `t`".to_string(),
+                vec!["r[0]".to_string(), "t[\"a b\"]".to_string()]
+            )
+        );
+        // Not an instance: a list, an unterminated quote.
+        assert_eq!(without_instances("`[1]` and `a").0, "`[1]` and `a");
+    }
 }

@@ -25,6 +25,10 @@ pub struct ModuleSource<'a> {
     pub call: Option<String>,
     /// Read from a plan: resources are labelled with their full address.
     pub plan: bool,
+    /// Its own run, for a module that other modules in the scan call: its variables' values
+    /// come from those callers (each call is checked with its inputs), so here a variable
+    /// without a tfvars value is unknown instead of its default.
+    pub called_by_others: bool,
 }
 
 pub struct FileSource<'a> {
@@ -139,6 +143,9 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
     if source.call.is_some() {
         scope.set_called();
     } else {
+        if source.called_by_others {
+            scope.set_defaults_unknown();
+        }
         apply_tfvars(source, &mut scope);
     }
     for (name, val) in &source.inputs {

@@ -230,6 +230,8 @@ pub struct Scope<'a> {
     /// Analysed as called by a module block: a variable it does not pass has its default for
     /// certain, `null` and `""` included.
     called: bool,
+    /// A module other modules call, analysed on its own: its defaults are not what runs.
+    defaults_unknown: bool,
     memo: RefCell<HashMap<&'a str, Val>>,
     active: RefCell<HashSet<&'a str>>,
     /// Names bound while evaluating: `each`, `count`, a `dynamic` block's iterator, the
@@ -263,6 +265,12 @@ impl<'a> Scope<'a> {
     /// Marks the module as called: its inputs are all the caller passes.
     pub fn set_called(&mut self) {
         self.called = true;
+    }
+
+    /// Marks the module as called by other modules while analysed on its own: a variable that
+    /// no tfvars sets is unknown, not its default.
+    pub fn set_defaults_unknown(&mut self) {
+        self.defaults_unknown = true;
     }
 
     pub fn eval(&self, expr: &Expression, src: Src) -> Val {
@@ -598,6 +606,7 @@ impl<'a> Scope<'a> {
             return val.clone();
         }
         match self.variables.get(name) {
+            Some(&(Some(default), src)) if self.defaults_unknown => Val::unknown(src.loc(default)),
             Some(&(Some(default), src)) => {
                 let val = self.eval_at(default, src, depth);
                 // `null` and `""` defaults mean "not set here": the caller decides, unless this
