@@ -812,7 +812,23 @@ impl Cx<'_, '_> {
             },
             None => SlotState::NoIdentity,
         };
-        match self.attr(body, attr, src) {
+        let mut val = self.attr(body, attr, src);
+        // Dataflow also takes the identity as a pipeline option in `parameters`.
+        if val.is_none()
+            && attr == "service_account_email"
+            && let Some(parameters) = self.attr(body, "parameters", src)
+        {
+            match &parameters.value {
+                Value::Object(_) => {
+                    val = DATAFLOW_IDENTITY_OPTIONS
+                        .iter()
+                        .find_map(|key| parameters.get(key).cloned());
+                }
+                Value::Null => {}
+                _ => return SlotState::Unknown,
+            }
+        }
+        match val {
             None => missing(),
             Some(val) => match &val.value {
                 Value::Null => missing(),
@@ -1010,6 +1026,13 @@ fn member(val: Val) -> Member {
 }
 
 /// The attributes that name what an IAM resource applies to, most specific first.
+/// The pipeline options of a Dataflow job's `parameters` that set its worker identity.
+const DATAFLOW_IDENTITY_OPTIONS: &[&str] = &[
+    "serviceAccount",
+    "serviceAccountEmail",
+    "service_account_email",
+];
+
 pub const RESOURCE_ATTRS: &[&str] = &[
     "service_account_id",
     "bucket",

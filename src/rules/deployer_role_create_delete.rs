@@ -27,19 +27,13 @@ impl Rule for DeployerRoleCreateDelete {
         // Why each custom role counts as a deployer role.
         let mut reasons: Vec<Vec<String>> = vec![Vec::new(); module.custom_roles.len()];
         for (role, reasons) in module.custom_roles.iter().zip(reasons.iter_mut()) {
-            let fields = [
-                ("role_id", &role.role_id),
-                ("title", &role.title),
-                ("description", &role.description),
-            ];
+            // Not the description: prose says "not for CD pipelines" as readily as "for CD".
+            let fields = [("role_id", &role.role_id), ("title", &role.title)];
             if let Some((field, text)) = fields.iter().find_map(|(field, val)| {
                 let text = val.as_ref().and_then(Val::as_str)?;
                 data.names_deployment(text).then_some((field, text))
             }) {
-                reasons.push(match *field {
-                    "description" => "by its description".to_string(),
-                    _ => format!("by its {field} `{text}`"),
-                });
+                reasons.push(format!("by its {field} `{text}`"));
             }
         }
         for grant in &module.grants {
