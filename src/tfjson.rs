@@ -256,8 +256,76 @@ impl Writer<'_> {
         }
     }
 
+    /// A JSON string as a native template. Outside `${ }` and `%{ }`, JSON's escapes are HCL's
+    /// (but `\/`, `\b`, `\f`); inside, the text is an expression written in a JSON string,
+    /// so it is decoded (`${upper(\"a\")}` is `${upper("a")}`).
+    fn string(&mut self, range: &Range<usize>) {
+        let raw = &self.json[range.clone()];
+        if !raw.contains('\\') {
+            return self.copy(range);
+        }
+        let bytes = raw.as_bytes();
+        let mut depth = 0usize; // inside `${` / `%{` when > 0
+        let mut run = 0; // start of the bytes not yet written
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\\' && i > 0 && i + 1 < bytes.len() - 1 && bytes[i + 1].is_ascii() {
+                let esc = bytes[i + 1];
+                let (len, text): (usize, std::borrow::Cow<str>) = match esc {
+                    b'u' => match raw.get(i + 2..i + 6) {
+                        Some(hex) if depth > 0 && i + 6 < bytes.len() => {
+                            let code = u32::from_str_radix(hex, 16).ok();
+                            let c = code.and_then(char::from_u32).unwrap_or('\u{FFFD}');
+                            (6, c.to_string().into())
+                        }
+                        _ => (2, raw[i..i + 2].to_string().into()),
+                    },
+                    b'/' => (2, "/".into()),
+                    b'b' if depth == 0 => (2, "\\u0008".into()),
+                    b'f' if depth == 0 => (2, "\\u000C".into()),
+                    _ if depth == 0 => (2, raw[i..i + 2].to_string().into()),
+                    b'"' => (2, "\"".into()),
+                    b'\\' => (2, "\\".into()),
+                    b'n' => (2, "\n".into()),
+                    b't' => (2, "\t".into()),
+                    b'r' => (2, "\r".into()),
+                    _ => (2, " ".into()),
+                };
+                if text != raw[i..i + len] {
+                    self.copy(&(range.start + run..range.start + i));
+                    self.map
+                        .segments
+                        .push((self.out.len(), range.start + i, text.len().min(len)));
+                    self.out.push_str(&text);
+                    run = i + len;
+                }
+                i += len;
+                continue;
+            }
+            match b {
+                b'$' | b'%' if depth == 0 && bytes.get(i + 1) == Some(&b'{') => {
+                    // `$${` is an escaped `${`.
+                    if i > 0 && bytes[i - 1] == b && (i < 2 || bytes[i - 2] != b) {
+                        i += 2;
+                        continue;
+                    }
+                    depth = 1;
+                    i += 2;
+                    continue;
+                }
+                b'{' if depth > 0 => depth += 1,
+                b'}' if depth > 0 => depth -= 1,
+                _ => {}
+            }
+            i += 1;
+        }
+        self.copy(&(range.start + run..range.end));
+    }
+
     fn expr(&mut self, value: &Json) {
         match value {
+            Json::Scalar(range) if self.json[range.clone()].starts_with('"') => self.string(range),
             Json::Scalar(range) => self.copy(range),
             Json::Array(items) => {
                 self.out.push('[');
@@ -360,12 +428,23 @@ fn emit_blocks<'j>(
         }
         return;
     }
-    if let Json::Object(entries) = value {
-        for (_, key_at, inner) in entries {
-            labels.push(key_at);
-            emit_blocks(w, kind, kind_at, inner, depth - 1, labels);
-            labels.pop();
+    match value {
+        Json::Object(entries) => {
+            for (_, key_at, inner) in entries {
+                labels.push(key_at);
+                emit_blocks(w, kind, kind_at, inner, depth - 1, labels);
+                labels.pop();
+            }
         }
+        // At every label level, an array of objects means the same as their entries together.
+        Json::Array(items) => {
+            for item in items {
+                if matches!(item, Json::Object(_)) {
+                    emit_blocks(w, kind, kind_at, item, depth, labels);
+                }
+            }
+        }
+        Json::Scalar(_) => {}
     }
 }
 
@@ -533,6 +612,44 @@ mod tests {
         let role = hcl.find("\"roles/editor\"").unwrap();
         let back = map.range(&(role..role + "\"roles/editor\"".len()));
         assert_eq!(&json[back], "\"roles/editor\"");
+    }
+
+    #[test]
+    fn expressions_in_json_strings_are_decoded() {
+        let json = r#"{"locals": {
+  "a": "${upper(\"a\")}",
+  "b": "x ${var.sa == \"\" ? \"a\" : \"b\"} \"q\" a\/b $${x} \u00e9 %{ if true }\"%{ endif }",
+  "c": "${replace(\"a\\nb\", \"\\n\", \"\")}"
+}}"#;
+        let (hcl, map) = translate(json).unwrap();
+        assert!(hcl.contains(r#"a = "${upper("a")}""#), "{hcl}");
+        assert!(
+            hcl.contains(r#"b = "x ${var.sa == "" ? "a" : "b"} \"q\" a/b $${x} \u00e9 %{ if true }\"%{ endif }""#),
+            "{hcl}"
+        );
+        assert!(
+            hcl.contains(r#"c = "${replace("a\nb", "\n", "")}""#),
+            "{hcl}"
+        );
+        hcl_edit::parser::parse_body(&hcl).unwrap();
+        // The whole string maps back to the whole JSON string.
+        let start = hcl.find("\"${upper").unwrap();
+        let end = start + r#""${upper("a")}""#.len();
+        assert_eq!(&json[map.range(&(start..end))], r#""${upper(\"a\")}""#);
+    }
+
+    #[test]
+    fn arrays_at_label_levels_are_read() {
+        let json = r#"{"resource": [{"google_project_iam_member": [{"c": [{"role": "roles/owner"}]}]}, {"google_service_account": {"sa": {"account_id": "x"}}}]}"#;
+        let (hcl, _) = translate(json).unwrap();
+        assert!(
+            hcl.contains("resource \"google_project_iam_member\" \"c\" {\nrole = \"roles/owner\""),
+            "{hcl}"
+        );
+        assert!(
+            hcl.contains("resource \"google_service_account\" \"sa\" {"),
+            "{hcl}"
+        );
     }
 
     #[test]
