@@ -19,7 +19,7 @@
 //! grants at every level and in every form (`*_iam_member`, `*_iam_binding`,
 //! `google_project_iam_policy` from `data "google_iam_policy"`), members as literals, as
 //! `"serviceAccount:${google_service_account.x.email}"`, as `google_service_account.x.member`,
-//! and sometimes the default compute identity; service accounts; workloads of every kind with and
+//! and sometimes the default compute identity or a person; service accounts; workloads of every kind with and
 //! without an identity; providers with and without impersonation; variables, locals with
 //! `concat`, `for_each = toset(...)`, `dynamic` blocks, heredocs and `%{ for }` templates, and all
 //! three comment styles.
@@ -192,6 +192,22 @@ fn permission(rng: &mut Rng) -> String {
             .permission_name(real[rng.below(real.len())])
             .to_string(),
     };
+    // Custom roles are written to do a job: a permission that lets its holder change IAM or
+    // act as another account turns up in about one role in fifty, as in real estates.
+    let escalates = |n: &str| n.ends_with("IamPolicy") || n.ends_with(".actAs");
+    let name = if escalates(&name) && rng.below(50) != 0 {
+        let plain: Vec<&str> = real
+            .iter()
+            .map(|&id| catalog.permission_name(id))
+            .filter(|n| !escalates(n))
+            .collect();
+        match plain.is_empty() {
+            true => name,
+            false => plain[rng.below(plain.len())].to_string(),
+        }
+    } else {
+        name
+    };
     if rng.below(300) == 0 {
         let at = name.len() - 2;
         format!(
@@ -275,7 +291,7 @@ impl Module<'_> {
 
     fn member(&mut self, accounts: &[String]) -> String {
         match self.rng.below(12) {
-            0 => format!(
+            0 if self.rng.chance(10) => format!(
                 "\"user:{}.{}@example.com\"",
                 self.rng.pick(PEOPLE),
                 self.team
@@ -348,12 +364,21 @@ impl Module<'_> {
         writeln!(out, "variable \"viewers\" {{\n  description = \"Groups that can read {team} resources.\"\n  type        = list(string)\n  default = [\n    \"group:{team}-readers@example.com\",\n    \"group:auditors@example.com\",\n  ]\n}}\n", team = self.team).unwrap();
         write!(out, "variable \"members\" {{\n  description = \"People and robots with run.invoker on the {team} services.\"\n  type        = list(string)\n  default = [\n", team = self.team).unwrap();
         for _ in 0..self.rng.below(4) + 1 {
-            writeln!(
-                out,
-                "    \"user:{}.{}@example.com\",",
-                self.rng.pick(PEOPLE),
-                self.team
-            )
+            // Mostly groups; now and then a person added by hand.
+            match self.rng.chance(10) {
+                true => writeln!(
+                    out,
+                    "    \"user:{}.{}@example.com\",",
+                    self.rng.pick(PEOPLE),
+                    self.team
+                ),
+                false => writeln!(
+                    out,
+                    "    \"group:{}-{}@example.com\",",
+                    self.team,
+                    self.rng.pick(&["callers", "partners", "support", "oncall"])
+                ),
+            }
             .unwrap();
         }
         writeln!(
@@ -852,6 +877,11 @@ fn parse_only(dir: &Path, threads: usize) -> ExitCode {
 }
 
 const USAGE: &str = "usage: gen_corpus [--files N] [--seed S] [--check] OUT_DIR\n       gen_corpus --check DIR\n       gen_corpus --parse-only DIR [--threads N]";
+
+/// The allocator iamlint uses (src/main.rs), so that `--parse-only` is the baseline iamlint's
+/// own parsing runs at.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -336,7 +336,27 @@ impl Catalog {
 
     /// The closest real permission to a misspelt one, when one is clearly closest. The search
     /// goes segment by segment (service, resource, verb), so it costs little per name.
+    /// Memoized for the run: the same misspelling is often copied into many roles and modules.
     pub fn suggest_permission(&self, name: &str) -> Option<String> {
+        static MEMO: std::sync::Mutex<Option<std::collections::HashMap<String, Option<String>>>> =
+            std::sync::Mutex::new(None);
+        if let Some(hit) = MEMO
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(Default::default)
+            .get(name)
+        {
+            return hit.clone();
+        }
+        let suggestion = self.closest_permission(name);
+        MEMO.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(Default::default)
+            .insert(name.to_string(), suggestion.clone());
+        suggestion
+    }
+
+    fn closest_permission(&self, name: &str) -> Option<String> {
         let limit = (name.chars().count() / 8).clamp(1, 3);
         let Some((service, resource, verb)) = segments(name) else {
             let all = (0..self.perm_ends.len()).map(|i| self.permission_name(PermId(i as u32)));

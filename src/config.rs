@@ -335,6 +335,7 @@ fn rule(
                     forbidden: defaults.forbidden.clone(),
                     allowed: defaults.allowed.clone(),
                     forbidden_ids: Default::default(),
+                    forbidden_by_role: Default::default(),
                 });
                 let list = strings(value, key_name, err)?;
                 match key_name {

@@ -2,9 +2,9 @@
 
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deployer {
     pub words: Vec<String>,
@@ -16,24 +16,81 @@ pub struct Deployer {
     /// The catalog's permissions matching `forbidden`, sorted; computed on first use.
     #[serde(skip)]
     pub forbidden_ids: OnceLock<Vec<crate::catalog::PermId>>,
+    /// [`Deployer::forbidden_in_role`]'s memo.
+    #[serde(skip)]
+    pub forbidden_by_role: Mutex<HashMap<crate::catalog::RoleId, Arc<[crate::catalog::PermId]>>>,
+}
+
+impl Clone for Deployer {
+    /// The settings; the memos start empty.
+    fn clone(&self) -> Deployer {
+        Deployer {
+            words: self.words.clone(),
+            terraform_words: self.terraform_words.clone(),
+            forbidden: self.forbidden.clone(),
+            allowed: self.allowed.clone(),
+            forbidden_ids: OnceLock::new(),
+            forbidden_by_role: Mutex::default(),
+        }
+    }
 }
 
 impl Deployer {
-    /// A role_id, title or description that says deployment.
+    /// A role_id or title that says deployment.
     pub fn names_deployment(&self, text: &str) -> bool {
-        words(text).iter().any(|w| self.words.contains(w))
+        self.may_name_deployment(text) && words(text).iter().any(|w| self.words.contains(w))
+    }
+
+    /// A cheap filter before splitting into words: one of the words occurs in the text.
+    fn may_name_deployment(&self, text: &str) -> bool {
+        let text = text.as_bytes();
+        self.words.iter().any(|w| {
+            text.windows(w.len())
+                .any(|window| window.eq_ignore_ascii_case(w.as_bytes()))
+        })
     }
 
     /// A service account id of a deployment pipeline (and not of the Terraform deploy account).
     pub fn is_deployer_account(&self, account_id: &str) -> bool {
+        if !self.may_name_deployment(account_id) {
+            return false;
+        }
         let words = words(account_id);
         words.iter().any(|w| self.words.contains(w))
             && !words.iter().any(|w| self.terraform_words.contains(w))
     }
 
     pub fn is_forbidden(&self, permission: &str) -> bool {
+        // A permission the catalog knows: one lookup in the precomputed set.
+        let catalog = crate::catalog::Catalog::get();
+        if let Some(id) = catalog.permission(permission) {
+            return self.forbidden_ids().binary_search(&id).is_ok();
+        }
+        self.matches_globs(permission)
+    }
+
+    fn matches_globs(&self, permission: &str) -> bool {
         self.forbidden.iter().any(|g| glob_match(g, permission))
             && !self.allowed.iter().any(|g| glob_match(g, permission))
+    }
+
+    /// The forbidden permissions of a predefined role, computed once per role and run.
+    pub fn forbidden_in_role(&self, role: crate::catalog::RoleId) -> Arc<[crate::catalog::PermId]> {
+        let mut memo = self
+            .forbidden_by_role
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        memo.entry(role)
+            .or_insert_with(|| {
+                let forbidden = self.forbidden_ids();
+                crate::catalog::Catalog::get()
+                    .role_permissions(role)
+                    .iter()
+                    .filter(|p| forbidden.binary_search(p).is_ok())
+                    .copied()
+                    .collect()
+            })
+            .clone()
     }
 
     /// The catalog's permissions a deployer must not hold, sorted by id.
@@ -45,7 +102,7 @@ impl Deployer {
                 .iter()
                 .flat_map(|g| catalog.glob(g))
                 .collect();
-            ids.retain(|&id| self.is_forbidden(catalog.permission_name(id)));
+            ids.retain(|&id| self.matches_globs(catalog.permission_name(id)));
             ids.sort_unstable();
             ids.dedup();
             ids

@@ -766,8 +766,12 @@ fn called_dirs<'a>(
 /// what follows it.
 fn local_sources(text: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
+    // Most files call no module.
+    if memchr::memmem::find(text, b"module").is_none() {
+        return out;
+    }
     let mut at = 0;
-    while let Some(i) = find(&text[at..], b"source") {
+    while let Some(i) = memchr::memmem::find(&text[at..], b"source") {
         let start = at + i;
         at = start + 6;
         let line_start = text[..start]
@@ -804,20 +808,6 @@ fn local_sources(text: &[u8]) -> Vec<String> {
         }
     }
     out
-}
-
-/// The first occurrence of `needle` in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = needle[0];
-    let mut at = 0;
-    while let Some(i) = hay[at..].iter().position(|&c| c == first) {
-        let start = at + i;
-        if hay[start..].starts_with(needle) {
-            return Some(start);
-        }
-        at = start + 1;
-    }
-    None
 }
 
 /// Called modules by directory; filled on first use by whichever module calls them first.

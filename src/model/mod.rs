@@ -111,6 +111,15 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// The same address as `other`, without building either string.
+    pub fn same_address(&self, other: &Resource) -> bool {
+        self.name == other.name
+            && self.rtype == other.rtype
+            && self.data == other.data
+            && self.instance == other.instance
+            && self.module == other.module
+    }
+
     /// `google_service_account.ci`, `data.google_iam_policy.p`, `google_project_iam_member.m["x"]`.
     pub fn address(&self) -> String {
         let data = if self.data { "data." } else { "" };

@@ -61,8 +61,8 @@ impl Rule for AuthoritativeIam {
             }
             for (j, b) in grants.iter().enumerate() {
                 if i == j
-                    || a.res.address() == b.res.address()
                     || family(&a.res.rtype) != family(&b.res.rtype)
+                    || a.res.same_address(&b.res)
                 {
                     continue;
                 }

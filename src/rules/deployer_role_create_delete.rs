@@ -150,13 +150,9 @@ fn predefined(
     };
     let catalog = Catalog::get();
     let Some(id) = catalog.role(name) else { return };
-    // The catalog's forbidden permissions (computed once) intersected with the role's, instead
-    // of a glob per permission of a large role.
-    let forbidden_ids = data.forbidden_ids();
-    let forbidden: Vec<&str> = catalog
-        .role_permissions(id)
+    let forbidden: Vec<&str> = data
+        .forbidden_in_role(id)
         .iter()
-        .filter(|p| forbidden_ids.binary_search(p).is_ok())
         .map(|&p| catalog.permission_name(p))
         .filter(|p| {
             services.is_none_or(|services| {
