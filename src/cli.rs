@@ -222,6 +222,7 @@ fn options(paths: &[PathBuf], walk: &WalkArgs) -> Result<Options, ExitCode> {
         jobs: walk.jobs.map(usize::from),
         config,
         var_files: walk.var_file.clone(),
+        positions_only: false,
     })
 }
 
@@ -270,6 +271,13 @@ fn check(cli: CheckArgs) -> ExitCode {
     for id in &cli.ignore {
         options.config.severities.insert(id.clone(), None);
     }
+    // Only snippets, fixes and baselines need the text of the files; the other formats need
+    // lines and columns.
+    // (SARIF's partialFingerprints are the baseline's.)
+    options.positions_only = !matches!(cli.format, FormatArg::Human | FormatArg::Sarif)
+        && !cli.fix
+        && cli.baseline.is_none()
+        && cli.write_baseline.is_none();
     let linted = match &cli.plan {
         Some(plan) => Ok(engine::lint_plan(plan, &options.config)),
         None => engine::lint(&options),

@@ -1,5 +1,6 @@
 //! The one diagnostic type every rule produces and every emitter reads.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Index of a file in the run's [`crate::source::Files`].
@@ -50,8 +51,9 @@ pub struct Diagnostic {
     pub message: String,
     pub primary: Label,
     pub secondary: Vec<Label>,
-    pub notes: Vec<String>,
-    pub help: Option<String>,
+    /// Notes and help are most often fixed text: borrowed then, not copied per finding.
+    pub notes: Vec<Cow<'static, str>>,
+    pub help: Option<Cow<'static, str>>,
     /// A change that certainly fixes it, applied by `--fix`.
     pub fix: Option<Fix>,
 }
@@ -105,12 +107,12 @@ impl Diagnostic {
         self
     }
 
-    pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
+    pub fn note(mut self, note: impl Into<Cow<'static, str>>) -> Diagnostic {
         self.notes.push(note.into());
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }

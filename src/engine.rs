@@ -8,7 +8,7 @@ use crate::model::{self, FileSource, ModuleSource};
 use crate::parse;
 use crate::registry::Ctx;
 use crate::rules::ALL_RULES;
-use crate::source::Files;
+use crate::source::{Files, Kept};
 use crate::suppress;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -30,6 +30,9 @@ pub struct Options {
     pub config: Config,
     /// `--var-file` files: variable values applied to every module, after its own tfvars.
     pub var_files: Vec<PathBuf>,
+    /// Keep only lines and columns of the files with findings, not their text: for output
+    /// formats without snippets, when nothing is fixed or fingerprinted. Saves memory.
+    pub positions_only: bool,
 }
 
 /// The outcome of a run: sorted diagnostics and the files they point into.
@@ -353,13 +356,22 @@ where
     } else {
         &options.paths[..]
     };
-    Ok(pool.install(|| run(roots, &excludes, &options.var_files, &f)))
+    Ok(pool.install(|| {
+        run(
+            roots,
+            &excludes,
+            &options.var_files,
+            options.positions_only,
+            &f,
+        )
+    }))
 }
 
 fn run<T, F>(
     roots: &[PathBuf],
     excludes: &Excludes,
     var_files: &[PathBuf],
+    positions_only: bool,
     f: &F,
 ) -> (Vec<T>, Report)
 where
@@ -420,7 +432,7 @@ where
 
     let outputs: Vec<(T, ModuleOutput)> = modules
         .par_iter()
-        .map(|(dir, m)| analyze_module(dir, m, &vars, &by_dir, &callees, f))
+        .map(|(dir, m)| analyze_module(dir, m, &vars, &by_dir, &callees, positions_only, f))
         .collect();
 
     let mut files = Files::new(displays);
@@ -429,13 +441,13 @@ where
         results.push(result);
         diagnostics.extend(output.diagnostics);
         for (id, text) in output.texts {
-            files.set_text(id, text);
+            files.set(id, text);
         }
     }
 
     for var_file in vars {
         if diagnostics.iter().any(|d| d.primary.file == var_file.id) {
-            files.set_text(var_file.id, var_file.text.to_string());
+            files.set(var_file.id, Kept::new(&var_file.text, !positions_only));
         }
     }
 
@@ -502,7 +514,7 @@ where
                 };
                 d.notes.insert(
                     0,
-                    format!("found in the instances {}{more}", shown.join(", ")),
+                    format!("found in the instances {}{more}", shown.join(", ")).into(),
                 );
             }
             d
@@ -523,7 +535,7 @@ struct ModuleOutput {
     /// Diagnostics whose primary location is in a reported file.
     diagnostics: Vec<Diagnostic>,
     /// The text of the files these diagnostics point into; the others are dropped early.
-    texts: Vec<(FileId, String)>,
+    texts: Vec<(FileId, Kept)>,
 }
 
 struct ParsedFile {
@@ -544,6 +556,7 @@ fn analyze_module<T, F>(
     vars: &[ParsedFile],
     by_dir: &HashMap<&Path, &[(FileId, &Found)]>,
     callees: &Callees,
+    positions_only: bool,
     f: &F,
 ) -> (T, ModuleOutput)
 where
@@ -607,13 +620,12 @@ where
         diagnostics,
         texts: parsed
             .iter()
-            .filter(|f| needed.contains(&f.id))
-            .map(|f| (f.id, f.text.to_string()))
-            .chain(
-                callee_texts
-                    .into_iter()
-                    .filter(|(id, _)| needed.contains(id)),
-            )
+            .map(|f| (f.id, &*f.text))
+            .chain(callee_texts.iter().map(|(id, text)| (*id, text.as_str())))
+            .filter(|(id, _)| needed.contains(id))
+            .collect::<BTreeMap<FileId, &str>>()
+            .into_iter()
+            .map(|(id, text)| (id, Kept::new(text, !positions_only)))
             .collect(),
     };
     if let Some(slot) = callees.get(dir) {

@@ -67,6 +67,48 @@ pub struct Position {
     pub column: usize,
 }
 
+/// What is kept of a file with something to report: its whole text (for snippets, fixes and
+/// baselines), or only what turns offsets into lines and columns: its line starts and the text
+/// of its lines that are not ASCII (a column counts characters). A large run that prints no
+/// snippets keeps a few hundred bytes a file instead of the file.
+#[derive(Debug)]
+pub enum Kept {
+    Full(String),
+    Positions {
+        lines: LineIndex,
+        /// Lines (0-based) with a non-ASCII character, and their text, sorted by line.
+        wide: WideLines,
+        len: usize,
+    },
+}
+
+impl Kept {
+    pub fn new(text: &str, full: bool) -> Kept {
+        if full {
+            return Kept::Full(text.to_string());
+        }
+        let lines = LineIndex::new(text);
+        let mut wide = Vec::new();
+        if !text.is_ascii() {
+            for line in 0..lines.line_count() {
+                let start = lines.starts[line];
+                let end = lines.starts.get(line + 1).copied().unwrap_or(text.len());
+                if !text[start..end].is_ascii() {
+                    wide.push((line, text[start..end].into()));
+                }
+            }
+        }
+        Kept::Positions {
+            lines,
+            wide,
+            len: text.len(),
+        }
+    }
+}
+
+/// The lines of a file that are not ASCII, by 0-based line number, sorted.
+pub type WideLines = Vec<(usize, Box<str>)>;
+
 /// One file of the run.
 #[derive(Debug)]
 pub struct SourceFile {
@@ -75,6 +117,8 @@ pub struct SourceFile {
     /// Text (BOM stripped, lossily decoded if not UTF-8), kept only for files with diagnostics.
     text: Option<String>,
     lines: LineIndex,
+    /// Instead of `text`, when only positions are needed.
+    positions: Option<(WideLines, usize)>,
 }
 
 /// Every file of the run, indexed by [`FileId`].
@@ -92,15 +136,30 @@ impl Files {
                     display,
                     text: None,
                     lines: LineIndex::default(),
+                    positions: None,
                 })
                 .collect(),
         }
     }
 
     pub fn set_text(&mut self, id: FileId, text: String) {
+        self.set(id, Kept::Full(text));
+    }
+
+    pub fn set(&mut self, id: FileId, kept: Kept) {
         let file = &mut self.files[id];
-        file.lines = LineIndex::new(&text);
-        file.text = Some(text);
+        match kept {
+            Kept::Full(text) => {
+                file.lines = LineIndex::new(&text);
+                file.text = Some(text);
+                file.positions = None;
+            }
+            Kept::Positions { lines, wide, len } => {
+                file.lines = lines;
+                file.text = None;
+                file.positions = Some((wide, len));
+            }
+        }
     }
 
     pub fn display(&self, id: FileId) -> &str {
@@ -113,9 +172,27 @@ impl Files {
 
     pub fn position(&self, id: FileId, offset: usize) -> Position {
         let file = &self.files[id];
-        match &file.text {
-            Some(text) => file.lines.position(text, offset),
-            None => Position { line: 1, column: 1 },
+        match (&file.text, &file.positions) {
+            (Some(text), _) => file.lines.position(text, offset),
+            (None, Some((wide, len))) => {
+                let offset = offset.min(*len);
+                let line = file.lines.line_index(offset);
+                let start = file.lines.starts[line].min(offset);
+                let column = match wide.binary_search_by_key(&line, |(l, _)| *l) {
+                    Ok(i) => {
+                        let text = &wide[i].1;
+                        text[..clamp_to_char_boundary(text, offset - start)]
+                            .chars()
+                            .count()
+                    }
+                    Err(_) => offset - start,
+                };
+                Position {
+                    line: line + 1,
+                    column: column + 1,
+                }
+            }
+            (None, None) => Position { line: 1, column: 1 },
         }
     }
 
@@ -201,6 +278,22 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_positions_match_the_full_text() {
+        let text = "a = 1\r\nbé = \"x\"\n\tc = \"ü\" # é\nlast";
+        let mut full = Files::new(vec!["a".into()]);
+        full.set(0, Kept::new(text, true));
+        let mut compact = Files::new(vec!["a".into()]);
+        compact.set(0, Kept::new(text, false));
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                full.position(0, offset),
+                compact.position(0, offset),
+                "offset {offset}"
+            );
+        }
+    }
 
     #[test]
     fn positions_count_characters_and_handle_crlf() {

@@ -78,7 +78,7 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 message: &d.message,
                 location: location(report, &d.primary),
                 label: Some(d.primary.message.as_str()).filter(|m| !m.is_empty()),
-                notes: d.notes.iter().map(String::as_str).collect(),
+                notes: d.notes.iter().map(|n| n.as_ref()).collect(),
                 help: d.help.as_deref(),
                 related: d
                     .secondary
