@@ -212,3 +212,27 @@ fn mutated_fixtures_give_normal_reports() {
     }
     assert!(runs >= 2000, "{runs} mutated inputs");
 }
+
+#[test]
+fn regression_inputs_give_normal_reports() {
+    let mut inputs: Vec<_> = std::fs::read_dir("tests/regressions")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_none_or(|e| e != "md"))
+        .collect();
+    inputs.sort();
+    assert!(!inputs.is_empty());
+    let config = Config::default();
+    for path in inputs {
+        let bytes = std::fs::read(&path).unwrap();
+        let Some((&kind, rest)) = bytes.split_first() else {
+            continue;
+        };
+        let name = if kind & 1 == 1 {
+            "main.tf.json"
+        } else {
+            "main.tf"
+        };
+        check(name, rest.to_vec(), &config, &path.display().to_string());
+    }
+}
