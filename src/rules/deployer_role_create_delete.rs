@@ -164,6 +164,9 @@ fn predefined(
     if forbidden.is_empty() {
         return;
     }
+    // Deleting what is live is the graver power: named first.
+    let mut forbidden = forbidden;
+    forbidden.sort_by_key(|p| !p.ends_with(".delete"));
     let shown: Vec<String> = forbidden.iter().take(3).map(|p| format!("`{p}`")).collect();
     let more = match forbidden.len() - shown.len() {
         0 => String::new(),
