@@ -10,7 +10,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&kind, bytes)) = data.split_first() else {
         return;
     };
-    let name = if kind & 1 == 1 { "main.tf.json" } else { "main.tf" };
+    let name = if kind & 1 == 1 {
+        "main.tf.json"
+    } else {
+        "main.tf"
+    };
     let config = Config::default();
     let report = iamlint::engine::lint_source(name, bytes.to_vec(), &config);
     let format = match kind >> 1 & 3 {
