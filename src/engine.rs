@@ -190,7 +190,7 @@ pub fn lint_plan(path: &Path, config: &Config) -> Report {
         reported: true,
     };
     let mut files = Files::new(vec![display]);
-    let (parsed, mut diagnostics) = match std::fs::read(path) {
+    let (parsed, diagnostics) = match std::fs::read(path) {
         Err(err) => (
             None,
             vec![Diagnostic::new(
@@ -237,66 +237,37 @@ pub fn lint_plan(path: &Path, config: &Config) -> Report {
             }
         }
     };
-    let mut stats = Stats::default();
-    if let Some(file) = parsed {
-        let source = ModuleSource {
-            files: vec![source_of(&file)],
-            var_files: Vec::new(),
-            inputs: Vec::new(),
-            call: None,
-            plan: true,
-            called_by_others: false,
-        };
-        let module = model::extract(&source);
-        stats = Stats::of(&module);
-        let mut diags = check(&module, config);
-        map_json_labels(std::slice::from_ref(&file), &mut diags);
-        diagnostics.extend(diags);
-        files.set_text(0, file.text.to_string());
-    }
-    diagnostics.sort_by(|a, b| {
-        (
-            a.primary.range.start,
-            a.primary.range.end,
-            a.rule,
-            &a.message,
-        )
-            .cmp(&(
-                b.primary.range.start,
-                b.primary.range.end,
-                b.rule,
-                &b.message,
-            ))
-    });
-    diagnostics
-        .dedup_by(|a, b| a.primary == b.primary && a.rule == b.rule && a.message == b.message);
-    let mut report = Report {
-        diagnostics,
-        files,
-        files_checked: 1,
-        stats,
-    };
-    configure_engine_diagnostics(&mut report, config);
-    report
+    single_file(parsed, diagnostics, files, true, config)
 }
 
 /// One file given as bytes, not read from disk: parse -> model -> rules -> suppressions, as
 /// for a module of that one file. `display` names it (`main.tf`, `main.tf.json`). For the fuzz
 /// target and the mutation test: whatever the bytes, the result is a report.
 pub fn lint_source(display: &str, bytes: Vec<u8>, config: &Config) -> Report {
-    let (parsed, mut diagnostics) = parse_bytes(0, display.to_string(), display, bytes);
-    let mut files = Files::new(vec![display.to_string()]);
+    let (parsed, diagnostics) = parse_bytes(0, display.to_string(), display, bytes);
+    let files = Files::new(vec![display.to_string()]);
+    single_file(parsed, diagnostics, files, false, config)
+}
+
+/// One parsed file checked as a module of its own (`--plan`, [`lint_source`]): rules,
+/// suppressions, sorted diagnostics.
+fn single_file(
+    parsed: Option<ParsedFile>,
+    mut diagnostics: Vec<Diagnostic>,
+    mut files: Files,
+    plan: bool,
+    config: &Config,
+) -> Report {
     let mut stats = Stats::default();
     if let Some(mut file) = parsed {
-        let source = ModuleSource {
+        let module = model::extract(&ModuleSource {
             files: vec![source_of(&file)],
             var_files: Vec::new(),
             inputs: Vec::new(),
             call: None,
-            plan: false,
+            plan,
             called_by_others: false,
-        };
-        let module = model::extract(&source);
+        });
         stats = Stats::of(&module);
         let mut diags = check(&module, config);
         drop(module);
@@ -322,6 +293,8 @@ pub fn lint_source(display: &str, bytes: Vec<u8>, config: &Config) -> Report {
                 &b.message,
             ))
     });
+    diagnostics
+        .dedup_by(|a, b| a.primary == b.primary && a.rule == b.rule && a.message == b.message);
     let mut report = Report {
         diagnostics,
         files,
