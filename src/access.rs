@@ -234,7 +234,7 @@ pub fn effective<'m>(module: &'m Module, query: &Query) -> Effective<'m> {
         }
         let (label, as_query) = match &account {
             SaRef::Resource(name) => (
-                format!("google_service_account.{name}"),
+                crate::model::principal::account_address(name),
                 Query::Account(name.clone()),
             ),
             SaRef::Email(email) => (
@@ -347,8 +347,8 @@ fn impersonated<'m>(module: &'m Module, query: &Query) -> Vec<(SaRef, &'m Grant)
 pub fn member_key(module: &Module, principal: &Principal, val: &Val) -> Option<String> {
     Some(match principal {
         Principal::ServiceAccount(SaRef::Resource(name)) => match account_id(module, name) {
-            Some(id) => format!("google_service_account.{name} ({id})"),
-            None => format!("google_service_account.{name}"),
+            Some(id) => format!("{} ({id})", crate::model::principal::account_address(name)),
+            None => crate::model::principal::account_address(name),
         },
         Principal::ServiceAccount(SaRef::Email(email)) => format!("serviceAccount:{email}"),
         Principal::ServiceAccount(SaRef::Default(d)) => {

@@ -267,6 +267,7 @@ fn single_file(
             call: None,
             plan,
             called_by_others: false,
+            module_outputs: Vec::new(),
         });
         stats = Stats::of(&module);
         let mut diags = check(&module, config);
@@ -552,15 +553,31 @@ where
             (&owned, diagnostics, suppressions)
         }
     };
-    let source = ModuleSource {
+    let mut source = ModuleSource {
         files: parsed.iter().map(source_of).collect(),
         var_files: vars.iter().map(source_of).collect(),
         inputs: Vec::new(),
         call: None,
         plan: false,
         called_by_others: shared.is_some(),
+        module_outputs: Vec::new(),
     };
-    let module = model::extract(&source);
+    let mut module = model::extract(&source);
+    // What the local modules it calls export: when some output is known, a second extraction
+    // sees `module.NAME.OUTPUT` as that value, here and in the inputs of its other calls.
+    let outputs: Vec<(String, Vec<(String, model::value::Val)>)> = module
+        .calls
+        .iter()
+        .map(|call| {
+            let outputs = callee_outputs(dir, call, vars, by_dir, callees, f);
+            (call.name.clone(), outputs)
+        })
+        .filter(|(_, outputs)| !outputs.is_empty())
+        .collect();
+    if !outputs.is_empty() {
+        source.module_outputs = outputs;
+        module = model::extract(&source);
+    }
     drop(source);
     let (result, mut diags) = f(&module);
     map_json_labels(parsed, &mut diags);
@@ -677,6 +694,7 @@ impl Callee {
             call: None,
             plan: false,
             called_by_others: true,
+            module_outputs: Vec::new(),
         };
         let (_, mut own_diags) = f(&model::extract(&own));
         map_json_labels(&parsed, &mut own_diags);
@@ -860,6 +878,7 @@ where
         call: Some(format!("module.{}", call.name)),
         plan: false,
         called_by_others: false,
+        module_outputs: Vec::new(),
     };
     let (_, mut called_diags) = f(&model::extract(&called));
     map_json_labels(&callee.parsed, &mut called_diags);
@@ -886,6 +905,42 @@ where
     drop(callee);
     cell.done();
     (texts, reported)
+}
+
+/// The outputs a local module exports to its caller, with the inputs of this call.
+fn callee_outputs<T, F>(
+    dir: &Path,
+    call: &model::ModuleCall,
+    vars: &[ParsedFile],
+    by_dir: &HashMap<&Path, &[(FileId, &Found)]>,
+    callees: &Callees,
+    f: &F,
+) -> Vec<(String, model::value::Val)>
+where
+    F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
+{
+    let callee_dir = normalize(&dir.join(&call.source));
+    let (Some(files), Some(cell)) = (
+        by_dir.get(callee_dir.as_path()),
+        callees.get(callee_dir.as_path()),
+    ) else {
+        return Vec::new();
+    };
+    if callee_dir == dir {
+        return Vec::new();
+    }
+    // The slot stays until `analyze_call` marks this call done.
+    let callee = cell.get(|| Callee::build(files, vars, f));
+    model::extract(&ModuleSource {
+        files: callee.parsed.iter().map(source_of).collect(),
+        var_files: Vec::new(),
+        inputs: call.inputs.clone(),
+        call: Some(format!("module.{}", call.name)),
+        plan: false,
+        called_by_others: false,
+        module_outputs: Vec::new(),
+    })
+    .outputs
 }
 
 /// Labels in `.tf.json` files are in their translation's offsets: map them into the JSON. Their

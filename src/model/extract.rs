@@ -25,6 +25,9 @@ pub struct ModuleSource<'a> {
     pub call: Option<String>,
     /// Read from a plan: resources are labelled with their full address.
     pub plan: bool,
+    /// The exported outputs of the local modules it calls (see [`Module::outputs`]), by call
+    /// name: known when the engine has analysed those calls.
+    pub module_outputs: Vec<(String, Vec<(String, Val)>)>,
     /// Its own run, for a module that other modules in the scan call: its variables' values
     /// come from those callers (each call is checked with its inputs), so here a variable
     /// without a tfvars value is unknown instead of its default.
@@ -151,6 +154,9 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
     for (name, val) in &source.inputs {
         scope.set_input(name, val.clone());
     }
+    for (call, outputs) in &source.module_outputs {
+        scope.set_module_outputs(call, outputs);
+    }
     let cx = Cx {
         scope: &scope,
         instance: RefCell::new(None),
@@ -184,6 +190,16 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
             ("module", 1) => {
                 if let Some(call) = cx.module_call(top) {
                     module.calls.push(call);
+                }
+            }
+            ("output", 1) => {
+                if let Some(value) = block.body.get_attribute("value") {
+                    let val = cx.scope.eval(&value.value, top.src);
+                    if let Some(call) = source.call.as_deref()
+                        && let Some(exported) = val.exported(call.trim_start_matches("module."))
+                    {
+                        module.outputs.push((block.labels[0].to_string(), exported));
+                    }
                 }
             }
             ("provider", 1) => {

@@ -52,6 +52,10 @@ pub struct Module {
     pub keys: Vec<Resource>,
     /// `module` blocks with a local `source` (`./x`, `../x`).
     pub calls: Vec<ModuleCall>,
+    /// Its `output` blocks' values that are known but for references to its own resources
+    /// (which are qualified with the call, `module.NAME.`, by the caller): what another module
+    /// can learn from it.
+    pub outputs: Vec<(String, value::Val)>,
 }
 
 /// A call of a local module, and the inputs it passes, evaluated in the caller.
@@ -284,7 +288,7 @@ impl Grant {
             what
         };
         let name = match (&self.on_account, &self.on) {
-            (Some(SaRef::Resource(name)), _) => Some(format!("google_service_account.{name}")),
+            (Some(SaRef::Resource(name)), _) => Some(principal::account_address(name)),
             (Some(SaRef::Email(email)), _) => Some(email.clone()),
             (_, Some((_, val))) => val.as_template().map(|s| s.display()),
             _ => None,

@@ -114,6 +114,19 @@ pub enum Principal {
 
 const SA_ATTRS: &[&str] = &["email", "member", "id", "name", "unique_id", "account_id"];
 
+/// The address of a `google_service_account` by its [`SaRef::Resource`] name:
+/// `google_service_account.ci`, or `module.identity.google_service_account.this` for an
+/// account a called module exports.
+pub fn account_address(name: &str) -> String {
+    match name
+        .strip_prefix("module.")
+        .and_then(|rest| rest.rsplit_once('.'))
+    {
+        Some((call, account)) => format!("module.{call}.google_service_account.{account}"),
+        None => format!("google_service_account.{name}"),
+    }
+}
+
 /// Classifies the value of an identity attribute: an email, or `projects/P/serviceAccounts/EMAIL`.
 pub fn classify_identity(s: &Str) -> SaRef {
     for r in s.refs() {

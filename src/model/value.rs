@@ -195,6 +195,48 @@ impl Val {
             _ => None,
         }
     }
+
+    /// This value as the caller of module `call` sees it, as `module.CALL.OUTPUT`: references
+    /// to the module's resources are qualified (`google_service_account.this` becomes
+    /// `google_service_account.module.CALL.this`: the same account wherever it is used, and
+    /// never one of the caller's). `None` when a part is unknown or an input, whose meaning
+    /// belongs to the module.
+    pub fn exported(&self, call: &str) -> Option<Val> {
+        let value = match &self.value {
+            Value::Unknown => return None,
+            Value::Str(s) => {
+                let mut parts = Vec::with_capacity(s.parts.len());
+                for part in &s.parts {
+                    parts.push(match part {
+                        Part::Lit(_) => part.clone(),
+                        Part::Ref(r) => Part::Ref(Ref {
+                            name: format!("module.{call}.{}", r.name),
+                            ..r.clone()
+                        }),
+                        Part::Input(_) | Part::Unknown => return None,
+                    });
+                }
+                Value::Str(Str { parts })
+            }
+            Value::List(items) => Value::List(
+                items
+                    .iter()
+                    .map(|v| v.exported(call))
+                    .collect::<Option<_>>()?,
+            ),
+            Value::Object(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| Some((k.clone(), v.exported(call)?)))
+                    .collect::<Option<_>>()?,
+            ),
+            other => other.clone(),
+        };
+        Some(Val {
+            value,
+            loc: self.loc.clone(),
+        })
+    }
 }
 
 /// Which file a parsed tree came from, and the offset its spans are relative to.
@@ -232,6 +274,9 @@ pub struct Scope<'a> {
     called: bool,
     /// A module other modules call, analysed on its own: its defaults are not what runs.
     defaults_unknown: bool,
+    /// The known outputs of the local modules this module calls, by call name: their values
+    /// stand for `module.NAME.OUTPUT`.
+    module_outputs: HashMap<String, HashMap<String, Val>>,
     memo: RefCell<HashMap<&'a str, Val>>,
     active: RefCell<HashSet<&'a str>>,
     /// Names bound while evaluating: `each`, `count`, a `dynamic` block's iterator, the
@@ -265,6 +310,12 @@ impl<'a> Scope<'a> {
     /// Marks the module as called: its inputs are all the caller passes.
     pub fn set_called(&mut self) {
         self.called = true;
+    }
+
+    /// The known outputs of a called module (see [`Module::outputs`](super::Module::outputs)).
+    pub fn set_module_outputs(&mut self, call: &str, outputs: &[(String, Val)]) {
+        self.module_outputs
+            .insert(call.to_string(), outputs.iter().cloned().collect());
     }
 
     /// Marks the module as called by other modules while analysed on its own: a variable that
@@ -514,10 +565,25 @@ impl<'a> Scope<'a> {
                 val
             }
             ("module", Some(TraversalOperator::GetAttr(call))) => match ops.get(1) {
-                Some(TraversalOperator::GetAttr(output)) if ops.len() == 2 => Val {
-                    value: input(format!("module.{}.{}", call.as_str(), output.as_str())),
-                    loc,
-                },
+                Some(TraversalOperator::GetAttr(output)) => {
+                    let known = self
+                        .module_outputs
+                        .get(call.as_str())
+                        .and_then(|outputs| outputs.get(output.as_str()));
+                    match known {
+                        // Reported, if ever, where this module uses it.
+                        Some(val) => {
+                            let mut val = val.clone();
+                            val.loc = loc.clone();
+                            self.apply(val, &ops[2..], src, depth, loc)
+                        }
+                        None if ops.len() == 2 => Val {
+                            value: input(format!("module.{}.{}", call.as_str(), output.as_str())),
+                            loc,
+                        },
+                        None => Val::unknown(loc),
+                    }
+                }
                 _ => Val::unknown(loc),
             },
             ("data", _) => match (ops.first(), ops.get(1)) {

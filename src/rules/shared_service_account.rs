@@ -29,7 +29,7 @@ impl Rule for SharedServiceAccount {
                 };
                 let key =
                     match sa {
-                        SaRef::Resource(name) => format!("google_service_account.{name}"),
+                        SaRef::Resource(name) => crate::model::principal::account_address(name),
                         SaRef::Email(email) => {
                             let local = email.split('@').next().unwrap_or("");
                             match module.service_accounts.iter().find(|s| {
