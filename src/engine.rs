@@ -152,6 +152,11 @@ fn check(module: &model::Module, config: &Config) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for rule in ALL_RULES {
         let meta = rule.meta();
+        // An estate view holds only what crosses modules: the rules about one module have
+        // already seen each of its parts.
+        if module.estate && meta.id != "shared-service-account" {
+            continue;
+        }
         let Some(severity) = config.severity(meta.id, meta.default_severity) else {
             continue; // turned off
         };
@@ -584,10 +589,35 @@ where
     diagnostics.extend(diags);
     let mut callee_texts = Vec::new();
     let mut callee_reported = Vec::new();
+    let mut callee_workloads = Vec::new();
     for call in &module.calls {
-        let (texts, reported) = analyze_call(dir, call, vars, by_dir, callees, f, &mut diagnostics);
+        let (texts, reported) = analyze_call(
+            dir,
+            call,
+            vars,
+            by_dir,
+            callees,
+            f,
+            &mut diagnostics,
+            &mut callee_workloads,
+        );
         callee_texts.extend(texts);
         callee_reported.extend(reported);
+    }
+    // The module with the workloads of its calls that it gave an identity: one account used by
+    // workloads in different modules (see `Module::estate`).
+    if !callee_workloads.is_empty() {
+        let mut workloads = std::mem::take(&mut module.workloads);
+        workloads.extend(callee_workloads);
+        let estate = model::Module {
+            workloads,
+            service_accounts: std::mem::take(&mut module.service_accounts),
+            estate: true,
+            ..model::Module::default()
+        };
+        let (_, mut diags) = f(&estate);
+        map_json_labels(parsed, &mut diags);
+        diagnostics.extend(diags);
     }
     drop(module);
     let reported: BTreeSet<FileId> = files
@@ -856,6 +886,7 @@ fn analyze_call<T, F>(
     callees: &Callees,
     f: &F,
     out: &mut Vec<Diagnostic>,
+    workloads: &mut Vec<model::Workload>,
 ) -> (Vec<(FileId, String)>, Vec<FileId>)
 where
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
@@ -880,7 +911,26 @@ where
         called_by_others: false,
         module_outputs: Vec::new(),
     };
-    let (_, mut called_diags) = f(&model::extract(&called));
+    let mut called_module = model::extract(&called);
+    let (_, mut called_diags) = f(&called_module);
+    // Its workloads whose identity the caller gave it, for the caller's estate view.
+    for mut workload in std::mem::take(&mut called_module.workloads) {
+        workload.slots.retain(|slot| match &slot.state {
+            model::SlotState::Set { val, sa } => {
+                slot.runtime
+                    && matches!(
+                        sa,
+                        model::principal::SaRef::Resource(_) | model::principal::SaRef::Email(_)
+                    )
+                    && !callee.parsed.iter().any(|p| p.id == val.loc.file)
+            }
+            _ => false,
+        });
+        if !workload.slots.is_empty() {
+            workloads.push(workload);
+        }
+    }
+    drop(called_module);
     map_json_labels(&callee.parsed, &mut called_diags);
     let new: Vec<Diagnostic> = called_diags
         .into_iter()

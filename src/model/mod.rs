@@ -56,6 +56,10 @@ pub struct Module {
     /// (which are qualified with the call, `module.NAME.`, by the caller): what another module
     /// can learn from it.
     pub outputs: Vec<(String, value::Val)>,
+    /// Not a module of the source but the engine's view of a caller with the workloads of the
+    /// modules it calls whose identity it passed to them: only rules that look across modules
+    /// run on it, and they report only what spans more than one module.
+    pub estate: bool,
 }
 
 /// A call of a local module, and the inputs it passes, evaluated in the caller.

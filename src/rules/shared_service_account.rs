@@ -47,8 +47,17 @@ impl Rule for SharedServiceAccount {
                 }
             }
         }
-        for (account, list) in users {
+        for (account, mut list) in users {
             if list.len() < 2 {
+                continue;
+            }
+            // In an estate view the finding points first at the modules' uses (the caller's own
+            // workloads had their finding at the caller's run).
+            list.sort_by_key(|(w, _)| w.res.module.is_none());
+            // In an estate view, only accounts shared across modules: each module reported its own.
+            let modules: std::collections::BTreeSet<_> =
+                list.iter().map(|(w, _)| &w.res.module).collect();
+            if module.estate && modules.len() < 2 {
                 continue;
             }
             let declared = account
@@ -63,9 +72,13 @@ impl Rule for SharedServiceAccount {
                     .to_string(),
                 None => account.clone(),
             };
+            let name = |w: &Workload| match &w.res.module {
+                Some(_) => w.res.address(),
+                None => w.res.label(),
+            };
             let names: Vec<String> = list
                 .iter()
-                .map(|(w, _)| format!("{} `{}`", w.product, w.res.label()))
+                .map(|(w, _)| format!("{} `{}`", w.product, name(w)))
                 .collect();
             let message = format!(
                 "service account `{shown}` is the identity of {} workloads: {}",
@@ -87,7 +100,7 @@ impl Rule for SharedServiceAccount {
                         Label::new(
                             v.loc.file,
                             v.loc.range.clone(),
-                            format!("identity of {} `{}`", w.product, w.res.label()),
+                            format!("identity of {} `{}`", w.product, name(w)),
                         ),
                         &list[1..],
                     )
@@ -98,7 +111,7 @@ impl Rule for SharedServiceAccount {
                 diag = diag.secondary(Label::new(
                     v.loc.file,
                     v.loc.range.clone(),
-                    format!("identity of {} `{}`", w.product, w.res.label()),
+                    format!("identity of {} `{}`", w.product, name(w)),
                 ));
             }
             out.push(
