@@ -981,6 +981,14 @@ where
     }
     // The slot stays until `analyze_call` marks this call done.
     let callee = cell.get(|| Callee::build(files, vars, f));
+    let has_outputs = callee.parsed.iter().any(|p| {
+        p.chunks
+            .iter()
+            .any(|c| c.body.blocks().any(|b| b.ident.as_str() == "output"))
+    });
+    if !has_outputs {
+        return Vec::new();
+    }
     model::extract(&ModuleSource {
         files: callee.parsed.iter().map(source_of).collect(),
         var_files: Vec::new(),
