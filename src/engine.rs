@@ -927,6 +927,14 @@ where
             _ => false,
         });
         if !workload.slots.is_empty() {
+            // Calls of one module are replicas of one process (the same service in two
+            // regions): the same workload of the module is one process whatever the call.
+            let prefix = format!("module.{}.", call.name);
+            let process = workload
+                .process
+                .strip_prefix(&prefix)
+                .unwrap_or(&workload.process);
+            workload.process = format!("{}#{process}", callee_dir.display());
             workloads.push(workload);
         }
     }
