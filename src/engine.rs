@@ -891,27 +891,10 @@ fn analyze_call<T, F>(
 where
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
 {
-    let callee_dir = normalize(&dir.join(&call.source));
-    let (Some(files), Some(cell)) = (
-        by_dir.get(callee_dir.as_path()),
-        callees.get(callee_dir.as_path()),
-    ) else {
+    let Some((callee_dir, cell, callee)) = callee_of(dir, call, vars, by_dir, callees, f) else {
         return (Vec::new(), Vec::new());
     };
-    if callee_dir == dir {
-        return (Vec::new(), Vec::new());
-    }
-    let callee = cell.get(|| Callee::build(files, vars, f));
-    let called = ModuleSource {
-        files: callee.parsed.iter().map(source_of).collect(),
-        var_files: Vec::new(),
-        inputs: call.inputs.clone(),
-        call: Some(format!("module.{}", call.name)),
-        plan: false,
-        called_by_others: false,
-        module_outputs: Vec::new(),
-    };
-    let mut called_module = model::extract(&called);
+    let mut called_module = model::extract(&called_source(&callee, call));
     let (_, mut called_diags) = f(&called_module);
     // Its workloads whose identity the caller gave it, for the caller's estate view.
     for mut workload in std::mem::take(&mut called_module.workloads) {
@@ -953,6 +936,9 @@ where
             format!("with the inputs of `module.{}`", call.name),
         ));
         for label in std::iter::once(&d.primary).chain(&d.secondary) {
+            if texts.iter().any(|(id, _)| *id == label.file) {
+                continue;
+            }
             if let Some(file) = callee.parsed.iter().find(|p| p.id == label.file) {
                 texts.push((file.id, file.text.to_string()));
             }
@@ -963,6 +949,45 @@ where
     drop(callee);
     cell.done();
     (texts, reported)
+}
+
+/// The module a local call names (not the caller itself), with its slot and its shared parse.
+fn callee_of<'c, T, F>(
+    dir: &Path,
+    call: &model::ModuleCall,
+    vars: &[ParsedFile],
+    by_dir: &HashMap<&Path, &[(FileId, &Found)]>,
+    callees: &'c Callees,
+    f: &F,
+) -> Option<(PathBuf, &'c CalleeSlot, Arc<Callee>)>
+where
+    F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
+{
+    let callee_dir = normalize(&dir.join(&call.source));
+    let (Some(files), Some(cell)) = (
+        by_dir.get(callee_dir.as_path()),
+        callees.get(callee_dir.as_path()),
+    ) else {
+        return None;
+    };
+    if callee_dir == dir {
+        return None;
+    }
+    let callee = cell.get(|| Callee::build(files, vars, f));
+    Some((callee_dir, cell, callee))
+}
+
+/// A called module's files with the inputs of one call.
+fn called_source<'a>(callee: &'a Callee, call: &model::ModuleCall) -> ModuleSource<'a> {
+    ModuleSource {
+        files: callee.parsed.iter().map(source_of).collect(),
+        var_files: Vec::new(),
+        inputs: call.inputs.clone(),
+        call: Some(format!("module.{}", call.name)),
+        plan: false,
+        called_by_others: false,
+        module_outputs: Vec::new(),
+    }
 }
 
 /// The outputs a local module exports to its caller, with the inputs of this call.
@@ -977,18 +1002,10 @@ fn callee_outputs<T, F>(
 where
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
 {
-    let callee_dir = normalize(&dir.join(&call.source));
-    let (Some(files), Some(cell)) = (
-        by_dir.get(callee_dir.as_path()),
-        callees.get(callee_dir.as_path()),
-    ) else {
+    // The slot stays until `analyze_call` marks this call done.
+    let Some((_, _, callee)) = callee_of(dir, call, vars, by_dir, callees, f) else {
         return Vec::new();
     };
-    if callee_dir == dir {
-        return Vec::new();
-    }
-    // The slot stays until `analyze_call` marks this call done.
-    let callee = cell.get(|| Callee::build(files, vars, f));
     let has_outputs = callee.parsed.iter().any(|p| {
         p.chunks
             .iter()
@@ -997,16 +1014,7 @@ where
     if !has_outputs {
         return Vec::new();
     }
-    model::extract(&ModuleSource {
-        files: callee.parsed.iter().map(source_of).collect(),
-        var_files: Vec::new(),
-        inputs: call.inputs.clone(),
-        call: Some(format!("module.{}", call.name)),
-        plan: false,
-        called_by_others: false,
-        module_outputs: Vec::new(),
-    })
-    .outputs
+    model::extract(&called_source(&callee, call)).outputs
 }
 
 /// Labels in `.tf.json` files are in their translation's offsets: map them into the JSON. Their

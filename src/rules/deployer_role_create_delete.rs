@@ -67,15 +67,12 @@ impl Rule for DeployerRoleCreateDelete {
             // Removing every permission would leave `permissions = []`, which the provider
             // rejects: then the fix is left to a person (delete the role, or give it what it needs).
             let elements = role.permissions.iter().flat_map(Val::elements).count();
-            let forbidden = role
+            let forbidden: Vec<(&str, &Val)> = role
                 .known_permissions()
                 .filter(|(p, _)| data.is_forbidden(p))
-                .count();
-            let removable = elements > forbidden;
-            for (permission, val) in role.known_permissions() {
-                if !data.is_forbidden(permission) {
-                    continue;
-                }
+                .collect();
+            let removable = elements > forbidden.len();
+            for (permission, val) in forbidden {
                 let (verb, what) = describe(permission);
                 let label = match verb {
                     "create" => format!("lets the pipeline create new {what}"),
