@@ -406,3 +406,10 @@ mod tests {
         assert!(Date(2026, 11, 22) < Date(2027, 1, 1));
     }
 }
+
+impl Suppression {
+    /// The file the comment is in.
+    pub fn file(&self) -> FileId {
+        self.file
+    }
+}

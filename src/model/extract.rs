@@ -187,11 +187,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
             ("data", 2) if block.labels[0].as_str() == "google_iam_policy" => {
                 policies.insert(block.labels[1].as_str(), top);
             }
-            ("module", 1) => {
-                if let Some(call) = cx.module_call(top) {
-                    module.calls.push(call);
-                }
-            }
+            ("module", 1) => cx.module_calls(top, &mut module),
             ("output", 1) => {
                 if let Some(value) = block.body.get_attribute("value") {
                     let val = cx.scope.eval(&value.value, top.src);
@@ -646,7 +642,23 @@ impl Cx<'_, '_> {
         }
     }
 
-    /// A `module` block whose source is a local path, with its inputs.
+    /// A `module` block: one call for each instance its `count` or `for_each` creates (none
+    /// for `count = 0`), with `each` and `count` bound in its inputs.
+    fn module_calls(&self, top: &Top, module: &mut Module) {
+        for instance in self.instances(top) {
+            match instance {
+                Some((key, name, binding)) => self.scope.bind(&name, binding, || {
+                    if let Some(mut call) = self.module_call(top) {
+                        call.instance = Some(key);
+                        module.calls.push(call);
+                    }
+                }),
+                None => module.calls.extend(self.module_call(top)),
+            }
+        }
+    }
+
+    /// A `module` block with a known `source`, with its inputs.
     fn module_call(&self, top: &Top) -> Option<ModuleCall> {
         const META: &[&str] = &[
             "source",
@@ -661,9 +673,6 @@ impl Cx<'_, '_> {
             .attr(&block.body, "source", top.src)?
             .as_str()?
             .to_string();
-        if !(source.starts_with("./") || source.starts_with("../")) {
-            return None;
-        }
         let inputs = block
             .body
             .attributes()
@@ -680,6 +689,7 @@ impl Cx<'_, '_> {
             name: block.labels[0].as_str().to_string(),
             source,
             name_label: top.src.loc(&block.labels[0]).range,
+            instance: None,
             inputs,
         })
     }
