@@ -382,6 +382,15 @@ fn check(cli: CheckArgs) -> ExitCode {
             s.identities_known,
             s.identities
         );
+        if !report.unfollowed.is_empty() {
+            eprintln!(
+                "iamlint: module calls not followed (no `terraform init` copy in .terraform/modules): {}",
+                report.unfollowed.len()
+            );
+            for u in &report.unfollowed {
+                eprintln!("  {}: module `{}` from `{}`", u.at, u.name, u.source);
+            }
+        }
     }
     exit_status(&report, cli.fail_on)
 }

@@ -295,6 +295,11 @@ where
         f,
         first_downloaded,
         positions_only: options.positions_only,
+        cycles: project
+            .diagnostics
+            .iter()
+            .map(|d| d.primary.file)
+            .collect(),
     };
     let walks: Vec<WalkOut<T>> = project
         .roots
@@ -393,6 +398,8 @@ struct Runner<'a, F> {
     /// Files from this id on are in downloaded modules.
     first_downloaded: FileId,
     positions_only: bool,
+    /// Files with the graph's own diagnostics, whose text the report needs.
+    cycles: BTreeSet<FileId>,
 }
 
 /// One context a module is checked in.
@@ -465,6 +472,7 @@ impl<F> Runner<'_, F> {
             .iter()
             .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
             .chain(walk.suppressions.iter().map(Suppression::file))
+            .chain(self.cycles.iter().copied())
             .collect();
         let mut out = Vec::new();
         for parsed in walk.held.values() {

@@ -177,7 +177,6 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
     let mut roots: Vec<usize> = (0..walked).filter(|&i| !called[i]).collect();
     let mut owner: Vec<Option<usize>> = vec![None; walked];
     let mut uses: Vec<usize> = vec![0; walked];
-    let mut cycles: Vec<(FileId, Range<usize>, String)> = Vec::new();
     // Keys (`a.b`) under which a module was reached, for the registry calls it makes.
     let mut keys: Vec<Option<String>> = vec![None; walked];
 
@@ -271,10 +270,7 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
                 }
             };
             let target = match target {
-                Target::Module(j) if seen.get(&j) == Some(&true) => {
-                    cycles.push((call.file, call.label.clone(), call.name.clone()));
-                    Target::Cycle
-                }
+                Target::Module(j) if seen.get(&j) == Some(&true) => Target::Cycle,
                 other => other,
             };
             project.calls[module][index].target = target;
@@ -315,20 +311,36 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
         }
     }
     project.unfollowed.sort();
-    cycles.sort_by_key(|(file, label, name)| (*file, label.start, label.end, name.clone()));
-    cycles.dedup();
-    project.diagnostics = cycles
-        .into_iter()
-        .map(|(file, label, name)| {
-            Diagnostic::new(
-                MODULE_CYCLE,
-                Severity::Error,
-                Label::new(file, label, "calls a module that is already calling it"),
-                format!("module `{name}` calls itself through its own source"),
-            )
-            .help("a module cannot contain itself, and `terraform init` fails on it: point `source` at another directory")
-        })
-        .collect();
+    for (i, calls) in project.calls.iter().enumerate() {
+        for call in calls.iter().filter(|c| c.target == Target::Cycle) {
+            let own = is_local(&call.source)
+                && normalize(&project.modules[i].dir.join(&call.source)) == project.modules[i].dir;
+            let (message, label) = if own {
+                (
+                    format!("module `{}` names its own directory as its source", call.name),
+                    "this module",
+                )
+            } else {
+                (
+                    format!(
+                        "module `{}` calls a module that is already calling this one",
+                        call.name
+                    ),
+                    "closes a cycle of module calls",
+                )
+            };
+            project.diagnostics.push(
+                Diagnostic::new(
+                    MODULE_CYCLE,
+                    Severity::Error,
+                    Label::new(call.file, call.label.clone(), label),
+                    message,
+                )
+                .note("iamlint does not follow this call; `terraform init` rejects it")
+                .help("a module cannot contain itself: point `source` at another directory"),
+            );
+        }
+    }
     project.roots = roots;
     project.uses = uses;
     project.owner = owner;

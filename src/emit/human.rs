@@ -42,7 +42,7 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
     );
     let checked = plural(report.files_checked, "file");
     if errors + warnings + notes == 0 {
-        writeln!(out, "checked {checked}: no problems found")
+        writeln!(out, "checked {checked}: no problems found")?;
     } else {
         writeln!(
             out,
@@ -50,8 +50,16 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
             plural(errors, "error"),
             plural(warnings, "warning"),
             plural(notes, "note")
-        )
+        )?;
     }
+    if !report.unfollowed.is_empty() {
+        writeln!(
+            out,
+            "{} not followed (run `terraform init` to let iamlint read them)",
+            plural(report.unfollowed.len(), "module call")
+        )?;
+    }
+    Ok(())
 }
 
 fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<usize> {

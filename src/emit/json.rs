@@ -15,6 +15,8 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Registry and git module calls without a `terraform init` copy to read.
+    module_calls_not_followed: usize,
 }
 
 #[derive(Serialize)]
@@ -95,6 +97,7 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
+            module_calls_not_followed: report.unfollowed.len(),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &output)?;
