@@ -384,11 +384,19 @@ fn check(cli: CheckArgs) -> ExitCode {
         );
         if !report.unfollowed.is_empty() {
             eprintln!(
-                "iamlint: module calls not followed (no `terraform init` copy in .terraform/modules): {}",
+                "iamlint: module calls not followed (registry/git with no `terraform init` copy in .terraform/modules, or a local path outside the paths checked): {}",
                 report.unfollowed.len()
             );
             for u in &report.unfollowed {
-                eprintln!("  {}: module `{}` from `{}`", u.at, u.name, u.source);
+                let why = if u.not_installed {
+                    "not installed"
+                } else {
+                    "outside the paths checked"
+                };
+                eprintln!(
+                    "  {}: module `{}` from `{}` ({why})",
+                    u.at, u.name, u.source
+                );
             }
         }
     }

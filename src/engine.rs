@@ -34,7 +34,7 @@ pub use crate::report::{Report, Stats};
 /// Calls followed below a root, at most: deeper ones are not checked.
 const MAX_DEPTH: usize = 32;
 /// Module contexts extracted in one walk from a root, at most.
-const MAX_RUNS: usize = 20_000;
+const MAX_RUNS: usize = 5_000;
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -295,11 +295,7 @@ where
         f,
         first_downloaded,
         positions_only: options.positions_only,
-        cycles: project
-            .diagnostics
-            .iter()
-            .map(|d| d.primary.file)
-            .collect(),
+        cycles: project.diagnostics.iter().map(|d| d.primary.file).collect(),
     };
     let walks: Vec<WalkOut<T>> = project
         .roots
@@ -329,7 +325,10 @@ where
         .collect();
     for var_file in &vars {
         if needed.contains(&var_file.id) {
-            texts.insert(var_file.id, Kept::new(&var_file.text, !options.positions_only));
+            texts.insert(
+                var_file.id,
+                Kept::new(&var_file.text, !options.positions_only),
+            );
         }
     }
     let mut files = Files::new(displays);
@@ -447,7 +446,8 @@ impl<F> Runner<'_, F> {
         };
         if !slot.emitted.swap(true, Ordering::AcqRel) {
             walk.diagnostics.extend(parsed.diagnostics.iter().cloned());
-            walk.suppressions.extend(parsed.suppressions.iter().cloned());
+            walk.suppressions
+                .extend(parsed.suppressions.iter().cloned());
         }
         walk.held.insert(module, parsed.clone());
         parsed
@@ -458,7 +458,9 @@ impl<F> Runner<'_, F> {
         let slot = &self.slots[module];
         let before = slot
             .uses_left
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| Some(n.saturating_sub(1)))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_sub(1))
+            })
             .unwrap_or(0);
         if before <= 1 {
             slot.parsed.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -576,7 +578,9 @@ where
                 // A call the lexical scan did not see: local sources only.
                 project::is_local(&call.source)
                     .then(|| {
-                        let dir = project::normalize(&self.project.modules[module].dir.join(&call.source));
+                        let dir = project::normalize(
+                            &self.project.modules[module].dir.join(&call.source),
+                        );
                         self.project.module_of(&dir).map(Target::Module)
                     })
                     .flatten()
@@ -648,6 +652,29 @@ where
         out
     }
 
+    /// Extracts a module again with what the modules it calls export, until that stops
+    /// growing: an input of one call may be an output of another (a few rounds at most).
+    fn with_outputs<'p>(
+        &'p self,
+        walk: &mut Walk<T>,
+        module: usize,
+        source: &mut ModuleSource<'p>,
+        extracted: &mut model::Module,
+        context: &Context,
+    ) {
+        let mut known = 0;
+        for _ in 0..4 {
+            let outputs = self.call_outputs(walk, module, extracted, context);
+            let now: usize = outputs.iter().map(|(_, o)| o.len()).sum();
+            if now <= known {
+                return;
+            }
+            known = now;
+            source.module_outputs = outputs;
+            *extracted = model::extract(source);
+        }
+    }
+
     /// What a module exports in a context.
     fn outputs_of(
         &self,
@@ -659,27 +686,24 @@ where
         let parsed = self.acquire(walk, module);
         let mut source = self.source(&parsed, context);
         let mut extracted = model::extract(&source);
-        let outputs = self.call_outputs(walk, module, &extracted, context);
-        if !outputs.is_empty() {
-            source.module_outputs = outputs;
-            extracted = model::extract(&source);
-        }
+        self.with_outputs(walk, module, &mut source, &mut extracted, context);
         extracted.outputs
     }
 
     /// Checks a module in one context, then the modules it calls with their inputs. Returns
     /// the workloads (its own and its callees') whose identity came from its callers, for the
     /// caller's view across modules.
-    fn check_module(&self, walk: &mut Walk<T>, module: usize, context: &Context) -> Vec<model::Workload> {
+    fn check_module(
+        &self,
+        walk: &mut Walk<T>,
+        module: usize,
+        context: &Context,
+    ) -> Vec<model::Workload> {
         walk.runs += 1;
         let parsed = self.acquire(walk, module);
         let mut source = self.source(&parsed, context);
         let mut extracted = model::extract(&source);
-        let outputs = self.call_outputs(walk, module, &extracted, context);
-        if !outputs.is_empty() {
-            source.module_outputs = outputs;
-            extracted = model::extract(&source);
-        }
+        self.with_outputs(walk, module, &mut source, &mut extracted, context);
         drop(source);
         let (result, mut diags) = (self.f)(&extracted);
         self.map_labels(walk, &mut diags);
@@ -775,4 +799,3 @@ where
         for_caller
     }
 }
-

@@ -184,4 +184,3 @@ fn read_json(
     };
     (Some(file), diags)
 }
-

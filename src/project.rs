@@ -54,13 +54,16 @@ pub enum Target {
     Cycle,
 }
 
-/// A registry or git call that could not be followed.
+/// A module call that could not be followed.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Unfollowed {
     /// `envs/prod/main.tf:12`
     pub at: String,
     pub name: String,
     pub source: String,
+    /// A registry or git source with no `terraform init` copy; otherwise a local path that is
+    /// not among the paths checked.
+    pub not_installed: bool,
 }
 
 /// The graph.
@@ -224,8 +227,7 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
                         // A module that was initialised as a root of its own.
                         let own = project.modules[module].files.first().and_then(|(_, f)| {
                             f.path.parent().map(|p| {
-                                installed(&project.modules[module].dir, p)
-                                    .remove(&call.name)
+                                installed(&project.modules[module].dir, p).remove(&call.name)
                             })
                         });
                         own.flatten()
@@ -284,10 +286,10 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
             }
         }
     }
-    // Registry calls that stayed unresolved in every walk.
+    // Calls that stayed unresolved in every walk.
     for (i, calls) in project.calls.iter().enumerate() {
         for call in calls {
-            if call.target == Target::NotInstalled {
+            if matches!(call.target, Target::NotInstalled | Target::Missing) {
                 let found = project.modules[i]
                     .files
                     .iter()
@@ -306,6 +308,7 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
                     at,
                     name: call.name.clone(),
                     source: call.source.clone(),
+                    not_installed: call.target == Target::NotInstalled,
                 });
             }
         }
@@ -317,7 +320,10 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
                 && normalize(&project.modules[i].dir.join(&call.source)) == project.modules[i].dir;
             let (message, label) = if own {
                 (
-                    format!("module `{}` names its own directory as its source", call.name),
+                    format!(
+                        "module `{}` names its own directory as its source",
+                        call.name
+                    ),
                     "this module",
                 )
             } else {

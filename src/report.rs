@@ -186,8 +186,7 @@ fn merge(diagnostics: Vec<Diagnostic>, files: &Files) -> Vec<Diagnostic> {
             Some(last) if last.d.primary == d.primary && last.d.rule == d.rule => {
                 if last.d.message != d.message {
                     if last.instances.is_empty() {
-                        last.instances
-                            .extend(without_instances(&last.d.message).1);
+                        last.instances.extend(without_instances(&last.d.message).1);
                     }
                     for instance in without_instances(&d.message).1 {
                         if !last.instances.contains(&instance) {
@@ -245,7 +244,8 @@ fn merge(diagnostics: Vec<Diagnostic>, files: &Files) -> Vec<Diagnostic> {
                     0 => String::new(),
                     n => format!(" and {n} more"),
                 };
-                d.notes.push(format!("also found with {}{more}", shown.join(", ")).into());
+                d.notes
+                    .push(format!("also found with {}{more}", shown.join(", ")).into());
             }
             limit_contexts(&mut d);
             d

@@ -392,6 +392,13 @@ fn report(suppressions: &[Suppression], out: &mut Vec<Diagnostic>) {
     }
 }
 
+impl Suppression {
+    /// The file the comment is in.
+    pub fn file(&self) -> FileId {
+        self.file
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,12 +411,5 @@ mod tests {
         assert_eq!(Date::parse("2027-1-31"), None);
         assert_eq!(Date::parse("2027-13-01"), None);
         assert!(Date(2026, 11, 22) < Date(2027, 1, 1));
-    }
-}
-
-impl Suppression {
-    /// The file the comment is in.
-    pub fn file(&self) -> FileId {
-        self.file
     }
 }

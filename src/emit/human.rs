@@ -52,11 +52,20 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
             plural(notes, "note")
         )?;
     }
-    if !report.unfollowed.is_empty() {
+    let not_installed = report.unfollowed.iter().filter(|u| u.not_installed).count();
+    if not_installed > 0 {
         writeln!(
             out,
             "{} not followed (run `terraform init` to let iamlint read them)",
-            plural(report.unfollowed.len(), "module call")
+            plural(not_installed, "module call")
+        )?;
+    }
+    let outside = report.unfollowed.len() - not_installed;
+    if outside > 0 {
+        writeln!(
+            out,
+            "{} to a directory outside the paths checked not followed",
+            plural(outside, "module call")
         )?;
     }
     Ok(())
