@@ -372,7 +372,7 @@ fn check(cli: CheckArgs) -> ExitCode {
     if cli.stats {
         let s = report.stats;
         eprintln!(
-            "iamlint: {} modules; custom roles {} of {} fully known ({} permissions read); grants {} of {} fully known; workload identities {} of {} known",
+            "iamlint: {} module contexts (a called module counts once per call); custom roles {} of {} fully known ({} permissions read); grants {} of {} fully known; workload identities {} of {} known",
             s.modules,
             s.custom_roles_known,
             s.custom_roles,
