@@ -1285,12 +1285,48 @@ fn literal_at(s: impl Into<String>, loc: super::value::Loc) -> Val {
     }
 }
 
-/// The text of a string literal as Terraform reads it, with, for each byte, the offset in the
-/// source it comes from (one past the end last): a quoted string's escapes and a heredoc's
-/// `$${` are undone. `None` for a form it does not know.
-fn decode_literal(raw: &str) -> Option<(String, Vec<usize>)> {
+/// The first code point of the placeholders that stand for interpolations in a decoded
+/// template (Unicode's private use area: no policy document holds one).
+const HOLE: u32 = 0xE000;
+
+/// The end of an interpolation that starts at `at` (`${`): just past its closing brace, with
+/// braces and quoted strings inside it balanced.
+fn interpolation_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = at + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            b'"' => loop {
+                i += 1;
+                match bytes.get(i)? {
+                    b'\\' => i += 1,
+                    b'"' => break,
+                    _ => {}
+                }
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The text of a string literal or template as Terraform reads it, with, for each byte, the
+/// offset in the source it comes from (one past the end last): a quoted string's escapes and a
+/// heredoc's `$${` are undone, and each interpolation `${...}` is one placeholder character
+/// (`HOLE` + its index), whose count is returned. `None` for a form it does not know or a
+/// template directive (`%{`).
+fn decode_literal(raw: &str) -> Option<(String, Vec<usize>, usize)> {
     let mut out = String::new();
     let mut offsets = Vec::new();
+    let mut holes = 0;
     let (body, start, quoted) = if let Some(rest) = raw.strip_prefix("<<") {
         let first = rest.find('\n')? + 3;
         let last = raw.trim_end().rfind('\n')? + 1;
@@ -1311,6 +1347,13 @@ fn decode_literal(raw: &str) -> Option<(String, Vec<usize>)> {
         if rest.starts_with("$${") || rest.starts_with("%%{") {
             push(&mut out, &mut offsets, &rest[1..3], i);
             i += 3;
+        } else if rest.starts_with("%{") {
+            return None;
+        } else if rest.starts_with("${") {
+            let hole = char::from_u32(HOLE + u32::try_from(holes).ok()?)?;
+            push(&mut out, &mut offsets, hole.encode_utf8(&mut [0; 4]), i);
+            holes += 1;
+            i = interpolation_end(bytes, i)?;
         } else if quoted && bytes[i] == b'\\' {
             let (text, len) = match bytes.get(i + 1)? {
                 b'n' => ("\n".to_string(), 2),
@@ -1335,13 +1378,46 @@ fn decode_literal(raw: &str) -> Option<(String, Vec<usize>)> {
         }
     }
     offsets.push(start + body.len());
-    Some((out, offsets))
+    Some((out, offsets, holes))
+}
+
+/// A decoded string with placeholders, as a template: each placeholder replaced by the value
+/// of its interpolation (an unknown part when that is not a string).
+fn fill_holes(text: &str, holes: &[Val]) -> Str {
+    use super::value::Part;
+    let mut parts: Vec<Part> = Vec::new();
+    let lit = |parts: &mut Vec<Part>, s: &str| match parts.last_mut() {
+        Some(Part::Lit(prev)) => prev.push_str(s),
+        _ if s.is_empty() => {}
+        _ => parts.push(Part::Lit(s.to_string())),
+    };
+    for c in text.chars() {
+        let hole = (c as u32)
+            .checked_sub(HOLE)
+            .and_then(|k| holes.get(k as usize));
+        match hole.map(|v| &v.value) {
+            None => lit(&mut parts, c.encode_utf8(&mut [0; 4])),
+            Some(Value::Str(s)) => {
+                for part in &s.parts {
+                    match part {
+                        Part::Lit(t) => lit(&mut parts, t),
+                        other => parts.push(other.clone()),
+                    }
+                }
+            }
+            Some(Value::Number(n)) => lit(&mut parts, n),
+            Some(Value::Bool(b)) => lit(&mut parts, if *b { "true" } else { "false" }),
+            Some(_) => parts.push(Part::Unknown),
+        }
+    }
+    Str { parts }
 }
 
 /// A JSON value as a [`Val`], each part located by `loc` from its token's range.
 fn json_val(
     json: &crate::tfjson::Json,
     text: &str,
+    holes: &[Val],
     loc: &dyn Fn(std::ops::Range<usize>) -> super::value::Loc,
 ) -> Option<Val> {
     use crate::tfjson::Json;
@@ -1353,7 +1429,7 @@ fn json_val(
                 "false" => Value::Bool(false),
                 "null" => Value::Null,
                 t if t.starts_with('"') => {
-                    Value::Str(Str::literal(serde_json::from_str::<String>(t).ok()?))
+                    Value::Str(fill_holes(&serde_json::from_str::<String>(t).ok()?, holes))
                 }
                 t => Value::Number(t.to_string()),
             };
@@ -1365,7 +1441,7 @@ fn json_val(
         Json::Array(items) => {
             let items = items
                 .iter()
-                .map(|item| json_val(item, text, loc))
+                .map(|item| json_val(item, text, holes, loc))
                 .collect::<Option<Vec<_>>>()?;
             let start = items.first().map_or(0, |v| v.loc.range.start);
             let end = items.last().map_or(start, |v| v.loc.range.end);
@@ -1386,7 +1462,7 @@ fn json_val(
             let mut first = None;
             for (key, key_range, value) in entries {
                 first.get_or_insert_with(|| loc(key_range.clone()));
-                out.push((key.clone(), json_val(value, text, loc)?));
+                out.push((key.clone(), json_val(value, text, holes, loc)?));
             }
             Val {
                 value: Value::Object(out),
@@ -1410,6 +1486,14 @@ impl Cx<'_, '_> {
         {
             return call.args.iter().next().map(|a| self.scope.eval(a, src));
         }
+        // A template written here, interpolations and all: each is read in place.
+        if let Some(template) = attr.value.as_template()
+            && template
+                .iter()
+                .any(|e| matches!(e, hcl_edit::template::Element::Interpolation(_)))
+        {
+            return self.policy_template(&attr.value, template, src, files);
+        }
         let val = self.scope.eval(&attr.value, src);
         let text = val.as_str()?;
         let whole = serde_json::from_str::<serde_json::Value>(text).ok()?;
@@ -1419,7 +1503,7 @@ impl Cx<'_, '_> {
         let raw = file
             .filter(|f| f.map.is_none())
             .and_then(|f| f.text.get(val.loc.range.clone()));
-        if let Some((decoded, offsets)) = raw.and_then(decode_literal)
+        if let Some((decoded, offsets, 0)) = raw.and_then(decode_literal)
             && serde_json::from_str::<serde_json::Value>(&decoded).ok() == Some(whole)
             && let Ok(json) = crate::tfjson::parse(&decoded)
         {
@@ -1429,10 +1513,50 @@ impl Cx<'_, '_> {
                 file,
                 range: base + offsets[r.start]..base + offsets[r.end],
             };
-            return json_val(&json, &decoded, &at);
+            return json_val(&json, &decoded, &[], &at);
         }
         let json = crate::tfjson::parse(text).ok()?;
-        json_val(&json, text, &|_| val.loc.clone())
+        json_val(&json, text, &[], &|_| val.loc.clone())
+    }
+
+    /// A policy document written as a template with interpolations
+    /// (`"serviceAccount:${google_service_account.x.email}"` inside a heredoc): the JSON is
+    /// read with each interpolation standing inside a string, then filled with its value. An
+    /// interpolation outside a string (`"members": ${jsonencode(...)}`) or a directive leaves
+    /// the document unread.
+    fn policy_template(
+        &self,
+        expr: &Expression,
+        template: &hcl_edit::template::Template,
+        src: Src,
+        files: &[ModuleFile],
+    ) -> Option<Val> {
+        use hcl_edit::template::Element;
+        let mut holes = Vec::new();
+        for element in template.iter() {
+            match element {
+                Element::Literal(_) => {}
+                Element::Interpolation(i) => holes.push(self.scope.eval(&i.expr, src)),
+                Element::Directive(_) => return None,
+            }
+        }
+        let loc = src.loc(expr);
+        let raw = files
+            .iter()
+            .find(|f| f.id == loc.file && f.map.is_none())?
+            .text
+            .get(loc.range.clone())?;
+        let (decoded, offsets, count) = decode_literal(raw)?;
+        if count != holes.len() {
+            return None;
+        }
+        let json = crate::tfjson::parse(&decoded).ok()?;
+        let base = loc.range.start;
+        let at = |r: std::ops::Range<usize>| super::value::Loc {
+            file: loc.file,
+            range: base + offsets[r.start]..base + offsets[r.end],
+        };
+        json_val(&json, &decoded, &holes, &at)
     }
 
     /// The grants of a policy document, one per binding; `None` when its bindings cannot be read
@@ -1708,16 +1832,23 @@ mod data_tests {
     #[test]
     fn decoded_literals_keep_source_offsets() {
         // A quoted string: `\"` is one byte read from two.
-        let (text, at) = decode_literal(r#""{\"a\":1}""#).unwrap();
+        let (text, at, _) = decode_literal(r#""{\"a\":1}""#).unwrap();
         assert_eq!(text, r#"{"a":1}"#);
         assert_eq!(at[1], 2, "the key's quote is the escape at offset 2");
         assert_eq!(at[text.len()], 10, "the end is the closing quote");
         // A heredoc: the text between the marker lines, offsets into the expression.
         let raw = "<<EOT\n{\"m\": \"$${x}\"}\nEOT";
-        let (text, at) = decode_literal(raw).unwrap();
+        let (text, at, holes) = decode_literal(raw).unwrap();
+        assert_eq!(holes, 0);
         assert_eq!(text, "{\"m\": \"${x}\"}\n");
         assert_eq!(&raw[at[0]..at[0] + 1], "{");
         assert_eq!(&raw[at[7]..at[7] + 3], "$${");
+        // An interpolation is one placeholder, at the `${` it stands for; a directive is not read.
+        let raw = "\"[\\\"${lookup(m, \"}\")}\\\"]\"";
+        let (text, at, holes) = decode_literal(raw).unwrap();
+        assert_eq!((text.as_str(), holes), ("[\"\u{E000}\"]", 1));
+        assert_eq!(&raw[at[2]..at[2] + 2], "${");
+        assert!(decode_literal("\"%{ if x }a%{ endif }\"").is_none());
         assert!(decode_literal("var.x").is_none());
         assert!(decode_literal(r#""\q""#).is_none());
     }
