@@ -281,7 +281,9 @@ impl Grant {
         };
         // `google_cloud_run_v2_service_iam_member` -> "cloud run v2 service"
         let noun;
-        let what = if what.is_empty() {
+        let what = if let Some(acl) = data_grant_noun(&self.res.rtype) {
+            acl
+        } else if what.is_empty() {
             let t = self.res.rtype.trim_start_matches("google_");
             let t = t
                 .strip_suffix("_iam_member")
@@ -313,6 +315,21 @@ impl Grant {
             RoleTarget::Unknown => None,
         }
     }
+}
+
+/// What the grants of ACL and dataset access resources are on, for messages.
+fn data_grant_noun(rtype: &str) -> Option<&'static str> {
+    Some(match rtype {
+        "google_storage_bucket_access_control" | "google_storage_bucket_acl" => "bucket",
+        "google_storage_default_object_access_control" | "google_storage_default_object_acl" => {
+            "new objects of bucket"
+        }
+        "google_storage_object_access_control" | "google_storage_object_acl" => {
+            "an object of bucket"
+        }
+        "google_bigquery_dataset" | "google_bigquery_dataset_access" => "BigQuery dataset",
+        _ => return None,
+    })
 }
 
 #[derive(Debug)]
