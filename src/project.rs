@@ -220,26 +220,30 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
                 Some(k) => format!("{k}.{}", call.name),
             };
             let target = match call.target {
-                Target::Cycle | Target::Missing => call.target,
-                Target::Module(j) => Target::Module(j),
-                Target::NotInstalled => {
-                    let dir = json.get(&key).cloned().or_else(|| {
-                        // A module that was initialised as a root of its own.
-                        let own = project.modules[module].files.first().and_then(|(_, f)| {
-                            f.path.parent().map(|p| {
-                                installed(&project.modules[module].dir, p).remove(&call.name)
-                            })
-                        });
-                        own.flatten()
-                    });
+                Target::Cycle | Target::Module(_) => call.target,
+                Target::NotInstalled | Target::Missing => {
+                    let dir = if is_local(&call.source) {
+                        // A local call inside a downloaded module: its directory is there too.
+                        Some(normalize(&project.modules[module].dir.join(&call.source)))
+                    } else {
+                        json.get(&key).cloned().or_else(|| {
+                            // A module that was initialised as a root of its own.
+                            let own = project.modules[module].files.first().and_then(|(_, f)| {
+                                f.path.parent().map(|p| {
+                                    installed(&project.modules[module].dir, p).remove(&call.name)
+                                })
+                            });
+                            own.flatten()
+                        })
+                    };
                     match dir {
-                        None => Target::NotInstalled,
+                        None => call.target,
                         Some(dir) => match by_dir.get(&dir) {
                             Some(&j) => Target::Module(j),
                             None if is_download(&dir) => {
                                 let files = downloaded_files(&dir, &root_dir, &root_path);
                                 if files.is_empty() {
-                                    Target::NotInstalled
+                                    call.target
                                 } else {
                                     let files: Vec<(FileId, Found)> = files
                                         .into_iter()
@@ -266,7 +270,7 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
                                     Target::Module(j)
                                 }
                             }
-                            None => Target::NotInstalled,
+                            None => call.target,
                         },
                     }
                 }
