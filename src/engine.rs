@@ -272,9 +272,29 @@ where
         vars.extend(parsed);
     }
 
-    let project = project::build(&discovered.files, displays.len());
+    // Modules that calls reach outside the paths given are read inside these only.
+    let within: Vec<PathBuf> = roots
+        .iter()
+        .map(|r| {
+            if r.is_dir() {
+                r.clone()
+            } else {
+                r.parent().map(Path::to_path_buf).unwrap_or_default()
+            }
+        })
+        .chain(std::env::current_dir().ok())
+        .filter_map(|p| {
+            let p = if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p
+            };
+            p.canonicalize().ok()
+        })
+        .collect();
+    let project = project::build(&discovered.files, displays.len(), &within);
     let first_downloaded = displays.len();
-    for found in &project.downloaded_files {
+    for found in &project.extra_files {
         displays.push(found.display.clone());
         reported.push(found.reported);
     }

@@ -27,7 +27,8 @@ pub struct ModuleDir {
     /// The directory as displayed: `modules/run`, `envs/prod/.terraform/modules/iam`.
     pub dir: PathBuf,
     pub files: Vec<(FileId, Found)>,
-    /// Found through `modules.json` in `.terraform/modules/`, not by the walk.
+    /// Not found by the walk: downloaded by `terraform init` (through `modules.json`), or a
+    /// directory a local call names outside the paths checked.
     pub downloaded: bool,
 }
 
@@ -79,8 +80,8 @@ pub struct Project {
     pub uses: Vec<usize>,
     /// Per module: the first root that reaches it, which reports its syntax errors.
     pub owner: Vec<Option<usize>>,
-    /// Files found in downloaded modules, with ids after the walk's.
-    pub downloaded_files: Vec<Found>,
+    /// Files of downloaded and context modules, with ids after the walk's.
+    pub extra_files: Vec<Found>,
     /// Cycles, at the call that closes them.
     pub diagnostics: Vec<Diagnostic>,
     /// Registry and git calls with no downloaded copy.
@@ -126,8 +127,10 @@ fn installed(root: &Path, root_path: &Path) -> HashMap<String, PathBuf> {
 }
 
 /// Builds the graph of the files the walk found (ids in `files` order; `first_free` is the
-/// first id not yet used, for the files of downloaded modules).
-pub fn build(files: &[Found], first_free: FileId) -> Project {
+/// first id not yet used, for the files of downloaded and context modules). Context modules are
+/// read only inside `within` (canonical directories: the paths checked and the working
+/// directory).
+pub fn build(files: &[Found], first_free: FileId, within: &[PathBuf]) -> Project {
     let mut groups: BTreeMap<PathBuf, Vec<(FileId, Found)>> = BTreeMap::new();
     for (id, found) in files.iter().enumerate() {
         // Grouped by the cleaned path, so `main.tf` and `./iam.tf` are one module.
@@ -240,8 +243,21 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
                         None => call.target,
                         Some(dir) => match by_dir.get(&dir) {
                             Some(&j) => Target::Module(j),
-                            None if is_download(&dir) => {
-                                let files = downloaded_files(&dir, &root_dir, &root_path);
+                            None => {
+                                // A downloaded module, or (for a local call) a directory the walk
+                                // did not reach, read as unreported context.
+                                let files = if is_download(&dir) {
+                                    downloaded_files(&dir, &root_dir, &root_path)
+                                } else if is_local(&call.source) {
+                                    context_files(
+                                        &project.modules[module],
+                                        &call.source,
+                                        &dir,
+                                        within,
+                                    )
+                                } else {
+                                    Vec::new()
+                                };
                                 if files.is_empty() {
                                     call.target
                                 } else {
@@ -265,12 +281,11 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
                                     uses.push(0);
                                     keys.push(Some(key.clone()));
                                     by_dir.insert(dir, j);
-                                    // Local calls inside a downloaded module.
+                                    // Its own local calls.
                                     resolve_local(&mut project, j, &by_dir);
                                     Target::Module(j)
                                 }
                             }
-                            None => call.target,
                         },
                     }
                 }
@@ -354,7 +369,7 @@ pub fn build(files: &[Found], first_free: FileId) -> Project {
     project.roots = roots;
     project.uses = uses;
     project.owner = owner;
-    project.downloaded_files = project
+    project.extra_files = project
         .modules
         .iter()
         .filter(|m| m.downloaded)
@@ -396,14 +411,43 @@ fn is_download(dir: &Path) -> bool {
         && !parts.iter().any(|p| *p == "..")
 }
 
+/// The files of a module a local call names but the walk did not find, as unreported context,
+/// when its directory is inside `within`.
+fn context_files(caller: &ModuleDir, source: &str, dir: &Path, within: &[PathBuf]) -> Vec<Found> {
+    let Some(real) = caller
+        .files
+        .first()
+        .and_then(|(_, f)| f.path.parent())
+        .map(|p| p.join(source))
+    else {
+        return Vec::new();
+    };
+    let Ok(canonical) = real.canonicalize() else {
+        return Vec::new();
+    };
+    if !within.iter().any(|w| canonical.starts_with(w)) || !canonical.is_dir() {
+        return Vec::new();
+    }
+    let mut files = module_files(&real, dir);
+    for f in &mut files {
+        f.reported = false;
+    }
+    files
+}
+
 /// The `.tf` and `.tf.json` files of a downloaded module directory (not its subdirectories),
 /// in name order. `dir` is as displayed; the root's display and real path map it to disk.
 fn downloaded_files(dir: &Path, root: &Path, root_path: &Path) -> Vec<Found> {
     let Ok(relative) = dir.strip_prefix(root) else {
         return Vec::new();
     };
-    let real = root_path.join(relative);
-    let Ok(entries) = std::fs::read_dir(&real) else {
+    module_files(&root_path.join(relative), dir)
+}
+
+/// The `.tf` and `.tf.json` files of a directory on disk (`real`), not its subdirectories, in
+/// name order, displayed under `dir`.
+fn module_files(real: &Path, dir: &Path) -> Vec<Found> {
+    let Ok(entries) = std::fs::read_dir(real) else {
         return Vec::new();
     };
     let mut names: Vec<String> = entries

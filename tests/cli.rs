@@ -546,3 +546,29 @@ fn a_dangling_tfvars_link_is_optional_context() {
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stdout(&out));
 }
+
+#[test]
+fn a_named_file_reads_the_modules_it_calls_as_context() {
+    // As pre-commit names a caller alone: what its inputs cause in the modules it calls is
+    // reported in the caller; what is wrong in the modules themselves is not (not named).
+    let text = stdout(&iamlint(&[
+        "--format",
+        "gcc",
+        "fixtures/_modules/estate/main.tf",
+    ]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("fixtures/_modules/estate/main.tf:")),
+        "{text}"
+    );
+    let whole = stdout(&iamlint(&["--format", "gcc", "fixtures/_modules/estate"]));
+    for line in lines {
+        assert!(
+            whole.contains(line),
+            "{line} is also found in the whole scan"
+        );
+    }
+}
