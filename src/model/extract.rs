@@ -46,6 +46,9 @@ pub struct FileSource<'a> {
     pub map: Option<&'a crate::tfjson::OffsetMap>,
 }
 
+/// Between a workload's type and its image in the process key of replicas.
+pub const RUNNING: &str = " running ";
+
 /// The process key of node pools whose cluster is named by a literal (or unknown: `?`),
 /// resolved to the cluster resource when the module declares it.
 const CLUSTER_NAMED: &str = "google_container_cluster named ";
@@ -761,6 +764,9 @@ impl Cx<'_, '_> {
                 },
                 None => format!("{CLUSTER_NAMED}?"),
             }
+        } else if let Some(image) = self.container_image(&top.block.body, top.src, 0) {
+            // Replicas of one process (the same image in two regions) are one process.
+            format!("{}{RUNNING}{image}", spec.rtype)
         } else {
             res.address()
         };
@@ -770,6 +776,30 @@ impl Cx<'_, '_> {
             slots,
             process,
             cluster_name: None,
+        }
+    }
+
+    /// The container image a Cloud Run service or job runs, when it is one known string
+    /// (`template { containers { image = ... } }`, at any depth of its blocks).
+    fn container_image(&self, body: &Body, src: Src, depth: usize) -> Option<String> {
+        if depth > 4 {
+            return None;
+        }
+        let mut images = Vec::new();
+        for block in body.blocks() {
+            if block.ident.as_str() == "containers" {
+                if let Some(image) = self.attr(&block.body, "image", src) {
+                    images.push(image.as_str()?.to_string());
+                }
+            } else if matches!(block.ident.as_str(), "template" | "spec") {
+                images.push(self.container_image(&block.body, src, depth + 1)?);
+            }
+        }
+        images.sort();
+        images.dedup();
+        match images.len() {
+            0 => None,
+            _ => Some(images.join(", ")),
         }
     }
 
