@@ -5,6 +5,7 @@ mod basic_role;
 mod default_service_account;
 mod deployer_role_create_delete;
 mod duplicate_permission;
+mod federation_condition;
 mod missing_required_permission;
 mod missing_service_account;
 mod privilege_escalation_permission;
@@ -17,6 +18,7 @@ mod unknown_permission;
 mod unknown_role;
 mod unsupported_permission;
 mod user_member;
+mod workload_identity_federation;
 
 use crate::diagnostic::Label;
 use crate::model::Resource;
@@ -62,4 +64,5 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &unknown_role::UnknownRole,
     &unsupported_permission::UnsupportedPermission,
     &user_member::UserMember,
+    &workload_identity_federation::WorkloadIdentityFederation,
 ];
