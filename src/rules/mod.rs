@@ -6,6 +6,7 @@ mod default_service_account;
 mod deployer_role_create_delete;
 mod duplicate_permission;
 mod federation_condition;
+mod invalid_member;
 mod missing_required_permission;
 mod missing_service_account;
 mod privilege_escalation_permission;
@@ -52,6 +53,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &default_service_account::DefaultServiceAccount,
     &deployer_role_create_delete::DeployerRoleCreateDelete,
     &duplicate_permission::DuplicatePermission,
+    &invalid_member::InvalidMember,
     &missing_required_permission::MissingRequiredPermission,
     &missing_service_account::MissingServiceAccount,
     &privilege_escalation_permission::PrivilegeEscalationPermission,
