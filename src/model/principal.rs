@@ -79,8 +79,13 @@ pub enum SaRef {
 
 /// Mail domains of Google-managed service agents other than `gcp-sa-*.iam.gserviceaccount.com`.
 const AGENT_DOMAINS: &[&str] = &[
+    "cloud-filer.iam.gserviceaccount.com",
+    "cloud-redis.iam.gserviceaccount.com",
+    "cloud-tpu.iam.gserviceaccount.com",
+    "cloudcomposer-accounts.iam.gserviceaccount.com",
     "cloudservices.gserviceaccount.com",
     "compute-system.iam.gserviceaccount.com",
+    "container-analysis.iam.gserviceaccount.com",
     "container-engine-robot.iam.gserviceaccount.com",
     "containerregistry.iam.gserviceaccount.com",
     "dataflow-service-producer-prod.iam.gserviceaccount.com",

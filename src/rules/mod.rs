@@ -6,6 +6,7 @@ mod default_service_account;
 mod deployer_role_create_delete;
 mod duplicate_permission;
 mod federation_condition;
+mod identity;
 mod invalid_member;
 mod missing_required_permission;
 mod missing_service_account;
