@@ -1,6 +1,7 @@
 //! Every rule, registered once here, sorted by id.
 
 mod authoritative_iam;
+mod automation_admin_role;
 mod basic_role;
 mod default_service_account;
 mod deployer_role_create_delete;
@@ -50,6 +51,7 @@ pub(crate) fn used_in(res: &Resource, value: &Loc) -> Option<Label> {
 
 pub static ALL_RULES: &[&dyn Rule] = &[
     &authoritative_iam::AuthoritativeIam,
+    &automation_admin_role::AutomationAdminRole,
     &basic_role::BasicRole,
     &default_service_account::DefaultServiceAccount,
     &deployer_role_create_delete::DeployerRoleCreateDelete,
