@@ -90,6 +90,7 @@ const AGENT_DOMAINS: &[&str] = &[
     "containerregistry.iam.gserviceaccount.com",
     "dataflow-service-producer-prod.iam.gserviceaccount.com",
     "dataproc-accounts.iam.gserviceaccount.com",
+    "gcp-gae-service.iam.gserviceaccount.com",
     "gcf-admin-robot.iam.gserviceaccount.com",
     "gs-project-accounts.iam.gserviceaccount.com",
     "serverless-robot-prod.iam.gserviceaccount.com",
@@ -100,6 +101,8 @@ fn is_agent_domain(suffix: &str) -> bool {
         return false;
     };
     (domain.starts_with("gcp-sa-") && domain.ends_with(".iam.gserviceaccount.com"))
+        // Projects of Google's own domain (`gae-api-prod.google.com`): App Engine flexible's agent.
+        || domain.ends_with(".google.com.iam.gserviceaccount.com")
         || AGENT_DOMAINS.contains(&domain)
 }
 

@@ -26,6 +26,7 @@ const BASIC: &[&str] = &["roles/owner", "roles/editor"];
 struct Automation {
     top_level: Vec<String>,
     deployed: Vec<String>,
+    workload_roles: Vec<String>,
 }
 
 fn data() -> &'static Automation {
@@ -127,7 +128,12 @@ impl Rule for AutomationAdminRole {
             let (RoleTarget::Predefined(name), Some(role)) = (&grant.target, &grant.role) else {
                 continue;
             };
-            if BASIC.contains(&name.as_str()) {
+            // Service agent roles given to other accounts are `project-level-actas` and
+            // `privilege-escalation-permission`.
+            if BASIC.contains(&name.as_str())
+                || super::identity::is_agent_role(name)
+                || data().workload_roles.contains(name)
+            {
                 continue;
             }
             let mut held: Option<Vec<&str>> = None;

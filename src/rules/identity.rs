@@ -30,9 +30,10 @@ pub fn held<'a>(module: &Module, grant: &Grant, list: &'a [String]) -> Vec<&'a s
         .collect()
 }
 
-/// A role meant for a Google service agent: `roles/composer.serviceAgent`.
+/// A role meant for a Google service agent: `roles/composer.serviceAgent`,
+/// `roles/composer.ServiceAgentV2Ext`.
 pub fn is_agent_role(name: &str) -> bool {
-    name.ends_with("serviceAgent") || name.ends_with("ServiceAgent")
+    name.contains(".serviceAgent") || name.contains("ServiceAgent")
 }
 
 #[cfg(test)]
