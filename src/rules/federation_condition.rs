@@ -209,7 +209,14 @@ struct Parser {
     depth: usize,
 }
 
+/// Google accepts conditions of up to 4,096 characters; longer text is not a condition GCP would
+/// take, and bounds the parser's work.
+const MAX_LEN: usize = 4096;
+
 fn parse(text: &str) -> Option<Expr> {
+    if text.len() > MAX_LEN {
+        return None;
+    }
     let mut p = Parser {
         toks: tokens(text)?,
         at: 0,
@@ -306,13 +313,26 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Option<Expr> {
-        if self.eat("!") {
-            return Some(Expr::Not(Box::new(self.unary()?)));
+        let mut nots = 0;
+        let mut negated = false;
+        loop {
+            if self.eat("!") {
+                nots += 1;
+            } else if self.eat("-") {
+                negated = true;
+            } else {
+                break;
+            }
         }
-        if self.eat("-") {
-            return Some(Expr::Other(vec![self.unary()?]));
+        let mut e = self.member()?;
+        if negated {
+            e = Expr::Other(vec![e]);
         }
-        self.member()
+        // `!!x` is `x`.
+        if nots % 2 == 1 {
+            e = Expr::Not(Box::new(e));
+        }
+        Some(e)
     }
 
     fn member(&mut self) -> Option<Expr> {
@@ -746,6 +766,7 @@ mod tests {
         );
         assert_eq!(pin("true"), Pin::Nothing);
         assert_eq!(pin("!assertion.ref.startsWith('refs/pull/')"), Pin::Nothing);
+        assert_eq!(pin("!!(assertion.repository_owner == 'acme')"), Pin::Owner);
     }
 
     #[test]
@@ -769,6 +790,18 @@ mod tests {
             judge("attribute.repository == 'a/b'", github(), None),
             Pin::Unknown
         );
+    }
+
+    #[test]
+    fn hostile_conditions_do_not_overflow() {
+        let deep = format!("{}assertion.ref == 'x'", "!".repeat(4000));
+        assert_eq!(pin(&deep), Pin::Nothing);
+        let nested = format!("{}true{}", "(".repeat(2000), ")".repeat(2000));
+        assert_eq!(pin(&nested), Pin::Unknown);
+        let chained = "assertion.ref == ".repeat(240) + "'x'";
+        assert_eq!(pin(&chained), Pin::Nothing);
+        let long = "assertion.ref == 'x' && ".repeat(10_000) + "true";
+        assert_eq!(pin(&long), Pin::Unknown, "longer than GCP accepts");
     }
 
     #[test]
