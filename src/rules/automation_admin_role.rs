@@ -7,7 +7,8 @@ use crate::model::value::Val;
 use crate::model::{Level, Module, RoleTarget};
 use crate::registry::{Ctx, Rule, RuleMeta};
 use serde::Deserialize;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub static META: RuleMeta = RuleMeta {
     id: "automation-admin-role",
@@ -37,11 +38,29 @@ fn data() -> &'static Automation {
     })
 }
 
-/// The permissions of a predefined role that delete or reconfigure a whole service instance.
-fn admin_permissions(role: &str) -> Vec<&'static str> {
+/// Predefined role name -> its admin permissions.
+type Memo = HashMap<String, Arc<[&'static str]>>;
+
+/// The permissions of a predefined role that delete or reconfigure a whole service instance,
+/// computed once per role and run.
+fn admin_permissions(role: &str) -> Arc<[&'static str]> {
+    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
+    let mut memo = MEMO
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(held) = memo.get(role) {
+        return held.clone();
+    }
+    let held = compute_admin_permissions(role);
+    memo.insert(role.to_string(), held.clone());
+    held
+}
+
+fn compute_admin_permissions(role: &str) -> Arc<[&'static str]> {
     let catalog = Catalog::get();
     let Some(id) = catalog.role(role) else {
-        return Vec::new();
+        return Arc::from(Vec::new());
     };
     catalog
         .role_permissions(id)
@@ -136,7 +155,7 @@ impl Rule for AutomationAdminRole {
             {
                 continue;
             }
-            let mut held: Option<Vec<&str>> = None;
+            let mut held: Option<Arc<[&str]>> = None;
             for member in &grant.members {
                 let Principal::ServiceAccount(sa) = &member.principal else {
                     continue;
@@ -218,7 +237,7 @@ mod tests {
             "roles/run.developer",
             "roles/cloudfunctions.developer",
         ] {
-            assert_eq!(admin_permissions(narrow), Vec::<&str>::new(), "{narrow}");
+            assert!(admin_permissions(narrow).is_empty(), "{narrow}");
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The permissions that yield another identity (`rules/data/identity.toml`), and which of them
 //! a grant's role holds: from the catalog for predefined roles, from the module for custom ones.
 
-use crate::access::role_permissions;
-use crate::model::{Grant, Module};
+use crate::catalog::Catalog;
+use crate::model::{Grant, Module, RoleTarget};
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -23,11 +23,31 @@ pub fn data() -> &'static Identity {
 
 /// The permissions of `list` the grant's role holds, in the list's order.
 pub fn held<'a>(module: &Module, grant: &Grant, list: &'a [String]) -> Vec<&'a str> {
-    let perms = role_permissions(module, grant);
-    list.iter()
-        .filter(|p| perms.names.iter().any(|n| n == *p))
-        .map(String::as_str)
-        .collect()
+    match &grant.target {
+        // One lookup per listed permission, without expanding the role.
+        RoleTarget::Predefined(name) => {
+            let catalog = Catalog::get();
+            let Some(role) = catalog.role(name) else {
+                return Vec::new();
+            };
+            list.iter()
+                .filter(|p| {
+                    catalog
+                        .permission(p)
+                        .is_some_and(|id| catalog.role_has(role, id))
+                })
+                .map(String::as_str)
+                .collect()
+        }
+        RoleTarget::Custom(i) => {
+            let role = &module.custom_roles[*i];
+            list.iter()
+                .filter(|p| role.known_permissions().any(|(n, _)| n == p.as_str()))
+                .map(String::as_str)
+                .collect()
+        }
+        RoleTarget::OtherCustom(_) | RoleTarget::Unknown => Vec::new(),
+    }
 }
 
 /// A role meant for a Google service agent: `roles/composer.serviceAgent`,
@@ -39,7 +59,6 @@ pub fn is_agent_role(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Catalog;
 
     #[test]
     fn every_permission_is_known_and_explained() {
