@@ -19,9 +19,14 @@ const KINDS: &[&str] = &[
     "serviceAccount",
     "domain",
     "deleted",
+    // Cloud Storage's and BigQuery's convenience values, and BigQuery's wrapper for other
+    // principals.
     "projectOwner",
     "projectEditor",
     "projectViewer",
+    "projectReader",
+    "projectWriter",
+    "iamMember",
 ];
 
 /// Member types followed by `://`.
@@ -136,10 +141,11 @@ fn is_email(v: &str) -> bool {
     }
 }
 
-/// A service account's email, or a GKE workload identity (`PROJECT.svc.id.goog[NS/KSA]`).
+/// A service account's email, or a Kubernetes service account of a workload identity pool
+/// (`PROJECT.svc.id.goog[NS/KSA]`, fleet pools `*.id.goog[NS/KSA]`).
 fn is_account(v: &str) -> bool {
     (is_email(v) && v.to_ascii_lowercase().ends_with(".gserviceaccount.com"))
-        || (v.contains(".svc.id.goog[") && v.ends_with(']'))
+        || (v.contains(".id.goog[") && v.ends_with(']'))
 }
 
 impl InvalidMember {
