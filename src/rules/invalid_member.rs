@@ -55,8 +55,32 @@ fn known_head(s: &Str) -> (&str, bool) {
     }
 }
 
-fn problem(s: &Str) -> Option<Problem> {
+/// What of a member was written as text: the string as evaluated when it is written in one
+/// piece; only the text before an interpolation when it has one, since a variable's default
+/// (`""`, `"[YOUR-DOMAIN]"`) is often a placeholder the caller replaces.
+fn written_head<'s>(s: &'s Str, written: Option<&str>) -> (&'s str, bool) {
     let (head, whole) = known_head(s);
+    let Some(inner) = written
+        .and_then(|w| w.strip_prefix('"'))
+        .and_then(|w| w.strip_suffix('"'))
+    else {
+        // Not a string literal in the source (a function's result, a translation).
+        return (head, false);
+    };
+    match inner.find("${").or_else(|| inner.find("%{")) {
+        Some(at) => {
+            let literal = &inner[..at];
+            // The evaluated head begins with the written literal (escapes aside).
+            let n = head.len().min(literal.len());
+            let n = if head.is_char_boundary(n) { n } else { 0 };
+            (&head[..n], false)
+        }
+        None => (head, whole),
+    }
+}
+
+fn problem(s: &Str, written: Option<&str>) -> Option<Problem> {
+    let (head, whole) = written_head(s, written);
     if whole && SPECIAL.contains(&head) {
         return None;
     }
@@ -150,8 +174,13 @@ fn is_account(v: &str) -> bool {
 
 impl InvalidMember {
     fn diagnose(&self, module: &Module, member: &Member, s: &Str) -> Option<Diagnostic> {
-        let problem = problem(s)?;
         let loc = &member.val.loc;
+        let written = module
+            .files
+            .iter()
+            .find(|f| f.id == loc.file && f.map.is_none())
+            .and_then(|f| f.text.get(loc.range.clone()));
+        let problem = problem(s, written)?;
         let shown = s.display();
         Some(match problem {
             Problem::Misspelt {
@@ -172,11 +201,6 @@ impl InvalidMember {
                     )
                     .help(format!("write `{correct}{separator}`"));
                 // The fix replaces only the type, in the string as written.
-                let written = module
-                    .files
-                    .iter()
-                    .find(|f| f.id == loc.file && f.map.is_none())
-                    .and_then(|f| f.text.get(loc.range.clone()));
                 let old = format!("\"{kind}{separator}");
                 if let Some(written) = written.filter(|w| w.starts_with(&old) && w.ends_with('"')) {
                     diag = diag.fix(Fix {
@@ -233,7 +257,7 @@ mod tests {
     use super::*;
 
     fn check(member: &str) -> Option<String> {
-        problem(&Str::literal(member)).map(|p| match p {
+        problem(&Str::literal(member), Some(&format!("\"{member}\""))).map(|p| match p {
             Problem::Misspelt { correct, .. } => format!("misspelt {correct}"),
             Problem::NoPrefix(_) => "no prefix".into(),
             Problem::Malformed(_) => "malformed".into(),
@@ -289,13 +313,18 @@ mod tests {
         let templated = Str {
             parts: vec![Part::Input("var.kind".into()), Part::Lit(":x".into())],
         };
-        assert!(problem(&templated).is_none());
+        assert!(problem(&templated, None).is_none());
         let account = Str {
             parts: vec![
                 Part::Lit("serviceAccount:".into()),
                 Part::Input("var.email".into()),
             ],
         };
-        assert!(problem(&account).is_none());
+        assert!(problem(&account, None).is_none());
+        // A variable's default in the member: only the written prefix is checked.
+        let placeholder = Str::literal("serviceAccount:");
+        assert!(problem(&placeholder, Some("\"serviceAccount:${var.email}\"")).is_none());
+        let misspelt = Str::literal("serviceaccount:");
+        assert!(problem(&misspelt, Some("\"serviceaccount:${var.email}\"")).is_some());
     }
 }
