@@ -196,7 +196,7 @@ impl Rule for AutomationAdminRole {
                     )
                     .note("an automation account's credentials are used unattended, from pipelines and jobs: whoever obtains them, or a bug in what runs as it, can remove or open up every instance of the service")
                     .help(format!(
-                        "grant a role that only changes what exists (a developer or editor role of the service), or grant `{name}` on the one resource the automation manages"
+                        "grant a role that changes what exists without deleting it or opening it up (such as the service's developer role), or grant `{name}` on the one resource the automation manages"
                     ));
                 if let Some(label) = super::used_in(&grant.res, &member.val.loc) {
                     diag = diag.secondary(label);
