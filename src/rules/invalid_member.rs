@@ -27,6 +27,8 @@ const KINDS: &[&str] = &[
     "projectReader",
     "projectWriter",
     "iamMember",
+    // BigQuery dataset access's `special_group` (`projectOwners`, `projectReaders`, ...).
+    "specialGroup",
 ];
 
 /// Member types followed by `://`.
@@ -276,6 +278,7 @@ mod tests {
             "principalSet://iam.googleapis.com/locations/global/workforcePools/p/group/g",
             "principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/subject/s",
             "projectViewer:my-project",
+            "specialGroup:projectReaders",
             "deleted:user:a@example.com?uid=123",
         ] {
             assert_eq!(check(ok), None, "{ok}");
