@@ -1,6 +1,7 @@
 //! Syntax tree -> IAM model. Reads the parsed files of one module and returns its [`Module`];
 //! the trees can be dropped afterwards.
 
+use super::federation;
 use super::principal::{DefaultIdentity, SaRef, classify_identity, classify_member};
 use super::value::{Binding, MAX_ITEMS, Scope, Src, Str, Val, Value};
 use super::workloads::{self, IfAbsent, SlotSpec};
@@ -472,6 +473,14 @@ impl Cx<'_, '_> {
             }),
             workloads::CLUSTER => module.workloads.push(self.cluster(top)),
             "google_service_account_key" => module.keys.push(self.header(top)),
+            "google_iam_workload_identity_pool" | "google_iam_workload_identity_pool_provider" => {
+                federation::extract(
+                    &mut module.federation,
+                    self.header(top),
+                    &|blocks, attr| self.attr_path(body, src, blocks, attr),
+                    &|name| body.get_blocks(name).next().is_some(),
+                )
+            }
             _ if STORAGE_ACLS.iter().any(|(t, _, _)| *t == rtype) => {
                 let grants = self.storage_acl(top, &module.files);
                 module.grants.extend(grants);
