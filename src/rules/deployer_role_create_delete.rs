@@ -175,9 +175,14 @@ fn predefined(
     if forbidden.is_empty() {
         return;
     }
-    // Deleting what is live is the graver power: named first.
+    // Deleting what is live is the graver power: named first; then what the role is for (the
+    // service in its name: `run.*` for `roles/run.developer`), then the rest.
+    let own = name
+        .strip_prefix("roles/")
+        .and_then(|r| r.split('.').next())
+        .unwrap_or_default();
     let mut forbidden = forbidden;
-    forbidden.sort_by_key(|p| !p.ends_with(".delete"));
+    forbidden.sort_by_key(|p| (!p.ends_with(".delete"), p.split('.').next() != Some(own)));
     let shown: Vec<String> = forbidden.iter().take(3).map(|p| format!("`{p}`")).collect();
     let more = match forbidden.len() - shown.len() {
         0 => String::new(),
