@@ -130,7 +130,35 @@ pub fn finish(
     let diagnostics = group(diagnostics);
     let mut diagnostics = merge(diagnostics, files);
     configure(&mut diagnostics, config);
+    for d in &mut diagnostics {
+        escape(d);
+    }
     diagnostics
+}
+
+/// Messages and labels quote values from the input: no control character reaches a terminal.
+fn escape(d: &mut Diagnostic) {
+    use crate::source::escape_controls;
+    let fix = |s: &mut String| {
+        if let std::borrow::Cow::Owned(escaped) = escape_controls(s) {
+            *s = escaped;
+        }
+    };
+    fix(&mut d.message);
+    fix(&mut d.primary.message);
+    for label in &mut d.secondary {
+        fix(&mut label.message);
+    }
+    for note in &mut d.notes {
+        if let std::borrow::Cow::Owned(escaped) = escape_controls(note) {
+            *note = escaped.into();
+        }
+    }
+    if let Some(help) = &mut d.help
+        && let std::borrow::Cow::Owned(escaped) = escape_controls(help)
+    {
+        *help = escaped.into();
+    }
 }
 
 /// The findings of one decision (see [`crate::diagnostic::Group`]) as one diagnostic; what a

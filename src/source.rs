@@ -133,7 +133,11 @@ impl Files {
             files: displays
                 .into_iter()
                 .map(|display| SourceFile {
-                    display,
+                    // A file name is input too: no control character reaches the output.
+                    display: match escape_controls(&display) {
+                        std::borrow::Cow::Owned(escaped) => escaped,
+                        std::borrow::Cow::Borrowed(_) => display,
+                    },
                     text: None,
                     lines: LineIndex::default(),
                     positions: None,
@@ -205,7 +209,9 @@ impl Files {
 impl<'a> codespan_reporting::files::Files<'a> for Files {
     type FileId = FileId;
     type Name = &'a str;
-    type Source = &'a str;
+    /// For snippets: control characters shown as `?`, byte for byte, so that a file cannot
+    /// write escape sequences into a terminal or a CI log.
+    type Source = std::borrow::Cow<'a, str>;
 
     fn name(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
         self.files
@@ -214,10 +220,13 @@ impl<'a> codespan_reporting::files::Files<'a> for Files {
             .ok_or(codespan_reporting::files::Error::FileMissing)
     }
 
-    fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+    fn source(
+        &'a self,
+        id: FileId,
+    ) -> Result<std::borrow::Cow<'a, str>, codespan_reporting::files::Error> {
         self.files
             .get(id)
-            .map(|f| f.text.as_deref().unwrap_or(""))
+            .map(|f| printable(f.text.as_deref().unwrap_or("")))
             .ok_or(codespan_reporting::files::Error::FileMissing)
     }
 
@@ -256,6 +265,46 @@ impl<'a> codespan_reporting::files::Files<'a> for Files {
         let end = file.lines.line_start(line_index + 1).unwrap_or(len);
         Ok(start.min(len)..end.min(len))
     }
+}
+
+/// The text with every control character but tab and line ends replaced by as many `?` as it
+/// has bytes: offsets stay valid.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |(i, c): (usize, char)| {
+        c.is_control()
+            && c != '\t'
+            && c != '\n'
+            && !(c == '\r' && text.as_bytes().get(i + 1) == Some(&b'\n'))
+    };
+    if !text.char_indices().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if bad((i, c)) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Text from the input shown in a message or label: control characters escaped as Rust does
+/// (`\u{1b}`, `\n`).
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Writes a file by renaming a temporary file next to it, so a reader never sees half of it.

@@ -416,3 +416,49 @@ fn nothing_is_written_without_fix_and_output_is_atomic() {
     assert!(stderr.contains("cannot write the report to"), "{stderr}");
     assert!(stderr.contains("missing/report.txt"), "{stderr}");
 }
+
+#[test]
+fn control_characters_from_the_input_never_reach_the_output() {
+    // ESC, BEL, a lone CR, LF (escaped inside a string) and NUL in values that messages quote,
+    // in the source lines that snippets show, and in a file's name; and a binary file named
+    // `.tf`. No format may print a raw control byte other than its own line ends and tabs.
+    let dir = scratch("controls");
+    let hostile = "resource \"google_project_iam_member\" \"m\" {\n  project = \"acme\u{1b}[31m\u{7}\r\\n-prod\"\n  role    = \"roles/editor\"\n  member  = \"user:eve\u{1b}]0;pwned\u{7}@example.com\" # \u{0}\u{1b}[2J\n}\n";
+    fs::write(dir.join("main.tf"), hostile).unwrap();
+    fs::write(dir.join("esc\u{1b}[1mname.tf"), DEFAULT_SA_GRANT).unwrap();
+    let mut binary: Vec<u8> = (0u8..=255).collect();
+    binary.extend_from_slice(b"\x1b[2J\x00\x07");
+    fs::write(dir.join("binary.tf"), binary).unwrap();
+    for format in [
+        "human",
+        "gcc",
+        "json",
+        "sarif",
+        "github",
+        "junit",
+        "checkstyle",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+            .args(["--format", format, "--color", "never"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_normal(&out);
+        assert!(!out.stdout.is_empty(), "{format}: no output");
+        for (i, &b) in out.stdout.iter().enumerate() {
+            let allowed =
+                b == b'\n' || b == b'\t' || (b == b'\r' && out.stdout.get(i + 1) == Some(&b'\n'));
+            assert!(
+                b >= 0x20 && b != 0x7f || allowed,
+                "{format}: raw control byte {b:#04x} at {i}: {}",
+                String::from_utf8_lossy(
+                    &out.stdout[i.saturating_sub(60)..(i + 20).min(out.stdout.len())]
+                )
+            );
+        }
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains('\u{9b}'),
+            "{format}: C1 CSI"
+        );
+    }
+}
