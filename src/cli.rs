@@ -324,11 +324,26 @@ fn check(cli: CheckArgs) -> ExitCode {
         };
     }
     if let Some(path) = &cli.baseline {
-        match crate::baseline::apply(&mut report, path) {
-            Ok(n) if n > 0 => {
-                eprintln!("iamlint: {n} findings are in the baseline and not reported")
+        match crate::baseline::apply(&mut report, path, &cli.paths) {
+            Ok(applied) => {
+                if applied.hidden > 0 {
+                    eprintln!(
+                        "iamlint: {} findings are in the baseline and not reported",
+                        applied.hidden
+                    );
+                }
+                if applied.stale > 0 {
+                    eprintln!(
+                        "iamlint: {} baseline {} no longer match: rewrite with --write-baseline",
+                        applied.stale,
+                        if applied.stale == 1 {
+                            "entry"
+                        } else {
+                            "entries"
+                        }
+                    );
+                }
             }
-            Ok(_) => {}
             Err(message) => {
                 eprintln!("iamlint: error: {message}");
                 return ExitCode::from(2);

@@ -1,0 +1,276 @@
+//! A newcomer adopting iamlint on an existing estate (issue 15): a baseline and SARIF
+//! fingerprints survive unrelated edits, moved code, runs from a subdirectory and absolute
+//! paths; stale baseline entries are counted.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn iamlint_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("iamlint runs")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A fresh directory; with `git`, it is a repository root (a `.git` directory is all iamlint
+/// looks for).
+fn scratch(base: &Path, name: &str, git: bool) -> PathBuf {
+    let dir = base.join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    if git {
+        fs::create_dir(dir.join(".git")).unwrap();
+    }
+    dir.canonicalize().unwrap()
+}
+
+/// An estate with findings of several rules in two files of `infra/`, one of them an
+/// authoritative-iam conflict whose message names the other resource's `main.tf:LINE`.
+fn estate(root: &Path) -> PathBuf {
+    let infra = root.join("infra");
+    fs::create_dir_all(&infra).unwrap();
+    fs::copy(
+        "fixtures/authoritative-iam/conflicts/main.tf",
+        infra.join("main.tf"),
+    )
+    .unwrap();
+    fs::copy("fixtures/user-member/fires/main.tf", infra.join("users.tf")).unwrap();
+    infra
+}
+
+fn sarif_prints(dir: &Path, path: &str) -> Vec<(String, String)> {
+    let out = iamlint_in(dir, &["--format", "sarif", "--fail-on", "note", path]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut prints: Vec<(String, String)> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["partialFingerprints"]["iamlint/v2"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    prints.sort();
+    prints
+}
+
+#[test]
+fn the_newcomer_walk_through() {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adoption");
+    let root = scratch(&tmp, "walk-through", true);
+    let infra = estate(&root);
+    let before = sarif_prints(&root, ".");
+    assert!(before.len() >= 5, "{before:?}");
+    assert!(before.iter().all(|(_, uri)| uri.starts_with("infra/")));
+
+    let out = iamlint_in(
+        &root,
+        &[
+            "--fail-on",
+            "note",
+            "--write-baseline",
+            "iamlint-baseline.json",
+            ".",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = fs::read_to_string(root.join("iamlint-baseline.json")).unwrap();
+    assert!(
+        written.contains("\"path\": \"infra/users.tf\""),
+        "{written}"
+    );
+    assert!(
+        !written.contains(&*root.to_string_lossy()),
+        "no absolute path: {written}"
+    );
+
+    // An unrelated edit: one comment line at the top of main.tf moves every line of it,
+    // including the `main.tf:9` the authoritative-iam message names.
+    let main = fs::read_to_string(infra.join("main.tf")).unwrap();
+    fs::write(
+        infra.join("main.tf"),
+        format!("# owned by the platform team\n{main}"),
+    )
+    .unwrap();
+    // Moved code: the blocks of users.tf in the other order, re-indented.
+    let users = fs::read_to_string(infra.join("users.tf")).unwrap();
+    let (first, second) = users.split_once("\n\n").unwrap();
+    fs::write(
+        infra.join("users.tf"),
+        format!("{}\n\n\n{first}\n", second.trim_end()).replace("  role", "    role"),
+    )
+    .unwrap();
+
+    let quiet = |dir: &Path, baseline: &str, path: &str| {
+        let out = iamlint_in(
+            dir,
+            &[
+                "--format",
+                "gcc",
+                "--fail-on",
+                "note",
+                "--baseline",
+                baseline,
+                path,
+            ],
+        );
+        assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+        assert_eq!(stdout(&out), "", "every old finding stays hidden");
+        assert!(
+            stderr(&out).contains("are in the baseline"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            !stderr(&out).contains("no longer match"),
+            "{}",
+            stderr(&out)
+        );
+    };
+    quiet(&root, "iamlint-baseline.json", ".");
+    quiet(&root, "iamlint-baseline.json", "infra");
+    quiet(&infra, "../iamlint-baseline.json", ".");
+    quiet(&infra, "../iamlint-baseline.json", "main.tf");
+    let abs_baseline = root.join("iamlint-baseline.json");
+    quiet(&tmp, abs_baseline.to_str().unwrap(), root.to_str().unwrap());
+    quiet(
+        Path::new("/"),
+        abs_baseline.to_str().unwrap(),
+        infra.to_str().unwrap(),
+    );
+
+    // SARIF: the same fingerprints and repository-relative uris, whatever the edit or the way
+    // the path is typed.
+    assert_eq!(sarif_prints(&root, "."), before);
+    assert_eq!(sarif_prints(&infra, "."), before);
+    assert_eq!(sarif_prints(Path::new("/"), root.to_str().unwrap()), before);
+
+    // A new finding is reported; a fixed one leaves a stale entry, which is counted.
+    fs::write(
+        infra.join("users.tf"),
+        "resource \"google_project_iam_member\" \"carol\" {\n  project = \"acme-prod\"\n  role    = \"roles/run.viewer\"\n  member  = \"user:carol@example.com\"\n}\n",
+    )
+    .unwrap();
+    let out = iamlint_in(
+        &infra,
+        &[
+            "--format",
+            "gcc",
+            "--fail-on",
+            "note",
+            "--baseline",
+            "../iamlint-baseline.json",
+            ".",
+        ],
+    );
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("carol@example.com"), "{text}");
+    assert!(
+        stderr(&out).contains("3 baseline entries no longer match: rewrite with --write-baseline"),
+        "{}",
+        stderr(&out)
+    );
+    // Entries of files not checked are not stale: they were not looked at.
+    let out = iamlint_in(
+        &infra,
+        &[
+            "--format",
+            "gcc",
+            "--fail-on",
+            "note",
+            "--baseline",
+            "../iamlint-baseline.json",
+            "main.tf",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(
+        !stderr(&out).contains("no longer match"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn outside_a_repository_paths_are_relative_to_the_baseline() {
+    // Under the system's temporary directory: no `.git` above it (the target directory is
+    // inside this repository's checkout).
+    let tmp = std::env::temp_dir().join(format!("iamlint-adoption-{}", std::process::id()));
+    let root = scratch(&tmp, "estate", false);
+    assert!(
+        !root.ancestors().any(|a| a.join(".git").exists()),
+        "{} must not be in a repository for this test",
+        root.display()
+    );
+    let infra = estate(&root);
+    let out = iamlint_in(
+        &root,
+        &[
+            "--fail-on",
+            "note",
+            "--write-baseline",
+            "baseline.json",
+            "infra",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = fs::read_to_string(root.join("baseline.json")).unwrap();
+    assert!(written.contains("\"path\": \"infra/main.tf\""), "{written}");
+    for (dir, baseline, path) in [
+        (&infra, "../baseline.json", "."),
+        (&root, "baseline.json", "infra/users.tf"),
+        (&tmp, "estate/baseline.json", "estate"),
+    ] {
+        let out = iamlint_in(dir, &["--fail-on", "note", "--baseline", baseline, path]);
+        assert_eq!(
+            code(&out),
+            0,
+            "{}: {}{}",
+            dir.display(),
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn a_baseline_of_the_old_format_asks_to_be_rewritten() {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adoption");
+    let dir = scratch(&tmp, "old-format", true);
+    fs::write(dir.join("b.json"), "{\"version\": 1, \"findings\": []}\n").unwrap();
+    fs::write(dir.join("main.tf"), "locals {}\n").unwrap();
+    let out = iamlint_in(&dir, &["--baseline", "b.json", "."]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out)
+            .contains("version 1, this iamlint reads version 2: rewrite it with --write-baseline"),
+        "{}",
+        stderr(&out)
+    );
+}
