@@ -17,7 +17,7 @@ use std::process::ExitCode;
     version,
     about = "Find Google Cloud IAM mistakes in Terraform before they are applied",
     args_conflicts_with_subcommands = true,
-    after_help = "Exit status: 0 when nothing at or above --fail-on was found, 1 when something was, 2 when the run could not be done (usage, configuration or I/O error)."
+    after_help = "Exit status: 0 when nothing at or above --fail-on was found (or with --exit-zero), 1 when something was, 2 when the run could not be done (usage error such as a path that does not exist, configuration or I/O error)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -44,9 +44,10 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files or directories to lint. Directories are searched for `.tf` files; a file named
-    /// here is linted with the other `.tf` files of its directory read as context.
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files or directories to lint (default: `.`). Directories are searched for `.tf` files;
+    /// a file named here is linted with the other `.tf` files of its directory read as context.
+    /// A path that does not exist is a usage error (exit status 2).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Output format.
@@ -60,9 +61,15 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub walk: WalkArgs,
 
-    /// Exit with status 1 when a diagnostic at or above this severity is found.
+    /// Exit with status 1 when a diagnostic at or above this severity is found. JUnit
+    /// reports the ones below it as passing test cases.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+
+    /// Exit with status 0 even when something at or above --fail-on was found (for jobs that
+    /// upload a report); usage, configuration and I/O errors still exit 2.
+    #[arg(long)]
+    pub exit_zero: bool,
 
     /// Print to stderr how much of the IAM iamlint could know statically.
     #[arg(long)]
@@ -85,7 +92,8 @@ pub struct CheckArgs {
     pub write_baseline: Option<PathBuf>,
 
     /// Check the planned resources of `terraform show -json PLAN > plan.json` instead of
-    /// the source: every value is known there. Findings point into the plan file.
+    /// the source: every value is known there. Findings point into the plan file. No PATH
+    /// may be given with it.
     #[arg(long, value_name = "FILE", conflicts_with = "fix")]
     pub plan: Option<PathBuf>,
 
@@ -240,8 +248,65 @@ fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result
     }
 }
 
+/// The paths to lint: `.` when none is given. A path that does not exist is a usage error.
+fn check_paths(cli: &CheckArgs) -> Result<Vec<PathBuf>, ExitCode> {
+    if let Some(plan) = &cli.plan {
+        if !cli.paths.is_empty() {
+            eprintln!(
+                "iamlint: error: --plan checks only the plan `{}`: drop the paths ({}) or drop --plan",
+                plan.display(),
+                cli.paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            return Err(ExitCode::from(2));
+        }
+        // `terraform plan -out` writes a zip archive; iamlint reads the JSON `terraform show`
+        // makes of it.
+        let mut magic = [0u8; 4];
+        let is_zip = std::fs::File::open(plan)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+            .is_ok_and(|()| magic == *b"PK\x03\x04");
+        if is_zip {
+            eprintln!(
+                "iamlint: error: `{0}` is a binary plan: convert it with `terraform show -json {0} > plan.json`, then run `iamlint --plan plan.json`",
+                plan.display()
+            );
+            return Err(ExitCode::from(2));
+        }
+        return Ok(Vec::new());
+    }
+    if cli.paths.is_empty() {
+        return Ok(vec![PathBuf::from(".")]);
+    }
+    let missing: Vec<&PathBuf> = cli
+        .paths
+        .iter()
+        .filter(|p| {
+            std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        })
+        .collect();
+    for path in &missing {
+        eprintln!(
+            "iamlint: error: `{}`: no such file or directory",
+            path.display()
+        );
+    }
+    if missing.is_empty() {
+        Ok(cli.paths.clone())
+    } else {
+        Err(ExitCode::from(2))
+    }
+}
+
 fn check(cli: CheckArgs) -> ExitCode {
-    let mut options = match options(&cli.paths, &cli.walk) {
+    let paths = match check_paths(&cli) {
+        Ok(paths) => paths,
+        Err(code) => return code,
+    };
+    let mut options = match options(&paths, &cli.walk) {
         Ok(options) => options,
         Err(code) => return code,
     };
@@ -324,7 +389,7 @@ fn check(cli: CheckArgs) -> ExitCode {
         };
     }
     if let Some(path) = &cli.baseline {
-        match crate::baseline::apply(&mut report, path, &cli.paths) {
+        match crate::baseline::apply(&mut report, path, &paths) {
             Ok(applied) => {
                 if applied.hidden > 0 {
                     eprintln!(
@@ -356,7 +421,9 @@ fn check(cli: CheckArgs) -> ExitCode {
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Github => Format::Github,
-        FormatArg::Junit => Format::Junit,
+        FormatArg::Junit => Format::Junit {
+            fail_on: threshold(cli.fail_on),
+        },
         FormatArg::Checkstyle => Format::Checkstyle,
     };
     let color = match cli.color {
@@ -414,6 +481,26 @@ fn check(cli: CheckArgs) -> ExitCode {
                 );
             }
         }
+    }
+    if cli.plan.is_none() && report.files_checked == 0 {
+        let mut excluded: Vec<&str> = options.config.exclude.iter().map(String::as_str).collect();
+        excluded.extend(cli.walk.exclude.iter().map(String::as_str));
+        eprintln!(
+            "iamlint: warning: no Terraform files (`.tf`, `.tf.json`) found in {}{}: nothing was checked",
+            paths
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if excluded.is_empty() {
+                String::new()
+            } else {
+                format!(" (excluded: {})", excluded.join(", "))
+            }
+        );
+    }
+    if cli.exit_zero {
+        return ExitCode::SUCCESS;
     }
     exit_status(&report, cli.fail_on)
 }
@@ -509,12 +596,16 @@ fn explain(id: &str) -> ExitCode {
     }
 }
 
-fn exit_status(report: &engine::Report, fail_on: FailOn) -> ExitCode {
-    let threshold = match fail_on {
+fn threshold(fail_on: FailOn) -> Severity {
+    match fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
         FailOn::Note => Severity::Note,
-    };
+    }
+}
+
+fn exit_status(report: &engine::Report, fail_on: FailOn) -> ExitCode {
+    let threshold = threshold(fail_on);
     if report.diagnostics.iter().any(|d| d.severity >= threshold) {
         ExitCode::from(1)
     } else {

@@ -274,3 +274,144 @@ fn a_baseline_of_the_old_format_asks_to_be_rewritten() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_path_that_does_not_exist_is_a_usage_error() {
+    let out = iamlint_in(Path::new("."), &["does-not-exist"]);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("iamlint: error: `does-not-exist`: no such file or directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "", "nothing is linted");
+    // Even next to a path that exists.
+    let out = iamlint_in(Path::new("."), &["fixtures/basic-role/silent", "nope.tf"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("`nope.tf`: no such file or directory"));
+}
+
+#[test]
+fn zero_files_checked_is_said_on_stderr() {
+    // A directory with no Terraform in it: this repository's `src/`.
+    let out = iamlint_in(Path::new("."), &["src/"]);
+    assert_eq!(code(&out), 0);
+    assert!(
+        stderr(&out).contains(
+            "iamlint: warning: no Terraform files (`.tf`, `.tf.json`) found in `src/`: nothing was checked"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // An exclude that removes everything says what it excluded.
+    let out = iamlint_in(
+        Path::new("."),
+        &["--exclude", "*.tf", "fixtures/basic-role/silent"],
+    );
+    assert!(
+        stderr(&out).contains("(excluded: *.tf)"),
+        "{}",
+        stderr(&out)
+    );
+    // A run that checks files does not warn.
+    let out = iamlint_in(Path::new("."), &["fixtures/basic-role/silent"]);
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn exit_zero_for_jobs_that_upload_reports() {
+    let args = [
+        "--format",
+        "sarif",
+        "fixtures/default-service-account/grants",
+    ];
+    assert_eq!(code(&iamlint_in(Path::new("."), &args)), 1);
+    let out = iamlint_in(
+        Path::new("."),
+        &[
+            "--exit-zero",
+            "--format",
+            "sarif",
+            "fixtures/default-service-account/grants",
+        ],
+    );
+    assert_eq!(code(&out), 0);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+    // Usage errors still exit 2.
+    assert_eq!(
+        code(&iamlint_in(
+            Path::new("."),
+            &["--exit-zero", "does-not-exist"]
+        )),
+        2
+    );
+}
+
+#[test]
+fn junit_failures_are_what_fails_the_run() {
+    // Only warnings: iamlint exits 0 at the default --fail-on error, so no test case fails.
+    let dir = "fixtures/missing-service-account/gke";
+    let out = iamlint_in(Path::new("."), &["--format", "junit", dir]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.attribute("failures"), Some("0"), "{text}");
+    assert_eq!(root.attribute("tests"), Some("6"), "{text}");
+    assert!(
+        !doc.descendants().any(|n| n.has_tag_name("failure")),
+        "{text}"
+    );
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("system-out"))
+            .count(),
+        6
+    );
+    // At --fail-on warning the same findings fail, and so does the run.
+    let out = iamlint_in(
+        Path::new("."),
+        &["--format", "junit", "--fail-on", "warning", dir],
+    );
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    assert_eq!(doc.root_element().attribute("failures"), Some("6"));
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        6
+    );
+}
+
+#[test]
+fn plan_mistakes_are_usage_errors() {
+    let out = iamlint_in(
+        Path::new("."),
+        &["--plan", "tests/data/plan/for-each.plan.json", "."],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("drop the paths (.) or drop --plan"),
+        "{}",
+        stderr(&out)
+    );
+
+    // `terraform plan -out` writes a zip archive.
+    let dir = scratch(
+        &Path::new(env!("CARGO_TARGET_TMPDIR")).join("adoption"),
+        "plan",
+        false,
+    );
+    let plan = dir.join("plan.bin");
+    fs::write(&plan, b"PK\x03\x04\x14\x00\x00\x00\x08\x00binary plan").unwrap();
+    let out = iamlint_in(&dir, &["--plan", "plan.bin"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("`plan.bin` is a binary plan: convert it with `terraform show -json plan.bin > plan.json`"),
+        "{}",
+        stderr(&out)
+    );
+}
