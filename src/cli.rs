@@ -3,12 +3,13 @@
 use crate::access::{self, Query};
 use crate::config;
 use crate::diagnostic::Severity;
+use crate::discover::Excludes;
 use crate::emit::{self, Format};
 use crate::engine::{self, Options};
 use clap::{Parser, ValueEnum};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -113,9 +114,15 @@ pub struct CheckArgs {
 #[derive(Debug, clap::Args)]
 pub struct WalkArgs {
     /// Skip files and directories matching this glob (repeatable). A glob without `/` matches
-    /// names anywhere; one with `/` matches paths relative to the directory searched.
+    /// names anywhere; one with `/` matches paths relative to the directory searched (or with
+    /// that directory in front, as typed). Files named on the command line are excluded too.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+
+    /// Lint files and directories named on the command line even when an exclude (from
+    /// --exclude or the configuration) matches them.
+    #[arg(long)]
+    pub no_force_exclude: bool,
 
     /// Number of threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -310,6 +317,25 @@ fn check(cli: CheckArgs) -> ExitCode {
         Ok(options) => options,
         Err(code) => return code,
     };
+    let unmatched = match Excludes::new(&cli.walk.exclude) {
+        Ok(excludes) if !cli.walk.exclude.is_empty() && cli.plan.is_none() => {
+            excludes.unmatched(&paths)
+        }
+        _ => Vec::new(),
+    };
+    for pattern in &unmatched {
+        eprintln!(
+            "iamlint: warning: --exclude `{pattern}` matched nothing in {}",
+            quoted_paths(&paths)
+        );
+    }
+    // Named paths that an exclude matches are left out, unless asked for (ruff's
+    // force-exclude); when every one is, nothing is linted.
+    let named = options.paths.len();
+    if !cli.walk.no_force_exclude && cli.plan.is_none() {
+        force_exclude(&mut options);
+    }
+    let nothing_left = named > 0 && options.paths.is_empty();
     for id in cli.select.iter().chain(&cli.ignore) {
         if crate::registry::meta(id).is_none() {
             match crate::registry::suggest_id(id) {
@@ -345,6 +371,7 @@ fn check(cli: CheckArgs) -> ExitCode {
         && cli.write_baseline.is_none();
     let linted = match &cli.plan {
         Some(plan) => Ok(engine::lint_plan(plan, &options.config)),
+        None if nothing_left => Ok(engine::Report::default()),
         None => engine::lint(&options),
     };
     let mut report = match linted {
@@ -486,12 +513,8 @@ fn check(cli: CheckArgs) -> ExitCode {
         let mut excluded: Vec<&str> = options.config.exclude.iter().map(String::as_str).collect();
         excluded.extend(cli.walk.exclude.iter().map(String::as_str));
         eprintln!(
-            "iamlint: warning: no Terraform files (`.tf`, `.tf.json`) found in {}{}: nothing was checked",
-            paths
-                .iter()
-                .map(|p| format!("`{}`", p.display()))
-                .collect::<Vec<_>>()
-                .join(", "),
+            "iamlint: warning: no Terraform files (`.tf`, `.tf.json`) to check in {}{}: nothing was checked",
+            quoted_paths(&paths),
             if excluded.is_empty() {
                 String::new()
             } else {
@@ -594,6 +617,39 @@ fn explain(id: &str) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// "`a`, `b`"
+fn quoted_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Takes out of `options.paths` the ones the excludes (configuration and `--exclude`) match.
+/// A bad glob is left for the run to report.
+fn force_exclude(options: &mut Options) {
+    let mut patterns = options.config.exclude.clone();
+    patterns.extend(options.exclude.iter().cloned());
+    if patterns.is_empty() {
+        return;
+    }
+    let Ok(excludes) = Excludes::new(&patterns) else {
+        return;
+    };
+    let base = options
+        .config
+        .path
+        .as_deref()
+        .map(|p| match Path::new(p).parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+    options
+        .paths
+        .retain(|p| !excludes.excludes_named(p, base.as_deref()));
 }
 
 fn threshold(fail_on: FailOn) -> Severity {

@@ -298,7 +298,7 @@ fn zero_files_checked_is_said_on_stderr() {
     assert_eq!(code(&out), 0);
     assert!(
         stderr(&out).contains(
-            "iamlint: warning: no Terraform files (`.tf`, `.tf.json`) found in `src/`: nothing was checked"
+            "iamlint: warning: no Terraform files (`.tf`, `.tf.json`) to check in `src/`: nothing was checked"
         ),
         "{}",
         stderr(&out)
@@ -414,4 +414,98 @@ fn plan_mistakes_are_usage_errors() {
         "{}",
         stderr(&out)
     );
+}
+
+/// `repo/{app,legacy,test}/main.tf`, each with findings.
+fn three_dirs(name: &str) -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adoption");
+    let base = scratch(&tmp, name, false);
+    for dir in ["app", "legacy", "test"] {
+        let d = base.join("repo").join(dir);
+        fs::create_dir_all(&d).unwrap();
+        fs::copy(
+            "fixtures/default-service-account/grants/main.tf",
+            d.join("main.tf"),
+        )
+        .unwrap();
+    }
+    base
+}
+
+fn dirs_reported(out: &Output) -> Vec<String> {
+    let mut dirs: Vec<String> = stdout(out)
+        .lines()
+        .map(|l| l.split("/main.tf").next().unwrap().to_string())
+        .collect();
+    dirs.dedup();
+    dirs
+}
+
+#[test]
+fn an_exclude_typed_with_the_path_prefix_works() {
+    let base = three_dirs("prefix");
+    for pattern in ["repo/test/**", "test/**", "./repo/test/**", "test"] {
+        let out = iamlint_in(&base, &["--format", "gcc", "--exclude", pattern, "repo"]);
+        assert_eq!(
+            dirs_reported(&out),
+            ["repo/app", "repo/legacy"],
+            "{pattern}"
+        );
+        assert!(
+            !stderr(&out).contains("matched nothing"),
+            "{pattern}: {}",
+            stderr(&out)
+        );
+    }
+    // An exclude that matches nothing is said, with the paths searched.
+    let out = iamlint_in(
+        &base,
+        &[
+            "--format",
+            "gcc",
+            "--exclude",
+            "repo/tests/**",
+            "--exclude",
+            "legacy",
+            "repo",
+        ],
+    );
+    assert_eq!(dirs_reported(&out), ["repo/app", "repo/test"]);
+    assert_eq!(
+        stderr(&out),
+        "iamlint: warning: --exclude `repo/tests/**` matched nothing in `repo`\n"
+    );
+}
+
+#[test]
+fn configured_excludes_apply_to_named_files() {
+    let base = three_dirs("force-exclude");
+    let repo = base.join("repo");
+    fs::write(repo.join("iamlint.toml"), "exclude = [\"legacy/**\"]\n").unwrap();
+    // What pre-commit does: name the staged files.
+    let out = iamlint_in(&repo, &["--format", "gcc", "legacy/main.tf", "app/main.tf"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(dirs_reported(&out), ["app"]);
+    let out = iamlint_in(&repo, &["--format", "gcc", "legacy/main.tf"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("(excluded: legacy/**)"),
+        "{}",
+        stderr(&out)
+    );
+    // From a subdirectory, the configuration's patterns are relative to its own directory.
+    let out = iamlint_in(&repo.join("app"), &["--format", "gcc", "../legacy/main.tf"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    // The same for a directory named, and for --exclude.
+    assert_eq!(code(&iamlint_in(&repo, &["legacy"])), 0);
+    let out = iamlint_in(&repo, &["--exclude", "app", "app/main.tf"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    // Linting an excluded file anyway.
+    let out = iamlint_in(
+        &repo,
+        &["--format", "gcc", "--no-force-exclude", "legacy/main.tf"],
+    );
+    assert_eq!(code(&out), 1);
+    assert_eq!(dirs_reported(&out), ["legacy"]);
 }
