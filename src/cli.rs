@@ -98,11 +98,20 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "fix")]
     pub plan: Option<PathBuf>,
 
-    /// Apply the fixes that are certain (remove a create or delete permission from a deployer
-    /// role, remove a repeated permission, rename a misspelt one), then lint again. Without it,
-    /// iamlint writes nothing.
+    /// Apply the safe fixes (remove a repeated permission, rename a misspelt one to its one
+    /// close match), then lint again. Without it, iamlint writes nothing.
     #[arg(long, conflicts_with_all = ["write_baseline", "baseline"])]
     pub fix: bool,
+
+    /// Also apply the fixes that change what is granted (remove a create or delete permission
+    /// from a deployer role); implies --fix.
+    #[arg(long, conflicts_with_all = ["write_baseline", "baseline", "plan"])]
+    pub unsafe_fixes: bool,
+
+    /// Print the fixes --fix (with --unsafe-fixes, those too) would make as a unified diff on
+    /// stdout, and write nothing. Exits 1 when there is something to change.
+    #[arg(long, conflicts_with_all = ["write_baseline", "baseline", "plan", "output"])]
+    pub diff: bool,
 
     /// Write the report to this file instead of standard output. The file is replaced
     /// atomically: a reader sees the old report or the new one, never half of one.
@@ -365,8 +374,9 @@ fn check(cli: CheckArgs) -> ExitCode {
     // Only snippets, fixes and baselines need the text of the files; the other formats need
     // lines and columns.
     // (SARIF's partialFingerprints are the baseline's.)
+    let fixing = cli.fix || cli.unsafe_fixes || cli.diff;
     options.positions_only = !matches!(cli.format, FormatArg::Human | FormatArg::Sarif)
-        && !cli.fix
+        && !fixing
         && cli.baseline.is_none()
         && cli.write_baseline.is_none();
     let linted = match &cli.plan {
@@ -381,16 +391,46 @@ fn check(cli: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if cli.fix {
-        let (applied, problems) = crate::fix::apply(&report);
-        for a in &applied {
-            eprintln!("fixed {}:{}: {} [{}]", a.path, a.line, a.title, a.rule);
-        }
-        for p in &problems {
+    if cli.diff {
+        let outcome = crate::fix::apply(
+            &report,
+            crate::fix::Mode {
+                unsafe_fixes: cli.unsafe_fixes,
+                diff: true,
+            },
+        );
+        for p in &outcome.problems {
             eprintln!("iamlint: {p}");
         }
-        if !applied.is_empty() {
-            eprintln!("iamlint: applied {} fixes; linting again", applied.len());
+        if let Err(code) = write_stdout(|out| out.write_all(outcome.diff.as_bytes())) {
+            return code;
+        }
+        let manual = report
+            .diagnostics
+            .len()
+            .saturating_sub(outcome.applied.len() + outcome.unsafe_left);
+        eprintln!("{}", fix_summary("would apply", &outcome, manual));
+        return if outcome.diff.is_empty() || cli.exit_zero {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+    }
+    if cli.fix || cli.unsafe_fixes {
+        let outcome = crate::fix::apply(
+            &report,
+            crate::fix::Mode {
+                unsafe_fixes: cli.unsafe_fixes,
+                diff: false,
+            },
+        );
+        for a in &outcome.applied {
+            eprintln!("fixed {}:{}: {} [{}]", a.path, a.line, a.title, a.rule);
+        }
+        for p in &outcome.problems {
+            eprintln!("iamlint: {p}");
+        }
+        if !outcome.applied.is_empty() {
             report = match engine::lint(&options) {
                 Ok(report) => report,
                 Err(fatal) => {
@@ -399,6 +439,14 @@ fn check(cli: CheckArgs) -> ExitCode {
                 }
             };
         }
+        eprintln!(
+            "{}",
+            fix_summary(
+                "applied",
+                &outcome,
+                report.diagnostics.len().saturating_sub(outcome.unsafe_left)
+            )
+        );
     }
     if let Some(path) = &cli.write_baseline {
         return match crate::baseline::write(&report, path) {
@@ -617,6 +665,29 @@ fn explain(id: &str) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// "iamlint: applied 2 fixes; 3 findings need a manual change; 1 behaviour-changing fix not
+/// applied (...): review with --diff --unsafe-fixes, apply with --unsafe-fixes"
+fn fix_summary(verb: &str, outcome: &crate::fix::Outcome, manual: usize) -> String {
+    let n = outcome.applied.len();
+    let mut text = format!(
+        "iamlint: {verb} {n} {}; {manual} {} a manual change",
+        if n == 1 { "fix" } else { "fixes" },
+        if manual == 1 {
+            "finding needs"
+        } else {
+            "findings need"
+        }
+    );
+    let left = outcome.unsafe_left;
+    if left > 0 {
+        text.push_str(&format!(
+            "; {left} behaviour-changing {} not applied (removing a permission someone may use): review with --diff --unsafe-fixes, apply with --unsafe-fixes",
+            if left == 1 { "fix" } else { "fixes" }
+        ));
+    }
+    text
 }
 
 /// "`a`, `b`"
