@@ -133,3 +133,61 @@ fn fix_rewrites_only_what_is_certain_and_relints() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stdout(&out), "");
 }
+
+/// The shape of batect/abacus `infra/bootstrap` (commit 1ecc9f5), written anew: a custom role
+/// named "Deployer" granted to the identity that runs `terraform apply`. `--fix` there once
+/// removed 14 permissions the next pipeline run needed; now it changes nothing without
+/// `--unsafe-fixes`. (Measured on the real directory too: unchanged, 14 fixes left.)
+#[test]
+fn fix_leaves_a_deployer_role_alone_without_unsafe_fixes() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fix-deployer");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let role = r#"resource "google_service_account" "deployer" {
+  account_id   = "deployer"
+  display_name = "Runs terraform apply in CI"
+}
+
+resource "google_project_iam_custom_role" "deployer" {
+  role_id = "deployer"
+  title   = "Deployer"
+  permissions = [
+    "run.services.create",
+    "run.services.delete",
+    "run.services.get",
+    "run.services.update",
+    "logging.logMetrics.create",
+    "logging.logMetrics.delete",
+  ]
+}
+
+resource "google_project_iam_member" "deployer" {
+  project = "acme-prod"
+  role    = google_project_iam_custom_role.deployer.id
+  member  = "serviceAccount:${google_service_account.deployer.email}"
+}
+"#;
+    fs::write(dir.join("deployer_role.tf"), role).unwrap();
+    let out = iamlint(&dir, &["--fix", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        fs::read_to_string(dir.join("deployer_role.tf")).unwrap(),
+        role
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("iamlint: applied 0 fixes; 0 findings need a manual change; 4 behaviour-changing fixes not applied"),
+        "{err}"
+    );
+    let diff = iamlint(&dir, &["--diff", "--unsafe-fixes", "."]);
+    assert_eq!(
+        stdout(&diff).matches("\n-    \"").count(),
+        4,
+        "{}",
+        stdout(&diff)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("deployer_role.tf")).unwrap(),
+        role
+    );
+}
