@@ -76,6 +76,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub stats: bool,
 
+    /// Print the GitHub Actions problem matcher for `--format gcc` (one matcher per severity)
+    /// and exit: `iamlint --print-matcher > m.json && echo "::add-matcher::m.json"`.
+    #[arg(long)]
+    pub print_matcher: bool,
+
     /// Run only these rules (comma-separated or repeated); overrides the configuration.
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub select: Vec<String>,
@@ -317,7 +322,16 @@ fn check_paths(cli: &CheckArgs) -> Result<Vec<PathBuf>, ExitCode> {
     }
 }
 
+/// The problem matcher the GitHub Action registers, as shipped in the repository.
+const MATCHER: &str = include_str!("../.github/iamlint-matcher.json");
+
 fn check(cli: CheckArgs) -> ExitCode {
+    if cli.print_matcher {
+        return match write_stdout(|out| out.write_all(MATCHER.as_bytes())) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        };
+    }
     let paths = match check_paths(&cli) {
         Ok(paths) => paths,
         Err(code) => return code,

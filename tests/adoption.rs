@@ -509,3 +509,34 @@ fn configured_excludes_apply_to_named_files() {
     assert_eq!(code(&out), 1);
     assert_eq!(dirs_reported(&out), ["legacy"]);
 }
+
+#[test]
+fn the_problem_matcher_is_printed_for_jobs_that_have_no_copy() {
+    let out = iamlint_in(Path::new("."), &["--print-matcher"]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(
+        stdout(&out),
+        fs::read_to_string(".github/iamlint-matcher.json").unwrap()
+    );
+    let matcher: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let owners: Vec<&str> = matcher["problemMatcher"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["owner"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners, ["iamlint-error", "iamlint-warning", "iamlint-note"]);
+    // Its patterns read the gcc format.
+    let gcc = iamlint_in(
+        Path::new("."),
+        &["--format", "gcc", "fixtures/default-service-account/grants"],
+    );
+    let pattern = regex::Regex::new(
+        matcher["problemMatcher"][0]["pattern"][0]["regexp"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let first = stdout(&gcc).lines().next().unwrap().to_string();
+    assert!(pattern.is_match(&first), "{first}");
+}
