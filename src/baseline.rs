@@ -145,9 +145,15 @@ fn relative_to(path: &Path, root: &Path) -> String {
 /// Blocks start at the beginning of a line in nearly all Terraform; when the text is not HCL
 /// (JSON), or the header cannot be read, it is empty.
 fn enclosing_block(text: &str, offset: usize) -> String {
-    let before = text.get(..offset).unwrap_or("");
+    // Up to the end of the offset's line: a finding on a header is in that block.
+    let end = text
+        .get(offset..)
+        .and_then(|rest| rest.find('\n'))
+        .map_or(text.len(), |i| offset + i);
+    let before = text.get(..end).unwrap_or("");
     for line in before.rsplit('\n') {
-        if !line.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        // `EOT` closing a heredoc also starts a line: a header opens a body.
+        if !line.starts_with(|c: char| c.is_ascii_alphabetic()) || !line.contains('{') {
             continue;
         }
         let Some(head) = line.split('{').next() else {
@@ -353,7 +359,19 @@ mod tests {
             "resource \"google_project_iam_member\" \"ci\""
         );
         assert_eq!(enclosing_block(text, text.find("a =").unwrap()), "locals");
+        let heredoc =
+            "resource \"t\" \"n\" {\n  policy = <<EOT\nallow\nEOT\n  role = \"roles/owner\"\n}\n";
+        assert_eq!(
+            enclosing_block(heredoc, heredoc.find("roles/owner").unwrap()),
+            "resource \"t\" \"n\""
+        );
         assert_eq!(enclosing_block("{\"resource\": {}}", 5), "");
+        // A finding on the header's own label is in that block.
+        let label = text.find("\"ci\"").unwrap();
+        assert_eq!(
+            enclosing_block(text, label),
+            "resource \"google_project_iam_member\" \"ci\""
+        );
     }
 
     #[test]
