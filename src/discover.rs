@@ -96,15 +96,24 @@ impl Excludes {
         if typed_path.as_os_str() == "." {
             return false;
         }
-        let names = typed_path.components().any(|c| match c {
-            Component::Normal(n) => self.names.is_match(n),
-            _ => false,
-        });
-        names
-            || self
-                .candidates(path, base)
+        let candidates = self.candidates(path, base);
+        // Name patterns: the file's own name, and the directories between it and the current
+        // directory (or the configuration's), never those above: `/home/me/test/repo/main.tf`
+        // is not excluded by `test` from inside `repo`.
+        let own_name = typed_path
+            .file_name()
+            .is_some_and(|n| self.names.is_match(n));
+        let names = own_name
+            || candidates
                 .iter()
-                .any(|p| self.paths.is_match(p))
+                .filter(|p| p.is_relative() && !p.starts_with(".."))
+                .any(|p| {
+                    p.components().any(|c| match c {
+                        Component::Normal(n) => self.names.is_match(n),
+                        _ => false,
+                    })
+                });
+        names || candidates.iter().any(|p| self.paths.is_match(p))
     }
 
     /// The forms a named path is matched in: as typed, relative to the current directory,
@@ -116,9 +125,9 @@ impl Excludes {
             Some(cwd) if !path.is_absolute() => cwd.join(path),
             _ => path.to_path_buf(),
         };
-        let absolute = fs::canonicalize(&absolute).unwrap_or(absolute);
+        let absolute = fs::canonicalize(&absolute).unwrap_or_else(|_| lexical(&absolute));
         for dir in [cwd.as_deref(), base].into_iter().flatten() {
-            let dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+            let dir = fs::canonicalize(dir).unwrap_or_else(|_| lexical(dir));
             if let Ok(rel) = absolute.strip_prefix(&dir) {
                 out.push(rel.to_path_buf());
             }
@@ -169,6 +178,21 @@ impl Excludes {
         }
         left.into_iter().map(|(p, _, _)| p.clone()).collect()
     }
+}
+
+/// `.` and `..` taken out of a path without asking the file system.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The path as typed, without leading `./` (and `.` for an empty one).
@@ -468,5 +492,14 @@ mod tests {
         assert!(ex.excludes_named(Path::new("mod/examples/main.tf"), None));
         assert!(!ex.excludes_named(Path::new("current/main.tf"), None));
         assert!(!ex.excludes_named(Path::new("."), None));
+        // Only the directories below the current one count for a name: not the current
+        // directory's own name, nor those above it.
+        let cwd = std::env::current_dir().unwrap().canonicalize().unwrap();
+        let own = cwd.file_name().unwrap().to_string_lossy().into_owned();
+        let ex = Excludes::new(&[own, "fixtures".into()]).unwrap();
+        assert!(!ex.excludes_named(&cwd.join("src/lib.rs"), None));
+        assert!(!ex.excludes_named(Path::new("src/lib.rs"), None));
+        assert!(ex.excludes_named(&cwd.join("fixtures/basic-role/fires/main.tf"), None));
+        assert!(ex.excludes_named(Path::new("fixtures/basic-role"), None));
     }
 }
