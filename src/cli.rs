@@ -3,12 +3,13 @@
 use crate::access::{self, Query};
 use crate::config;
 use crate::diagnostic::Severity;
+use crate::discover::Excludes;
 use crate::emit::{self, Format};
 use crate::engine::{self, Options};
 use clap::{Parser, ValueEnum};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -17,7 +18,7 @@ use std::process::ExitCode;
     version,
     about = "Find Google Cloud IAM mistakes in Terraform before they are applied",
     args_conflicts_with_subcommands = true,
-    after_help = "Exit status: 0 when nothing at or above --fail-on was found, 1 when something was, 2 when the run could not be done (usage, configuration or I/O error)."
+    after_help = "Exit status: 0 when nothing at or above --fail-on was found (or with --exit-zero), 1 when something was, 2 when the run could not be done (usage error such as a path that does not exist, configuration or I/O error)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -44,9 +45,10 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files or directories to lint. Directories are searched for `.tf` files; a file named
-    /// here is linted with the other `.tf` files of its directory read as context.
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files or directories to lint (default: `.`). Directories are searched for `.tf` files;
+    /// a file named here is linted with the other `.tf` files of its directory read as context.
+    /// A path that does not exist is a usage error (exit status 2).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Output format.
@@ -60,13 +62,24 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub walk: WalkArgs,
 
-    /// Exit with status 1 when a diagnostic at or above this severity is found.
+    /// Exit with status 1 when a diagnostic at or above this severity is found. JUnit
+    /// reports the ones below it as passing test cases.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+
+    /// Exit with status 0 even when something at or above --fail-on was found (for jobs that
+    /// upload a report); usage, configuration and I/O errors still exit 2.
+    #[arg(long)]
+    pub exit_zero: bool,
 
     /// Print to stderr how much of the IAM iamlint could know statically.
     #[arg(long)]
     pub stats: bool,
+
+    /// Print the GitHub Actions problem matcher for `--format gcc` (one matcher per severity)
+    /// and exit: `iamlint --print-matcher > m.json && echo "::add-matcher::m.json"`.
+    #[arg(long)]
+    pub print_matcher: bool,
 
     /// Run only these rules (comma-separated or repeated); overrides the configuration.
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
@@ -85,15 +98,25 @@ pub struct CheckArgs {
     pub write_baseline: Option<PathBuf>,
 
     /// Check the planned resources of `terraform show -json PLAN > plan.json` instead of
-    /// the source: every value is known there. Findings point into the plan file.
+    /// the source: every value is known there. Findings point into the plan file. No PATH
+    /// may be given with it.
     #[arg(long, value_name = "FILE", conflicts_with = "fix")]
     pub plan: Option<PathBuf>,
 
-    /// Apply the fixes that are certain (remove a create or delete permission from a deployer
-    /// role, remove a repeated permission, rename a misspelt one), then lint again. Without it,
-    /// iamlint writes nothing.
+    /// Apply the safe fixes (remove a repeated permission, rename a misspelt one to its one
+    /// close match), then lint again. Without it, iamlint writes nothing.
     #[arg(long, conflicts_with_all = ["write_baseline", "baseline"])]
     pub fix: bool,
+
+    /// Also apply the fixes that change what is granted (remove a create or delete permission
+    /// from a deployer role); implies --fix.
+    #[arg(long, conflicts_with_all = ["write_baseline", "baseline", "plan"])]
+    pub unsafe_fixes: bool,
+
+    /// Print the fixes --fix (with --unsafe-fixes, those too) would make as a unified diff on
+    /// stdout, and write nothing. Exits 1 when there is something to change.
+    #[arg(long, conflicts_with_all = ["write_baseline", "baseline", "plan", "output"])]
+    pub diff: bool,
 
     /// Write the report to this file instead of standard output. The file is replaced
     /// atomically: a reader sees the old report or the new one, never half of one.
@@ -105,9 +128,15 @@ pub struct CheckArgs {
 #[derive(Debug, clap::Args)]
 pub struct WalkArgs {
     /// Skip files and directories matching this glob (repeatable). A glob without `/` matches
-    /// names anywhere; one with `/` matches paths relative to the directory searched.
+    /// names anywhere; one with `/` matches paths relative to the directory searched (or with
+    /// that directory in front, as typed). Files named on the command line are excluded too.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+
+    /// Lint files and directories named on the command line even when an exclude (from
+    /// --exclude or the configuration) matches them.
+    #[arg(long)]
+    pub no_force_exclude: bool,
 
     /// Number of threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -240,11 +269,96 @@ fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result
     }
 }
 
+/// The paths to lint: `.` when none is given. A path that does not exist is a usage error.
+fn check_paths(cli: &CheckArgs) -> Result<Vec<PathBuf>, ExitCode> {
+    if let Some(plan) = &cli.plan {
+        if !cli.paths.is_empty() {
+            eprintln!(
+                "iamlint: error: --plan checks only the plan `{}`: drop the paths ({}) or drop --plan",
+                plan.display(),
+                cli.paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            return Err(ExitCode::from(2));
+        }
+        // `terraform plan -out` writes a zip archive; iamlint reads the JSON `terraform show`
+        // makes of it.
+        let mut magic = [0u8; 4];
+        let is_zip = std::fs::File::open(plan)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+            .is_ok_and(|()| magic == *b"PK\x03\x04");
+        if is_zip {
+            eprintln!(
+                "iamlint: error: `{0}` is a binary plan: convert it with `terraform show -json {0} > plan.json`, then run `iamlint --plan plan.json`",
+                plan.display()
+            );
+            return Err(ExitCode::from(2));
+        }
+        return Ok(Vec::new());
+    }
+    if cli.paths.is_empty() {
+        return Ok(vec![PathBuf::from(".")]);
+    }
+    let missing: Vec<&PathBuf> = cli
+        .paths
+        .iter()
+        .filter(|p| {
+            std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        })
+        .collect();
+    for path in &missing {
+        eprintln!(
+            "iamlint: error: `{}`: no such file or directory",
+            path.display()
+        );
+    }
+    if missing.is_empty() {
+        Ok(cli.paths.clone())
+    } else {
+        Err(ExitCode::from(2))
+    }
+}
+
+/// The problem matcher the GitHub Action registers, as shipped in the repository.
+const MATCHER: &str = include_str!("../.github/iamlint-matcher.json");
+
 fn check(cli: CheckArgs) -> ExitCode {
-    let mut options = match options(&cli.paths, &cli.walk) {
+    if cli.print_matcher {
+        return match write_stdout(|out| out.write_all(MATCHER.as_bytes())) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        };
+    }
+    let paths = match check_paths(&cli) {
+        Ok(paths) => paths,
+        Err(code) => return code,
+    };
+    let mut options = match options(&paths, &cli.walk) {
         Ok(options) => options,
         Err(code) => return code,
     };
+    let unmatched = match Excludes::new(&cli.walk.exclude) {
+        Ok(excludes) if !cli.walk.exclude.is_empty() && cli.plan.is_none() => {
+            excludes.unmatched(&paths)
+        }
+        _ => Vec::new(),
+    };
+    for pattern in &unmatched {
+        eprintln!(
+            "iamlint: warning: --exclude `{pattern}` matched nothing in {}",
+            quoted_paths(&paths)
+        );
+    }
+    // Named paths that an exclude matches are left out, unless asked for (ruff's
+    // force-exclude); when every one is, nothing is linted.
+    let named = options.paths.len();
+    if !cli.walk.no_force_exclude && cli.plan.is_none() {
+        force_exclude(&mut options);
+    }
+    let nothing_left = named > 0 && options.paths.is_empty();
     for id in cli.select.iter().chain(&cli.ignore) {
         if crate::registry::meta(id).is_none() {
             match crate::registry::suggest_id(id) {
@@ -274,12 +388,14 @@ fn check(cli: CheckArgs) -> ExitCode {
     // Only snippets, fixes and baselines need the text of the files; the other formats need
     // lines and columns.
     // (SARIF's partialFingerprints are the baseline's.)
+    let fixing = cli.fix || cli.unsafe_fixes || cli.diff;
     options.positions_only = !matches!(cli.format, FormatArg::Human | FormatArg::Sarif)
-        && !cli.fix
+        && !fixing
         && cli.baseline.is_none()
         && cli.write_baseline.is_none();
     let linted = match &cli.plan {
         Some(plan) => Ok(engine::lint_plan(plan, &options.config)),
+        None if nothing_left => Ok(engine::Report::default()),
         None => engine::lint(&options),
     };
     let mut report = match linted {
@@ -289,16 +405,46 @@ fn check(cli: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if cli.fix {
-        let (applied, problems) = crate::fix::apply(&report);
-        for a in &applied {
-            eprintln!("fixed {}:{}: {} [{}]", a.path, a.line, a.title, a.rule);
-        }
-        for p in &problems {
+    if cli.diff {
+        let outcome = crate::fix::apply(
+            &report,
+            crate::fix::Mode {
+                unsafe_fixes: cli.unsafe_fixes,
+                diff: true,
+            },
+        );
+        for p in &outcome.problems {
             eprintln!("iamlint: {p}");
         }
-        if !applied.is_empty() {
-            eprintln!("iamlint: applied {} fixes; linting again", applied.len());
+        if let Err(code) = write_stdout(|out| out.write_all(outcome.diff.as_bytes())) {
+            return code;
+        }
+        let manual = report
+            .diagnostics
+            .len()
+            .saturating_sub(outcome.applied.len() + outcome.unsafe_left);
+        eprintln!("{}", fix_summary("would apply", &outcome, manual));
+        return if outcome.diff.is_empty() || cli.exit_zero {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+    }
+    if cli.fix || cli.unsafe_fixes {
+        let outcome = crate::fix::apply(
+            &report,
+            crate::fix::Mode {
+                unsafe_fixes: cli.unsafe_fixes,
+                diff: false,
+            },
+        );
+        for a in &outcome.applied {
+            eprintln!("fixed {}:{}: {} [{}]", a.path, a.line, a.title, a.rule);
+        }
+        for p in &outcome.problems {
+            eprintln!("iamlint: {p}");
+        }
+        if !outcome.applied.is_empty() {
             report = match engine::lint(&options) {
                 Ok(report) => report,
                 Err(fatal) => {
@@ -307,6 +453,14 @@ fn check(cli: CheckArgs) -> ExitCode {
                 }
             };
         }
+        eprintln!(
+            "{}",
+            fix_summary(
+                "applied",
+                &outcome,
+                report.diagnostics.len().saturating_sub(outcome.unsafe_left)
+            )
+        );
     }
     if let Some(path) = &cli.write_baseline {
         return match crate::baseline::write(&report, path) {
@@ -324,11 +478,26 @@ fn check(cli: CheckArgs) -> ExitCode {
         };
     }
     if let Some(path) = &cli.baseline {
-        match crate::baseline::apply(&mut report, path) {
-            Ok(n) if n > 0 => {
-                eprintln!("iamlint: {n} findings are in the baseline and not reported")
+        match crate::baseline::apply(&mut report, path, &paths) {
+            Ok(applied) => {
+                if applied.hidden > 0 {
+                    eprintln!(
+                        "iamlint: {} findings are in the baseline and not reported",
+                        applied.hidden
+                    );
+                }
+                if applied.stale > 0 {
+                    eprintln!(
+                        "iamlint: {} baseline {} no longer match: rewrite with --write-baseline",
+                        applied.stale,
+                        if applied.stale == 1 {
+                            "entry"
+                        } else {
+                            "entries"
+                        }
+                    );
+                }
             }
-            Ok(_) => {}
             Err(message) => {
                 eprintln!("iamlint: error: {message}");
                 return ExitCode::from(2);
@@ -341,7 +510,9 @@ fn check(cli: CheckArgs) -> ExitCode {
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Github => Format::Github,
-        FormatArg::Junit => Format::Junit,
+        FormatArg::Junit => Format::Junit {
+            fail_on: threshold(cli.fail_on),
+        },
         FormatArg::Checkstyle => Format::Checkstyle,
     };
     let color = match cli.color {
@@ -399,6 +570,22 @@ fn check(cli: CheckArgs) -> ExitCode {
                 );
             }
         }
+    }
+    if cli.plan.is_none() && report.files_checked == 0 {
+        let mut excluded: Vec<&str> = options.config.exclude.iter().map(String::as_str).collect();
+        excluded.extend(cli.walk.exclude.iter().map(String::as_str));
+        eprintln!(
+            "iamlint: warning: no Terraform files (`.tf`, `.tf.json`) to check in {}{}: nothing was checked",
+            quoted_paths(&paths),
+            if excluded.is_empty() {
+                String::new()
+            } else {
+                format!(" (excluded: {})", excluded.join(", "))
+            }
+        );
+    }
+    if cli.exit_zero {
+        return ExitCode::SUCCESS;
     }
     exit_status(&report, cli.fail_on)
 }
@@ -494,12 +681,72 @@ fn explain(id: &str) -> ExitCode {
     }
 }
 
-fn exit_status(report: &engine::Report, fail_on: FailOn) -> ExitCode {
-    let threshold = match fail_on {
+/// "iamlint: applied 2 fixes; 3 findings need a manual change; 1 behaviour-changing fix not
+/// applied (...): review with --diff --unsafe-fixes, apply with --unsafe-fixes"
+fn fix_summary(verb: &str, outcome: &crate::fix::Outcome, manual: usize) -> String {
+    let n = outcome.applied.len();
+    let mut text = format!(
+        "iamlint: {verb} {n} {}; {manual} {} a manual change",
+        if n == 1 { "fix" } else { "fixes" },
+        if manual == 1 {
+            "finding needs"
+        } else {
+            "findings need"
+        }
+    );
+    let left = outcome.unsafe_left;
+    if left > 0 {
+        text.push_str(&format!(
+            "; {left} behaviour-changing {} not applied (removing a permission someone may use): review with --diff --unsafe-fixes, apply with --unsafe-fixes",
+            if left == 1 { "fix" } else { "fixes" }
+        ));
+    }
+    text
+}
+
+/// "`a`, `b`"
+fn quoted_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Takes out of `options.paths` the ones the excludes (configuration and `--exclude`) match.
+/// A bad glob is left for the run to report.
+fn force_exclude(options: &mut Options) {
+    let mut patterns = options.config.exclude.clone();
+    patterns.extend(options.exclude.iter().cloned());
+    if patterns.is_empty() {
+        return;
+    }
+    let Ok(excludes) = Excludes::new(&patterns) else {
+        return;
+    };
+    let base = options
+        .config
+        .path
+        .as_deref()
+        .map(|p| match Path::new(p).parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+    options
+        .paths
+        .retain(|p| !excludes.excludes_named(p, base.as_deref()));
+}
+
+fn threshold(fail_on: FailOn) -> Severity {
+    match fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
         FailOn::Note => Severity::Note,
-    };
+    }
+}
+
+fn exit_status(report: &engine::Report, fail_on: FailOn) -> ExitCode {
+    let threshold = threshold(fail_on);
     if report.diagnostics.iter().any(|d| d.severity >= threshold) {
         ExitCode::from(1)
     } else {

@@ -35,21 +35,29 @@ pub struct Discovered {
 }
 
 /// `--exclude` globs: a pattern without `/` matches any file or directory name; one with `/`
-/// matches the path relative to the directory being walked.
+/// matches the path relative to the directory being walked, or that path with the directory as
+/// typed in front (`iamlint repo --exclude 'repo/test/**'`).
 pub struct Excludes {
     names: GlobSet,
     paths: GlobSet,
+    /// Each pattern on its own, to tell which ones matched nothing.
+    each: Vec<(String, globset::GlobMatcher, bool)>,
 }
 
 impl Excludes {
     pub fn new(patterns: &[String]) -> Result<Excludes, String> {
         let mut names = GlobSetBuilder::new();
         let mut paths = GlobSetBuilder::new();
+        let mut each = Vec::new();
         for pattern in patterns {
             let trimmed = pattern.trim_end_matches('/');
+            // `./legacy/**` means `legacy/**`.
+            let trimmed = trimmed.strip_prefix("./").unwrap_or(trimmed);
             let glob = Glob::new(trimmed)
                 .map_err(|e| format!("invalid --exclude glob `{pattern}`: {e}"))?;
-            if trimmed.contains('/') {
+            let is_path = trimmed.contains('/');
+            each.push((pattern.clone(), glob.compile_matcher(), is_path));
+            if is_path {
                 paths.add(glob);
             } else {
                 names.add(glob);
@@ -62,6 +70,7 @@ impl Excludes {
         Ok(Excludes {
             names: build(names)?,
             paths: build(paths)?,
+            each,
         })
     }
 
@@ -71,6 +80,124 @@ impl Excludes {
             .is_some_and(|n| self.names.is_match(n) || SKIPPED_DIRS.iter().any(|s| n == *s));
         name_match || self.paths.is_match(relative)
     }
+
+    /// An entry found under `root` (`relative` to it): also matched with `root` as typed in
+    /// front, unless the root is `.`.
+    fn excluded_under(&self, root: &Path, relative: &Path) -> bool {
+        self.excluded(relative)
+            || (!self.paths.is_empty() && self.paths.is_match(typed(root).join(relative)))
+    }
+
+    /// A path named on the command line (ruff's `force-exclude`): excluded when one of its
+    /// names matches a name pattern, or a path pattern matches it as typed, relative to the
+    /// current directory, or relative to `base` (the configuration file's directory).
+    pub fn excludes_named(&self, path: &Path, base: Option<&Path>) -> bool {
+        let typed_path = typed(path);
+        if typed_path.as_os_str() == "." {
+            return false;
+        }
+        let candidates = self.candidates(path, base);
+        // Name patterns: the file's own name, and the directories between it and the current
+        // directory (or the configuration's), never those above: `/home/me/test/repo/main.tf`
+        // is not excluded by `test` from inside `repo`.
+        let own_name = typed_path
+            .file_name()
+            .is_some_and(|n| self.names.is_match(n));
+        let names = own_name
+            || candidates
+                .iter()
+                .filter(|p| p.is_relative() && !p.starts_with(".."))
+                .any(|p| {
+                    p.components().any(|c| match c {
+                        Component::Normal(n) => self.names.is_match(n),
+                        _ => false,
+                    })
+                });
+        names || candidates.iter().any(|p| self.paths.is_match(p))
+    }
+
+    /// The forms a named path is matched in: as typed, relative to the current directory,
+    /// relative to `base`.
+    fn candidates(&self, path: &Path, base: Option<&Path>) -> Vec<PathBuf> {
+        let mut out = vec![typed(path)];
+        let cwd = std::env::current_dir().ok();
+        let absolute = match &cwd {
+            Some(cwd) if !path.is_absolute() => cwd.join(path),
+            _ => path.to_path_buf(),
+        };
+        let absolute = fs::canonicalize(&absolute).unwrap_or_else(|_| lexical(&absolute));
+        for dir in [cwd.as_deref(), base].into_iter().flatten() {
+            let dir = fs::canonicalize(dir).unwrap_or_else(|_| lexical(dir));
+            if let Ok(rel) = absolute.strip_prefix(&dir) {
+                out.push(rel.to_path_buf());
+            }
+        }
+        out
+    }
+
+    /// The patterns that match nothing under `roots`: no file or directory a walk of them
+    /// meets (`.terraform/` and `.git/` are not walked) and no path named.
+    pub fn unmatched(&self, roots: &[PathBuf]) -> Vec<String> {
+        let mut left: Vec<&(String, globset::GlobMatcher, bool)> = self.each.iter().collect();
+        let hit =
+            |left: &mut Vec<&(String, globset::GlobMatcher, bool)>, root: &Path, rel: &Path| {
+                left.retain(|(_, glob, is_path)| {
+                    let matched = if *is_path {
+                        glob.is_match(rel) || glob.is_match(typed(root).join(rel))
+                    } else {
+                        rel.file_name().is_some_and(|n| glob.is_match(n))
+                    };
+                    !matched
+                });
+            };
+        for root in roots {
+            if left.is_empty() {
+                break;
+            }
+            if !fs::metadata(root).is_ok_and(|m| m.is_dir()) {
+                left.retain(|(pattern, _, _)| {
+                    let Ok(one) = Excludes::new(std::slice::from_ref(pattern)) else {
+                        return true;
+                    };
+                    !one.excludes_named(root, None)
+                });
+                continue;
+            }
+            let walker = walkdir::WalkDir::new(root)
+                .min_depth(1)
+                .follow_links(false)
+                .into_iter()
+                .filter_entry(|e| !SKIPPED_DIRS.iter().any(|s| e.file_name() == *s));
+            for entry in walker.flatten() {
+                let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                hit(&mut left, root, rel);
+                if left.is_empty() {
+                    break;
+                }
+            }
+        }
+        left.into_iter().map(|(p, _, _)| p.clone()).collect()
+    }
+}
+
+/// `.` and `..` taken out of a path without asking the file system.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The path as typed, without leading `./` (and `.` for an empty one).
+fn typed(path: &Path) -> PathBuf {
+    PathBuf::from(display_path(path))
 }
 
 pub fn discover(roots: &[PathBuf], excludes: &Excludes) -> Discovered {
@@ -174,7 +301,7 @@ fn walk_dir(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
                     Ok(entry) => {
                         let path = entry.path();
                         let relative = Path::new(entry.file_name().as_os_str()).to_path_buf();
-                        if excludes.excluded(&relative) {
+                        if excludes.excluded_under(root, &relative) {
                             continue;
                         }
                         match entry.file_type() {
@@ -208,7 +335,7 @@ fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> (Vec<Found>, Vec
         .into_iter()
         .filter_entry(|entry| {
             let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            !excludes.excluded(relative)
+            !excludes.excluded_under(root, relative)
         });
     for entry in walker {
         match entry {
@@ -346,5 +473,33 @@ mod tests {
         assert!(ex.excluded(Path::new("modules/legacy/x/main.tf")));
         assert!(!ex.excluded(Path::new("modules/current/main.tf")));
         assert!(Excludes::new(&["a[".into()]).is_err());
+    }
+
+    #[test]
+    fn excludes_with_the_root_typed_in_front() {
+        let ex = Excludes::new(&["repo/test/**".into(), "./legacy/**".into()]).unwrap();
+        assert!(ex.excluded_under(Path::new("repo"), Path::new("test/main.tf")));
+        assert!(ex.excluded_under(Path::new("./repo/"), Path::new("test/main.tf")));
+        assert!(!ex.excluded_under(Path::new("repo"), Path::new("src/main.tf")));
+        assert!(ex.excluded_under(Path::new("."), Path::new("legacy/a/main.tf")));
+    }
+
+    #[test]
+    fn named_paths_are_excluded_too() {
+        let ex = Excludes::new(&["legacy/**".into(), "examples".into()]).unwrap();
+        assert!(ex.excludes_named(Path::new("legacy/main.tf"), None));
+        assert!(ex.excludes_named(Path::new("./legacy/x/main.tf"), None));
+        assert!(ex.excludes_named(Path::new("mod/examples/main.tf"), None));
+        assert!(!ex.excludes_named(Path::new("current/main.tf"), None));
+        assert!(!ex.excludes_named(Path::new("."), None));
+        // Only the directories below the current one count for a name: not the current
+        // directory's own name, nor those above it.
+        let cwd = std::env::current_dir().unwrap().canonicalize().unwrap();
+        let own = cwd.file_name().unwrap().to_string_lossy().into_owned();
+        let ex = Excludes::new(&[own, "fixtures".into()]).unwrap();
+        assert!(!ex.excludes_named(&cwd.join("src/lib.rs"), None));
+        assert!(!ex.excludes_named(Path::new("src/lib.rs"), None));
+        assert!(ex.excludes_named(&cwd.join("fixtures/basic-role/fires/main.tf"), None));
+        assert!(ex.excludes_named(Path::new("fixtures/basic-role"), None));
     }
 }

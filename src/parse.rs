@@ -1,6 +1,12 @@
 //! Decoding and parsing one file with hcl-edit, keeping byte spans. A file that does not parse
 //! is split into its top-level blocks; the blocks that parse on their own are still linted, and
 //! each one lost becomes a `parse-error` diagnostic. Nothing here panics on any input.
+//!
+//! Two constructs are valid Terraform that hcl-edit rejects (PARSER.md §6 in the shared notes).
+//! When a block fails on one of them, and only then (the rewrite the help suggests makes the
+//! block parse, or the parser names the repeated key), the diagnostic is a warning that says
+//! this is iamlint's limitation, not a mistake in the code. A block that looks like a Jinja
+//! template (`{{`, `{%`) is not Terraform: it gets neither the warning nor a hint.
 
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use hcl_edit::structure::Body;
@@ -47,6 +53,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Chunk>, Vec<Diagnostic>) {
     };
     let mut chunks = Vec::new();
     let mut diagnostics = Vec::new();
+    let jinja = looks_like_jinja(text);
     let pieces = crate::lex::split_top_level(text);
     for piece in &pieces {
         let src = &text[piece.clone()];
@@ -58,8 +65,15 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Chunk>, Vec<Diagnostic>) {
             Err(err) => {
                 let at = piece.start + err.location().offset();
                 let what = block_header(src);
-                let message = format!("cannot parse {what}: {}", err.message());
-                let mut diag = syntax_error(file, text, at, message, err.message(), src);
+                let gap = known_gap(src, err.location().offset(), err.message()).filter(|_| !jinja);
+                let message = match gap {
+                    Some(_) => format!(
+                        "iamlint cannot parse {what}, which Terraform accepts: a limitation of iamlint's parser ({})",
+                        err.message()
+                    ),
+                    None => format!("cannot parse {what}: {}", err.message()),
+                };
+                let mut diag = syntax_error(file, text, at, message, err.message(), gap);
                 diag = diag.note(format!(
                     "{what} is not checked; the other blocks of this file are"
                 ));
@@ -71,7 +85,8 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Chunk>, Vec<Diagnostic>) {
         // The pieces parse on their own but the file does not: report the file's own error.
         let at = whole.location().offset();
         let message = format!("syntax error: {}", whole.message());
-        diagnostics.push(syntax_error(file, text, at, message, whole.message(), text));
+        let gap = known_gap(text, at, whole.message()).filter(|_| !jinja);
+        diagnostics.push(syntax_error(file, text, at, message, whole.message(), gap));
     }
     (chunks, diagnostics)
 }
@@ -82,7 +97,7 @@ fn syntax_error(
     at: usize,
     message: String,
     parser_message: &str,
-    block: &str,
+    gap: Option<Gap>,
 ) -> Diagnostic {
     let mut at = at.min(text.len());
     while !text.is_char_boundary(at) {
@@ -93,33 +108,109 @@ fn syntax_error(
         .next()
         .filter(|c| *c != '\n' && *c != '\r')
         .map_or(at, |c| at + c.len_utf8());
+    let severity = if gap.is_some() {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
     let mut diag = Diagnostic::new(
         PARSE_ERROR,
-        Severity::Error,
+        severity,
         Label::new(file, at..end, parser_message),
         message,
     );
-    if let Some(help) = hint(parser_message, block) {
+    let help = match gap {
+        Some(Gap::RepeatedKey) => Some(
+            "Terraform's parser accepts a repeated key in an object constructor, iamlint's does not; to have this block checked, remove the repeated key (only one of its values can be meant)",
+        ),
+        Some(Gap::ForValueOverLines) => Some(
+            "Terraform accepts a conditional or operator continued over a newline in the value of an object `for` expression, iamlint's parser does not; to have this block checked, wrap that value in parentheses: `k => (...)`",
+        ),
+        None if parser_message.contains("nesting depth") => {
+            Some("iamlint's parser reads at most 64 nested brackets; flatten the expression")
+        }
+        None => None,
+    };
+    if let Some(help) = help {
         diag = diag.help(help);
     }
     diag
 }
 
-/// Hints for the valid Terraform that hcl-edit rejects (see PARSER.md in the shared notes).
-fn hint(parser_message: &str, block: &str) -> Option<&'static str> {
-    if parser_message.contains("redefined object key") {
-        Some(
-            "Terraform's parser accepts a repeated key in an object constructor, iamlint's does not; remove the repeated key (only one of its values can be meant)",
-        )
-    } else if parser_message.contains("nesting depth") {
-        Some("iamlint's parser reads at most 64 nested brackets; flatten the expression")
-    } else if block.contains("=>") && block.contains("for ") {
-        Some(
-            "if this is a conditional or operator continued over a newline in the value of an object `for` expression, wrap that value in parentheses: `k => (...)`; Terraform accepts it as written, iamlint's parser does not",
-        )
-    } else {
-        None
+/// A construct Terraform accepts and hcl-edit rejects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Gap {
+    /// `{ x = 1, x = 2 }`
+    RepeatedKey,
+    /// `{ for k, v in m : k =>`⏎`v ? 1 : 2 }` with the value over several lines.
+    ForValueOverLines,
+}
+
+/// Whether the error at `at` in `block` is one of the known gaps: the parser names a repeated
+/// key, or wrapping the value of the object `for` expression before `at` in parentheses makes
+/// the block parse. Never for what looks like a Jinja template.
+fn known_gap(block: &str, at: usize, parser_message: &str) -> Option<Gap> {
+    if looks_like_jinja(block) {
+        return None;
     }
+    if parser_message.contains("redefined object key") {
+        return Some(Gap::RepeatedKey);
+    }
+    // The rewrite the help suggests, on every `for` value of the block: the last first, so the
+    // offsets of the earlier ones still hold.
+    block.get(..at)?.rfind("=>")?;
+    let arrows: Vec<usize> = block.match_indices("=>").map(|(i, _)| i + 2).collect();
+    let mut repaired = block.to_string();
+    for &start in arrows.iter().rev() {
+        let end = value_end(&repaired, start)?;
+        repaired.insert_str(end, "\n)");
+        repaired.insert(start, '(');
+    }
+    hcl_edit::parser::parse_body(&repaired)
+        .is_ok()
+        .then_some(Gap::ForValueOverLines)
+}
+
+/// Jinja (or cookiecutter) markup, which no Terraform file has: `{{ x }}`, `{% if %}`.
+fn looks_like_jinja(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// Where the value of an object `for` expression that starts at `from` ends: at the `}` that
+/// closes the expression, or at its `if` clause or `...` grouping, skipping strings and comments.
+fn value_end(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'#' => i = text[i..].find('\n').map_or(bytes.len(), |n| i + n),
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n)
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' => depth = depth.checked_sub(1)?,
+            b'}' if depth == 0 => return Some(i),
+            b'}' => depth -= 1,
+            b'.' if depth == 0 && text[i..].starts_with("...") => return Some(i),
+            b'i' if depth == 0
+                && text[i..].starts_with("if")
+                && bytes[i - 1].is_ascii_whitespace()
+                && bytes.get(i + 2).is_some_and(|b| b.is_ascii_whitespace()) =>
+            {
+                return Some(i);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Names a block by its first line, for example `resource "google_project_iam_member" "ci"`.
@@ -160,6 +251,54 @@ mod tests {
             diags[0].message.contains("`resource \"a\" \"b\"`"),
             "{}",
             diags[0].message
+        );
+    }
+
+    #[test]
+    fn the_known_gaps_are_warnings_with_a_hint_and_nothing_else_is() {
+        let gap =
+            "locals {\n  a = { for k, v in var.m : k =>\n    v.x\n    ? 1 # one\n    : 2\n  }\n}\n";
+        let (_, diags) = parse(0, gap);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].severity, Severity::Warning);
+        assert!(
+            diags[0]
+                .message
+                .contains("which Terraform accepts: a limitation of iamlint's parser"),
+            "{}",
+            diags[0].message
+        );
+        assert!(diags[0].help.as_deref().unwrap().contains("k => (...)"));
+
+        let (_, diags) = parse(0, "locals {\n  a = { x = 1, x = 2 }\n}\n");
+        assert_eq!(diags[0].severity, Severity::Warning);
+        assert!(diags[0].help.as_deref().unwrap().contains("repeated key"));
+
+        // Several in one block, with an `if` clause and a grouping.
+        let (_, diags) = parse(
+            0,
+            "locals {\n  a = { for k, v in var.m : k => v ?\n1 : 2 if v != null }\n  b = { for k, v in var.m : k => v +\n1... }\n}\n",
+        );
+        assert_eq!(diags[0].severity, Severity::Warning, "{}", diags[0].message);
+        // A real mistake near a `for` is an error, with no hint.
+        let (_, diags) = parse(
+            0,
+            "locals {\n  a = { for k, v in var.m : k => v +\n  }\n}\n",
+        );
+        assert_eq!(diags[0].severity, Severity::Error);
+        assert_eq!(diags[0].help, None);
+        // A Jinja template is not Terraform: an error, no hint.
+        let jinja =
+            "locals {\n  a = { for k, v in {{ m }} : k =>\n    v\n    ? 1\n    : 2\n  }\n}\n";
+        let (_, diags) = parse(0, jinja);
+        assert_eq!(diags[0].severity, Severity::Error);
+        assert_eq!(diags[0].help, None);
+        let jinja = "locals {\n  a = { x = 1, x = 2 }\n}\n\n# {{ cookiecutter.name }}\nlocals {\n  b = [\n}\n";
+        let (_, diags) = parse(0, jinja);
+        assert!(
+            diags
+                .iter()
+                .all(|d| d.severity == Severity::Error && d.help.is_none())
         );
     }
 

@@ -10,7 +10,7 @@ use crate::source::Files;
 use crate::suppress::{self, Suppression};
 
 /// The outcome of a run: sorted diagnostics and the files they point into.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub files: Files,

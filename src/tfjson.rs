@@ -543,6 +543,50 @@ pub fn translate_plan(json: &str) -> Result<(String, OffsetMap), JsonError> {
             modules.extend(children.iter().rev());
         }
     }
+    // The google providers of `configuration.provider_config`, so provider-impersonation
+    // checks how the plan authenticates: a constant argument keeps its value, one computed
+    // from references (`var.key`, `file(...)`) is set but unknown.
+    let providers = get(&root, "configuration").and_then(|c| get(c, "provider_config"));
+    if let Some(Json::Object(providers)) = providers {
+        for (_, key_at, provider) in providers {
+            let Some(name @ Json::Scalar(name_at)) = get(provider, "name") else {
+                continue;
+            };
+            if !matches!(text(name).as_deref(), Some("google" | "google-beta")) {
+                continue;
+            }
+            w.header("provider", key_at, &[name_at]);
+            if let Some(alias @ Json::Scalar(_)) = get(provider, "alias") {
+                w.out.push_str("alias = ");
+                w.expr(alias);
+                w.out.push('\n');
+            }
+            if let Some(Json::Object(expressions)) = get(provider, "expressions") {
+                for (key, key_at, expression) in expressions {
+                    if !is_identifier(key) || key == "alias" {
+                        continue;
+                    }
+                    let value = match get(expression, "constant_value") {
+                        Some(v @ Json::Scalar(_)) => Some(v),
+                        Some(_) => continue,
+                        None if matches!(expression, Json::Object(_)) => None,
+                        None => continue,
+                    };
+                    w.map
+                        .segments
+                        .push((w.out.len(), key_at.start + 1, key.len()));
+                    w.out.push_str(key);
+                    w.out.push_str(" = ");
+                    match value {
+                        Some(v) => w.expr(v),
+                        None => w.out.push_str("unknown.from_configuration"),
+                    }
+                    w.out.push('\n');
+                }
+            }
+            w.out.push_str("}\n");
+        }
+    }
     Ok((w.out, w.map))
 }
 

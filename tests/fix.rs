@@ -1,13 +1,32 @@
 //! `--fix` end to end: the file is rewritten with its formatting and comments kept, and matches
-//! tests/goldens/fix/roles.tf.fixed; what has no certain fix is still reported; without `--fix`
-//! nothing is written. `UPDATE_EXPECT=1 cargo test` rewrites the golden.
+//! tests/goldens/fix/roles.tf.fixed; safe fixes are applied by `--fix`, behaviour-changing ones
+//! only with `--unsafe-fixes`; `--diff` prints what would change and writes nothing; what has
+//! no certain fix is still reported; a summary line always. `UPDATE_EXPECT=1 cargo test`
+//! rewrites the golden.
 
 use std::fs;
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn iamlint(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
 
 #[test]
 fn fix_rewrites_only_what_is_certain_and_relints() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fix");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fix");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     let original = fs::read_to_string("tests/goldens/fix/roles.tf").unwrap();
@@ -15,37 +34,76 @@ fn fix_rewrites_only_what_is_certain_and_relints() {
     fs::write(&file, &original).unwrap();
 
     // Without --fix, nothing is written.
-    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
-        .args(["--format", "gcc"])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = iamlint(&dir, &["--format", "gcc", "."]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(fs::read_to_string(&file).unwrap(), original);
-    let before = String::from_utf8(out.stdout).unwrap();
+    let before = stdout(&out);
+    assert_eq!(before.lines().count(), 6, "{before}");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
-        .args(["--format", "gcc", "--fix"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stderr.contains("remove `run.services.delete` from deployer role `runDeployer` [deployer-role-create-delete]"), "{stderr}");
+    // --diff: the safe fixes as a unified diff, nothing written.
+    let diff = iamlint(&dir, &["--diff", "."]);
+    assert_eq!(diff.status.code(), Some(1), "there is something to change");
+    assert_eq!(fs::read_to_string(&file).unwrap(), original);
+    let patch = stdout(&diff);
     assert!(
-        stderr.contains("rename `run.servics.list` to `run.services.list` [unknown-permission]"),
-        "{stderr}"
+        patch.starts_with("--- a/roles.tf\n+++ b/roles.tf\n@@ "),
+        "{patch}"
     );
-    assert!(stderr.contains("applied 4 fixes"), "{stderr}");
+    assert!(patch.contains("\n-    \"run.servics.list\",\n"), "{patch}");
+    assert!(!patch.contains("-    \"run.services.delete\""), "{patch}");
+    assert!(
+        stderr(&diff).contains("iamlint: would apply 3 fixes; 2 findings need a manual change; 1 behaviour-changing fix not applied"),
+        "{}",
+        stderr(&diff)
+    );
+
+    // --fix: the safe fixes only, and what --diff showed.
+    let out = iamlint(&dir, &["--format", "gcc", "--fix", "."]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("rename `run.servics.list` to `run.services.list` [unknown-permission]"),
+        "{err}"
+    );
+    assert!(!err.contains("[deployer-role-create-delete]"), "{err}");
+    assert!(
+        err.contains("iamlint: applied 3 fixes; 2 findings need a manual change; 1 behaviour-changing fix not applied (removing a permission someone may use): review with --diff --unsafe-fixes, apply with --unsafe-fixes"),
+        "{err}"
+    );
+    let safe = fs::read_to_string(&file).unwrap();
+    let patched = dir.join("patched");
+    fs::create_dir_all(&patched).unwrap();
+    fs::write(patched.join("roles.tf"), &original).unwrap();
+    fs::write(patched.join("fix.diff"), &patch).unwrap();
+    let applied = Command::new("git")
+        .current_dir(&patched)
+        .args(["apply", "fix.diff"])
+        .status()
+        .expect("git runs");
+    assert!(applied.success(), "the diff applies with git apply");
+    assert_eq!(fs::read_to_string(patched.join("roles.tf")).unwrap(), safe);
+    fs::remove_dir_all(&patched).unwrap();
+    // The deployer's delete permission is still reported.
+    let left = stdout(&out);
+    assert_eq!(left.lines().count(), 3, "{left}");
+    assert!(left.contains("`runDeployer` can delete"), "{left}");
+
+    // --unsafe-fixes: the behaviour-changing fix too.
+    let out = iamlint(&dir, &["--format", "gcc", "--unsafe-fixes", "."]);
+    let err = stderr(&out);
+    assert!(err.contains("remove `run.services.delete` from deployer role `runDeployer` [deployer-role-create-delete]"), "{err}");
+    assert!(
+        err.contains("iamlint: applied 1 fix; 2 findings need a manual change\n"),
+        "{err}"
+    );
     // The shared local's create is not fixable with certainty, and removing a role's only
     // permission would leave an empty list the provider rejects: both are still reported.
-    assert_eq!(stdout.lines().count(), 2, "{stdout}");
-    assert!(stdout.contains("can create Cloud Run services"), "{stdout}");
+    let left = stdout(&out);
+    assert_eq!(left.lines().count(), 2, "{left}");
+    assert!(left.contains("can create Cloud Run services"), "{left}");
     assert!(
-        stdout.contains("`cleanupDeployer` can delete Cloud Run services"),
-        "{stdout}"
+        left.contains("`cleanupDeployer` can delete Cloud Run services"),
+        "{left}"
     );
-    assert!(before.lines().count() > 4);
 
     let fixed = fs::read_to_string(&file).unwrap();
     let golden = "tests/goldens/fix/roles.tf.fixed";
@@ -62,12 +120,74 @@ fn fix_rewrites_only_what_is_certain_and_relints() {
     let leftovers = fs::read_dir(&dir).unwrap().count();
     assert_eq!(leftovers, 1, "no temporary files are left");
 
-    // Fixing again changes nothing.
-    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
-        .args(["--fix"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("fixed "));
+    // Fixing again changes nothing, and says so.
+    let out = iamlint(&dir, &["--fix", "--unsafe-fixes", "."]);
+    let err = stderr(&out);
+    assert!(!err.contains("fixed "), "{err}");
+    assert!(
+        err.contains("iamlint: applied 0 fixes; 2 findings need a manual change\n"),
+        "{err}"
+    );
     assert_eq!(fs::read_to_string(&file).unwrap(), fixed);
+    let out = iamlint(&dir, &["--diff", "."]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "");
+}
+
+/// The shape of batect/abacus `infra/bootstrap` (commit 1ecc9f5), written anew: a custom role
+/// named "Deployer" granted to the identity that runs `terraform apply`. `--fix` there once
+/// removed 14 permissions the next pipeline run needed; now it changes nothing without
+/// `--unsafe-fixes`. (Measured on the real directory too: unchanged, 14 fixes left.)
+#[test]
+fn fix_leaves_a_deployer_role_alone_without_unsafe_fixes() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fix-deployer");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let role = r#"resource "google_service_account" "deployer" {
+  account_id   = "deployer"
+  display_name = "Runs terraform apply in CI"
+}
+
+resource "google_project_iam_custom_role" "deployer" {
+  role_id = "deployer"
+  title   = "Deployer"
+  permissions = [
+    "run.services.create",
+    "run.services.delete",
+    "run.services.get",
+    "run.services.update",
+    "logging.logMetrics.create",
+    "logging.logMetrics.delete",
+  ]
+}
+
+resource "google_project_iam_member" "deployer" {
+  project = "acme-prod"
+  role    = google_project_iam_custom_role.deployer.id
+  member  = "serviceAccount:${google_service_account.deployer.email}"
+}
+"#;
+    fs::write(dir.join("deployer_role.tf"), role).unwrap();
+    let out = iamlint(&dir, &["--fix", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        fs::read_to_string(dir.join("deployer_role.tf")).unwrap(),
+        role
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("iamlint: applied 0 fixes; 0 findings need a manual change; 4 behaviour-changing fixes not applied"),
+        "{err}"
+    );
+    let diff = iamlint(&dir, &["--diff", "--unsafe-fixes", "."]);
+    assert_eq!(
+        stdout(&diff).matches("\n-    \"").count(),
+        4,
+        "{}",
+        stdout(&diff)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("deployer_role.tf")).unwrap(),
+        role
+    );
 }

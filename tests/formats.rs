@@ -21,8 +21,10 @@ fn run(format: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The checkout's absolute `file://` URI, which SARIF's `%SRCROOT%` names, is not in the golden.
 fn golden(format: &str, ext: &str) -> String {
-    let got = run(format);
+    let root = std::env::current_dir().unwrap().canonicalize().unwrap();
+    let got = run(format).replace(&format!("file://{}/", root.display()), "file:///CHECKOUT/");
     let path = format!("tests/goldens/formats/module.{ext}");
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         fs::write(&path, &got).unwrap();
@@ -75,11 +77,28 @@ fn sarif_validates_against_the_official_schema() {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
         assert!(
-            result["partialFingerprints"]["iamlint/v1"]
+            result["partialFingerprints"]["iamlint/v2"]
                 .as_str()
                 .is_some()
         );
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+            "%SRCROOT%"
+        );
     }
+    for rule in rules {
+        assert_eq!(rule["properties"]["tags"], serde_json::json!(["security"]));
+        let score: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.1..=10.0).contains(&score), "{rule}");
+    }
+    assert_eq!(
+        run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+        "file:///CHECKOUT/"
+    );
     let uris: Vec<&str> = run["results"]
         .as_array()
         .unwrap()
@@ -115,7 +134,7 @@ fn sarif_fingerprints_survive_moving_code() {
             .unwrap()
             .iter()
             .map(|r| {
-                r["partialFingerprints"]["iamlint/v1"]
+                r["partialFingerprints"]["iamlint/v2"]
                     .as_str()
                     .unwrap()
                     .to_string()

@@ -283,8 +283,8 @@ fn paths_with_spaces_and_non_ascii_names() {
 #[test]
 fn files_in_any_order_give_the_same_bytes() {
     let files = [
-        "fixtures/default-service-account/fires/main.tf",
-        "fixtures/missing-service-account/fires/main.tf",
+        "fixtures/default-service-account/grants/main.tf",
+        "fixtures/missing-service-account/gke/main.tf",
         "fixtures/_engine/encodings/crlf.tf",
         "fixtures/basic-role/fires/main.tf",
     ];

@@ -81,3 +81,24 @@ fn a_file_that_is_not_a_plan_is_a_parse_error() {
         "{text}"
     );
 }
+
+#[test]
+fn the_plan_providers_are_checked_for_keys_and_tokens() {
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args([
+            "--format",
+            "gcc",
+            "--plan",
+            "tests/data/plan/provider.plan.json",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text,
+        "tests/data/plan/provider.plan.json:24:12: warning: provider `google` authenticates with a key (`credentials`) [provider-impersonation]\n\
+         tests/data/plan/provider.plan.json:40:47: warning: provider `google` (alias `token`) has an access token written in the code [provider-impersonation]\n"
+    );
+    // The impersonating provider and the other cloud's provider are not reported.
+    assert!(!text.contains("impersonating") && !text.contains("aws"));
+}

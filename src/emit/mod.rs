@@ -23,8 +23,10 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands.
     Github,
-    /// JUnit XML.
-    Junit,
+    /// JUnit XML: findings at or above `fail_on` are failures, the others pass.
+    Junit {
+        fail_on: crate::diagnostic::Severity,
+    },
     /// Checkstyle XML.
     Checkstyle,
 }
@@ -36,7 +38,7 @@ pub fn emit(report: &Report, format: Format, color: bool, out: &mut dyn Write) -
         Format::Json => json::emit(report, out),
         Format::Sarif => sarif::emit(report, out),
         Format::Github => github::emit(report, out),
-        Format::Junit => xml::junit(report, out),
+        Format::Junit { fail_on } => xml::junit(report, fail_on, out),
         Format::Checkstyle => xml::checkstyle(report, out),
     }
 }

@@ -1,11 +1,13 @@
 //! SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
 
-use crate::baseline::fingerprints;
+use crate::baseline::{Roots, fingerprints_with};
 use crate::diagnostic::{Label, Severity};
 use crate::engine::Report;
 use crate::registry;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// Where a rule's documentation lives, pinned to this version.
 pub fn help_uri(id: &str) -> String {
@@ -23,11 +25,64 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn location(report: &Report, label: &Label) -> Value {
+/// How file paths become URIs: relative to the repository root (`%SRCROOT%`, which code
+/// scanning maps to the checkout), or absolute `file://` URIs for files outside it.
+struct Uris {
+    roots: Roots,
+    srcroot: PathBuf,
+    cache: HashMap<usize, Value>,
+}
+
+impl Uris {
+    fn new(report: &Report) -> Uris {
+        let mut roots = Roots::new(None);
+        let first = report.diagnostics.first().map_or(Path::new("."), |d| {
+            Path::new(report.files.display(d.primary.file))
+        });
+        let srcroot = roots.locate(first).0;
+        Uris {
+            roots,
+            srcroot,
+            cache: HashMap::new(),
+        }
+    }
+
+    fn artifact(&mut self, report: &Report, file: usize) -> Value {
+        if let Some(v) = self.cache.get(&file) {
+            return v.clone();
+        }
+        let (root, relative) = self.roots.locate(Path::new(report.files.display(file)));
+        let v = if root == self.srcroot {
+            json!({ "uri": uri(&relative), "uriBaseId": "%SRCROOT%" })
+        } else {
+            json!({ "uri": file_uri(&root, &relative) })
+        };
+        self.cache.insert(file, v.clone());
+        v
+    }
+}
+
+/// `file:///abs/dir/` for a directory, or `file:///abs/dir/rel` for a path under it.
+fn file_uri(dir: &Path, relative: &str) -> String {
+    let mut text = uri(&dir.to_string_lossy());
+    if !text.ends_with('/') {
+        text.push('/');
+    }
+    if relative != "." {
+        text.push_str(&uri(relative));
+    }
+    if text.starts_with('/') {
+        format!("file://{text}")
+    } else {
+        format!("file:///{text}")
+    }
+}
+
+fn location(report: &Report, uris: &mut Uris, label: &Label) -> Value {
     let (start, end) = report.files.span(label.file, &label.range);
     let mut loc = json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": uri(report.files.display(label.file)) },
+            "artifactLocation": uris.artifact(report, label.file),
             "region": {
                 "startLine": start.line,
                 "startColumn": start.column,
@@ -40,6 +95,15 @@ fn location(report: &Report, label: &Label) -> Value {
         loc["message"] = json!({ "text": label.message });
     }
     loc
+}
+
+/// GitHub code scanning's scale: 7.0 and above is high, 4.0 to 6.9 medium, below 4.0 low.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "7.5",
+        Severity::Warning => "5.0",
+        Severity::Note => "2.0",
+    }
 }
 
 /// A relative path as a URI reference: forward slashes, spaces and `%` escaped.
@@ -71,13 +135,20 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "help": { "text": m.docs, "markdown": m.docs },
                 "helpUri": help_uri(m.id),
                 "defaultConfiguration": { "level": level(m.default_severity) },
+                "properties": {
+                    "tags": ["security"],
+                    "security-severity": security_severity(m.default_severity),
+                },
             })
         })
         .collect();
+    let mut uris = Uris::new(report);
+    let prints = fingerprints_with(report, &mut uris.roots);
     let results: Vec<Value> = report
         .diagnostics
         .iter()
-        .zip(fingerprints(report))
+        .zip(prints)
+        .map(|(d, (fingerprint, _))| (d, fingerprint))
         .map(|(d, fingerprint)| {
             let mut text = d.message.clone();
             if let Some(help) = &d.help {
@@ -88,8 +159,8 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "ruleId": d.rule,
                 "level": level(d.severity),
                 "message": { "text": text },
-                "locations": [location(report, &d.primary)],
-                "partialFingerprints": { "iamlint/v1": fingerprint },
+                "locations": [location(report, &mut uris, &d.primary)],
+                "partialFingerprints": { "iamlint/v2": fingerprint },
             });
             if let Some(index) = sorted.iter().position(|m| m.id == d.rule) {
                 result["ruleIndex"] = json!(index);
@@ -100,7 +171,7 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                         .iter()
                         .enumerate()
                         .map(|(i, l)| {
-                            let mut loc = location(report, l);
+                            let mut loc = location(report, &mut uris, l);
                             loc["id"] = json!(i);
                             loc
                         })
@@ -120,6 +191,12 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     "version": env!("CARGO_PKG_VERSION"),
                     "informationUri": "https://github.com/iamlint/iamlint",
                     "rules": rules,
+                }
+            },
+            "originalUriBaseIds": {
+                "%SRCROOT%": {
+                    "uri": file_uri(&uris.srcroot, "."),
+                    "description": { "text": "the repository root: the nearest directory with a .git" },
                 }
             },
             "columnKind": "unicodeCodePoints",

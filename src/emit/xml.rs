@@ -34,13 +34,17 @@ fn by_file(report: &Report) -> BTreeMap<&str, Vec<usize>> {
     files
 }
 
-/// One test suite per file with findings, one failing test case per finding.
-pub fn junit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// One test suite per file with findings, one test case per finding: a failure when it is at
+/// or above `fail_on` (what makes iamlint exit 1), else a passing case with the finding in its
+/// `system-out`.
+pub fn junit(report: &Report, fail_on: Severity, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
     let total = report.diagnostics.len();
+    let failing = |d: &crate::diagnostic::Diagnostic| d.severity >= fail_on;
+    let failures = report.diagnostics.iter().filter(|d| failing(d)).count();
     writeln!(
         out,
-        "<testsuites name=\"iamlint\" tests=\"{}\" failures=\"{total}\">",
+        "<testsuites name=\"iamlint\" tests=\"{}\" failures=\"{failures}\">",
         total.max(1)
     )?;
     if total == 0 {
@@ -55,12 +59,15 @@ pub fn junit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "  </testsuite>")?;
     }
     for (path, diags) in by_file(report) {
+        let failed = diags
+            .iter()
+            .filter(|&&i| failing(&report.diagnostics[i]))
+            .count();
         writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\">",
             escape(path),
             diags.len(),
-            diags.len()
         )?;
         for i in diags {
             let d = &report.diagnostics[i];
@@ -78,13 +85,21 @@ pub fn junit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             if let Some(help) = &d.help {
                 body.push_str(&format!("\nhelp: {help}"));
             }
-            writeln!(
-                out,
-                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                d.rule,
-                escape(&format!("{}: {}", d.severity.as_str(), d.message)),
-                escape(&body)
-            )?;
+            if failing(d) {
+                writeln!(
+                    out,
+                    "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                    d.rule,
+                    escape(&format!("{}: {}", d.severity.as_str(), d.message)),
+                    escape(&body)
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "      <system-out>{}</system-out>",
+                    escape(&format!("{}[{}]: {body}", d.severity.as_str(), d.rule))
+                )?;
+            }
             writeln!(out, "    </testcase>")?;
         }
         writeln!(out, "  </testsuite>")?;
