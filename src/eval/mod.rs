@@ -6,9 +6,12 @@
 //! rules never guess about unknowns. This layer knows nothing of IAM: `model` uses it, never
 //! the reverse.
 
+pub mod files;
 pub mod functions;
 pub mod scope;
+pub mod types;
 pub mod value;
 
+pub use files::Files;
 pub use scope::{Binding, MAX_ITEMS, Scope};
 pub use value::{Loc, Part, Ref, Src, Str, Val, Value};

@@ -1,12 +1,15 @@
 //! Scopes (locals, variables, inputs, bound iterators) and the evaluation of hcl-edit expressions.
 
-use super::functions;
+use super::files::Files;
+use super::functions::{self, Call, Failed, Imp};
+use super::types;
 use super::value::*;
 use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, ObjectKey, Traversal, TraversalOperator, UnaryOperator,
 };
+use hcl_edit::structure::Body;
 use hcl_edit::template::{Element, Template};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 /// Nested evaluations (locals referring to locals) stop at this depth and give unknown.
@@ -19,7 +22,7 @@ pub const MAX_ITEMS: usize = 4096;
 #[derive(Default)]
 pub struct Scope<'a> {
     locals: HashMap<&'a str, (&'a Expression, Src)>,
-    variables: HashMap<&'a str, (Option<&'a Expression>, Src)>,
+    variables: HashMap<&'a str, Variable<'a>>,
     /// Values set from outside the module (tfvars, a caller's module block): win over defaults.
     inputs: HashMap<String, Val>,
     /// Analysed as called by a module block: a variable it does not pass has its default for
@@ -35,6 +38,28 @@ pub struct Scope<'a> {
     /// Names bound while evaluating: `each`, `count`, a `dynamic` block's iterator, the
     /// variables of a `for` expression. The innermost binding of a name is last.
     bindings: RefCell<Vec<(String, Binding)>>,
+    /// Variables' values, once converted to their types.
+    variable_memo: RefCell<HashMap<String, Val>>,
+    /// The files `file()` and its kind may read.
+    files: Files,
+    /// How many evaluations failed for certain (what `try` and `can` catch).
+    failures: Cell<usize>,
+}
+
+/// A `variable` block: its default, type constraint and `nullable`.
+#[derive(Clone, Copy)]
+struct Variable<'a> {
+    default: Option<&'a Expression>,
+    ty: Option<&'a Expression>,
+    nullable: bool,
+    src: Src,
+}
+
+/// One step of a traversal: a value, an unknown, or a failure Terraform would report.
+enum Step {
+    Val(Val),
+    Unknown,
+    Failed,
 }
 
 /// What a bound name stands for.
@@ -52,7 +77,29 @@ impl<'a> Scope<'a> {
     }
 
     pub fn add_variable(&mut self, name: &'a str, default: Option<&'a Expression>, src: Src) {
-        self.variables.entry(name).or_insert((default, src));
+        self.variables.entry(name).or_insert(Variable {
+            default,
+            ty: None,
+            nullable: true,
+            src,
+        });
+    }
+
+    /// A variable from its block: `default`, `type` and `nullable`.
+    pub fn add_variable_block(&mut self, name: &'a str, body: &'a Body, src: Src) {
+        let attr = |n: &str| body.get_attribute(n).map(|a| &a.value);
+        self.variables.entry(name).or_insert(Variable {
+            default: attr("default"),
+            ty: attr("type"),
+            nullable: !matches!(attr("nullable"), Some(Expression::Bool(b)) if !*b.value()),
+            src,
+        });
+    }
+
+    /// Lets `file()`, `fileset()`, `templatefile()` read the module's own files, and makes
+    /// `path.module` known.
+    pub fn set_files(&mut self, files: Files) {
+        self.files = files;
     }
 
     /// Sets a variable's value from outside the module, overriding its default.
@@ -126,8 +173,14 @@ impl<'a> Scope<'a> {
                             .as_str()
                             .map(str::to_string),
                     };
-                    if let Some(key) = key {
-                        entries.push((key, self.eval_at(value.expr(), src, depth + 1)));
+                    match key {
+                        Some(key) => {
+                            let value = self.eval_at(value.expr(), src, depth + 1);
+                            entries.retain(|(k, _): &(String, Val)| *k != key);
+                            entries.push((key, value));
+                        }
+                        // Which attributes the object has is not known.
+                        None => return Val::unknown(loc),
                     }
                 }
                 Value::Object(entries)
@@ -141,18 +194,7 @@ impl<'a> Scope<'a> {
                     _ => Val::unknown(loc),
                 };
             }
-            Expression::FuncCall(call) => {
-                if call.name.is_namespaced() || call.args.expand_final() {
-                    Value::Unknown
-                } else {
-                    let args: Vec<Val> = call
-                        .args
-                        .iter()
-                        .map(|a| self.eval_at(a, src, depth + 1))
-                        .collect();
-                    functions::call_function(call.name.name.as_str(), args)
-                }
-            }
+            Expression::FuncCall(call) => self.call(call, src, depth, &loc),
             Expression::Variable(v) => match self.bound(v.as_str()) {
                 Some(Binding::Var(val)) => return val,
                 _ => Value::Unknown,
@@ -175,6 +217,132 @@ impl<'a> Scope<'a> {
             Expression::ForExpr(f) => self.for_expr(f, src, depth),
         };
         Val { value, loc }
+    }
+
+    /// A function call: the table's function with its arguments, the last one expanded when
+    /// written `...`. Unknown for a function not in the table or a wrong number of arguments.
+    fn call(&self, call: &hcl_edit::expr::FuncCall, src: Src, depth: usize, loc: &Loc) -> Value {
+        let name = call.name.name.as_str();
+        let function = match functions::lookup_function(name) {
+            Some(f) if !call.name.is_namespaced() => f,
+            _ => return Value::Unknown,
+        };
+        let exprs: Vec<&Expression> = call.args.iter().collect();
+        if let Imp::Lazy = function.imp {
+            return match (name, exprs.as_slice()) {
+                _ if call.args.expand_final() => Value::Unknown,
+                ("can", [expr]) => match self.attempt(expr, src, depth) {
+                    Err(Failed) => Value::Bool(false),
+                    Ok(v) if functions::deep_known(&v.value) => Value::Bool(true),
+                    Ok(_) => Value::Unknown,
+                },
+                ("try", exprs) if !exprs.is_empty() => {
+                    for expr in exprs {
+                        match self.attempt(expr, src, depth) {
+                            Err(Failed) => continue,
+                            Ok(v) if settled(&v.value) => return v.value,
+                            Ok(_) => return Value::Unknown,
+                        }
+                    }
+                    self.fail()
+                }
+                _ => Value::Unknown,
+            };
+        }
+        let mut args: Vec<Val> = exprs
+            .iter()
+            .map(|a| self.eval_at(a, src, depth + 1))
+            .collect();
+        if call.args.expand_final() {
+            match args.pop().map(|last| last.value) {
+                Some(Value::List(items)) if !items.iter().any(Val::is_unknown) => {
+                    args.extend(items)
+                }
+                Some(v @ (Value::Null | Value::Bool(_) | Value::Number(_) | Value::Str(_)))
+                    if !opaque(&v) =>
+                {
+                    return self.fail();
+                }
+                _ => return Value::Unknown,
+            }
+        }
+        if args.len() < function.min || function.max.is_some_and(|max| args.len() > max) {
+            return Value::Unknown;
+        }
+        let Imp::Pure(imp) = function.imp else {
+            return Value::Unknown;
+        };
+        if name == "templatefile" {
+            return self.templatefile(&args, loc, depth);
+        }
+        let call = Call {
+            args,
+            loc: loc.clone(),
+            files: &self.files,
+        };
+        match imp(&call) {
+            Ok(value) => value,
+            // An input may be a value of another type than it looks: not a failure for certain.
+            Err(Failed) if call.args.iter().any(|a| opaque(&a.value)) => Value::Unknown,
+            Err(Failed) => self.fail(),
+        }
+    }
+
+    /// Notes a failure Terraform would report; the value is unknown.
+    fn fail(&self) -> Value {
+        self.failures.set(self.failures.get() + 1);
+        Value::Unknown
+    }
+
+    /// Evaluates `expr`, telling a failure from a value (for `try` and `can`).
+    fn attempt(&self, expr: &Expression, src: Src, depth: usize) -> Result<Val, Failed> {
+        let before = self.failures.get();
+        let val = self.eval_at(expr, src, depth + 1);
+        if self.failures.get() > before {
+            // Caught here: not a failure of the expression around the `try`.
+            self.failures.set(before);
+            return Err(Failed);
+        }
+        Ok(val)
+    }
+
+    /// `templatefile(path, vars)`: the template read from the module's files, evaluated with
+    /// `vars` as its only names.
+    fn templatefile(&self, args: &[Val], loc: &Loc, depth: usize) -> Value {
+        let vars = match &args[1].value {
+            Value::Object(entries) => entries,
+            v if opaque(v) => return Value::Unknown,
+            _ => return self.fail(),
+        };
+        let text = match self.files.template(&args[0]) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Value::Unknown,
+            Err(Failed) => return self.fail(),
+        };
+        let Ok(template) = hcl_edit::parser::parse_template(&text) else {
+            return self.fail();
+        };
+        let inner = Scope {
+            files: self.files.clone(),
+            called: self.called,
+            ..Scope::default()
+        };
+        for (name, val) in vars {
+            inner
+                .bindings
+                .borrow_mut()
+                .push((name.clone(), Binding::Var(val.clone())));
+        }
+        // Spans of the template are in the data file: its values point at the call.
+        let src = Src {
+            file: loc.file,
+            base: 0,
+        };
+        let value = inner.template(&template, src, depth + 1);
+        if inner.failures.get() > 0 {
+            return self.fail();
+        }
+        value
     }
 
     /// `[for v in c : e if cond]` and `{for k, v in c : k => v}`, over a known collection.
@@ -301,6 +469,21 @@ impl<'a> Scope<'a> {
             return self.apply(base, &ops[1..], src, depth, loc);
         }
         match (root, ops.first()) {
+            ("path", Some(TraversalOperator::GetAttr(name))) if ops.len() == 1 => {
+                // Paths are relative to the module's directory, which file functions resolve.
+                let known = match name.as_str() {
+                    "module" => self.files.enabled(),
+                    "root" => self.files.enabled() && !self.called,
+                    _ => false,
+                };
+                Val {
+                    value: match known {
+                        true => Value::Str(Str::literal(".")),
+                        false => Value::Unknown,
+                    },
+                    loc,
+                }
+            }
             ("local" | "var", Some(TraversalOperator::GetAttr(name))) => {
                 let base = if root == "local" {
                     self.local(name.as_str(), depth + 1)
@@ -353,37 +536,55 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn apply(
-        &self,
-        mut val: Val,
-        ops: &[&TraversalOperator],
-        src: Src,
-        depth: usize,
-        loc: Loc,
-    ) -> Val {
-        for (i, op) in ops.iter().enumerate() {
+    /// Applies traversal operators to a value. After a full splat `[*]` every following
+    /// operator applies to each element; after an attribute-only splat `.*` only attribute
+    /// accesses (and legacy `.0` indexes) do, and a `[i]` applies to the resulting list (the
+    /// HCL spec: `a.*.b[0]` is `[for x in a : x.b][0]`).
+    fn apply(&self, val: Val, ops: &[&TraversalOperator], src: Src, depth: usize, loc: Loc) -> Val {
+        let mut val = val;
+        let mut i = 0;
+        while i < ops.len() {
+            let op = ops[i];
             if let TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) = op {
-                // `list[*].attr`: the rest of the operators applied to every element.
+                let full = matches!(op, TraversalOperator::FullSplat(_));
+                let end = match full {
+                    true => ops.len(),
+                    false => {
+                        i + 1
+                            + ops[i + 1..]
+                                .iter()
+                                .take_while(|o| {
+                                    matches!(
+                                        o,
+                                        TraversalOperator::GetAttr(_)
+                                            | TraversalOperator::LegacyIndex(_)
+                                    )
+                                })
+                                .count()
+                    }
+                };
                 let items = match val.value {
                     Value::List(items) if !items.iter().any(Val::is_unknown) => items,
                     Value::Null => Vec::new(),
-                    Value::Unknown => return Val::unknown(loc),
+                    Value::Unknown | Value::List(_) => return Val::unknown(loc),
                     _ => vec![val],
                 };
-                let rest = &ops[i + 1..];
+                let rest = &ops[i + 1..end];
                 let mapped = items
                     .into_iter()
                     .map(|item| self.apply(item, rest, src, depth + 1, loc.clone()))
                     .collect();
-                return Val {
+                val = Val {
                     value: Value::List(mapped),
-                    loc,
+                    loc: loc.clone(),
                 };
+                i = end;
+                continue;
             }
-            let next = match op {
-                TraversalOperator::GetAttr(name) => val.get(name.as_str()).cloned(),
-                TraversalOperator::LegacyIndex(i) => {
-                    index(&val, &Value::Number(i.value().to_string()))
+            let step = match op {
+                TraversalOperator::GetAttr(name) => get_attr(&val, name.as_str()),
+                TraversalOperator::LegacyIndex(n) => {
+                    index(&val, &Value::Number(n.value().to_string()))
                 }
                 TraversalOperator::Index(expr) => {
                     let key = self.eval_at(expr, src, depth + 1);
@@ -393,10 +594,15 @@ impl<'a> Scope<'a> {
                     unreachable!("handled above")
                 }
             };
-            match next {
-                Some(next) => val = next,
-                None => return Val::unknown(loc),
+            match step {
+                Step::Val(next) => val = next,
+                Step::Unknown => return Val::unknown(loc),
+                Step::Failed => {
+                    self.fail();
+                    return Val::unknown(loc);
+                }
             }
+            i += 1;
         }
         val
     }
@@ -421,23 +627,60 @@ impl<'a> Scope<'a> {
     }
 
     fn variable(&self, name: &str, depth: usize) -> Val {
-        if let Some(val) = self.inputs.get(name) {
+        if let Some(val) = self.variable_memo.borrow().get(name) {
             return val.clone();
         }
-        match self.variables.get(name) {
-            Some(&(Some(default), src)) if self.defaults_unknown => Val::unknown(src.loc(default)),
-            Some(&(Some(default), src)) => {
+        let val = self.variable_value(name, depth);
+        self.variable_memo
+            .borrow_mut()
+            .insert(name.to_string(), val.clone());
+        val
+    }
+
+    /// A variable's value: its input or its default, converted to its type.
+    fn variable_value(&self, name: &str, depth: usize) -> Val {
+        let decl = self.variables.get(name).copied();
+        let ty = decl.and_then(|d| d.ty).map(|ty| {
+            let literal = Scope::default();
+            types::parse(ty, &|e| {
+                literal.eval_at(e, decl.expect("declared").src, depth + 1)
+            })
+        });
+        let convert = |val: Val, null_unknown: bool| match &ty {
+            Some(ty) => types::convert(val, ty, null_unknown),
+            None if null_unknown => types::convert(val, &types::Type::Any, true),
+            None => val,
+        };
+        if let Some(val) = self.inputs.get(name) {
+            // `nullable = false`: a `null` input means the default.
+            let null_means_default = matches!(val.value, Value::Null)
+                && decl.is_some_and(|d| !d.nullable && d.default.is_some());
+            if !null_means_default {
+                return convert(val.clone(), false);
+            }
+        }
+        match decl {
+            Some(Variable {
+                default: Some(default),
+                src,
+                ..
+            }) if self.defaults_unknown => Val::unknown(src.loc(default)),
+            Some(Variable {
+                default: Some(default),
+                src,
+                ..
+            }) => {
                 let val = self.eval_at(default, src, depth);
                 // `null` and `""` defaults mean "not set here": the caller decides, unless this
-                // is the caller's view.
+                // is the caller's view. So does a `null` attribute of an object default.
                 match &val.value {
-                    _ if self.called => val,
+                    _ if self.called => convert(val, false),
                     Value::Null => Val::unknown(val.loc),
                     Value::Str(s) if s.as_literal() == Some("") => Val::unknown(val.loc),
-                    _ => val,
+                    _ => convert(val, true),
                 }
             }
-            Some(&(None, src)) => Val::unknown(Loc {
+            Some(Variable { src, .. }) => Val::unknown(Loc {
                 file: src.file,
                 range: 0..0,
             }),
@@ -492,16 +735,61 @@ fn reference(data: bool, rtype: &str, name: &str, rest: &[&TraversalOperator], l
     }
 }
 
-fn index(val: &Val, key: &Value) -> Option<Val> {
+fn index(val: &Val, key: &Value) -> Step {
     match (&val.value, key) {
+        (Value::Unknown, _) | (_, Value::Unknown) => Step::Unknown,
         (Value::List(items), Value::Number(n)) => {
             if items.iter().any(Val::is_unknown) {
-                return None;
+                return Step::Unknown;
             }
-            items.get(n.parse::<usize>().ok()?).cloned()
+            match n.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(v) => Step::Val(v.clone()),
+                None => Step::Failed,
+            }
         }
-        (Value::Object(_), Value::Str(s)) => val.get(s.as_literal()?).cloned(),
-        _ => None,
+        (Value::Object(_), Value::Str(s)) => match s.as_literal() {
+            Some(k) => get_attr(val, k),
+            None => Step::Unknown,
+        },
+        (Value::Object(_), Value::Number(n)) => get_attr(val, n),
+        (Value::Null, _) => Step::Failed,
+        _ => Step::Unknown,
+    }
+}
+
+/// `value.name`: an attribute of a known object; a failure when the object lacks it.
+fn get_attr(val: &Val, name: &str) -> Step {
+    match &val.value {
+        Value::Object(entries) => match entries.iter().find(|(k, _)| k == name) {
+            Some((_, v)) => Step::Val(v.clone()),
+            None => Step::Failed,
+        },
+        Value::Null | Value::Bool(_) | Value::Number(_) => Step::Failed,
+        Value::List(_) | Value::Str(_) | Value::Unknown => Step::Unknown,
+    }
+}
+
+/// A value whose type is not known: unknown, or a string standing for an input or unknown.
+fn opaque(v: &Value) -> bool {
+    match v {
+        Value::Unknown => true,
+        Value::Str(s) => s
+            .parts
+            .iter()
+            .any(|p| matches!(p, Part::Input(_) | Part::Unknown)),
+        _ => false,
+    }
+}
+
+/// Known well enough for `try` to take: nothing in it is unknown (a reference to a resource
+/// or an input is not a failure).
+fn settled(v: &Value) -> bool {
+    match v {
+        Value::Unknown => false,
+        Value::Str(s) => !s.parts.iter().any(|p| matches!(p, Part::Unknown)),
+        Value::List(items) => items.iter().all(|i| settled(&i.value)),
+        Value::Object(entries) => entries.iter().all(|(_, v)| settled(&v.value)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => true,
     }
 }
 
