@@ -69,6 +69,16 @@ pub static FUNCTIONS: &[Function] = &[
     f("base64encode", 1, 1, |c| {
         str1(c, |s| Ok(lit(base64_encode(s.as_bytes()))))
     }),
+    f("basename", 1, 1, |c| {
+        str1(c, |s| {
+            let trimmed = s.trim_end_matches('/');
+            Ok(lit(match trimmed {
+                "" if s.is_empty() => ".",
+                "" => "/",
+                t => t.rsplit('/').next().unwrap_or(t),
+            }))
+        })
+    }),
     Function {
         name: "can",
         min: 1,
@@ -88,6 +98,15 @@ pub static FUNCTIONS: &[Function] = &[
     f("compact", 1, 1, compact),
     variadic("concat", 0, concat),
     f("contains", 2, 2, contains),
+    f("dirname", 1, 1, |c| {
+        str1(c, |s| {
+            Ok(lit(match s.rsplit_once('/') {
+                Some(("", _)) => "/",
+                Some((dir, _)) => dir.trim_end_matches('/'),
+                None => ".",
+            }))
+        })
+    }),
     f("distinct", 1, 1, |c| tolist_like(c, true)),
     f("element", 2, 2, element),
     f("endswith", 2, 2, |c| {
@@ -1354,6 +1373,8 @@ mod tests {
 
     #[test]
     fn string_functions() {
+        check("basename(\"foo/bar/baz.txt\")", json!("baz.txt"));
+        check("dirname(\"foo/bar/baz.txt\")", json!("foo/bar"));
         check("chomp(\"hello\\n\\n\")", json!("hello"));
         check("endswith(\"hello world\", \"world\")", json!(true));
         check("startswith(\"hello world\", \"hello\")", json!(true));

@@ -194,7 +194,7 @@ impl<'a> Scope<'a> {
                     _ => Val::unknown(loc),
                 };
             }
-            Expression::FuncCall(call) => self.call(call, src, depth, &loc),
+            Expression::FuncCall(call) => return self.call(call, src, depth, &loc),
             Expression::Variable(v) => match self.bound(v.as_str()) {
                 Some(Binding::Var(val)) => return val,
                 _ => Value::Unknown,
@@ -221,32 +221,37 @@ impl<'a> Scope<'a> {
 
     /// A function call: the table's function with its arguments, the last one expanded when
     /// written `...`. Unknown for a function not in the table or a wrong number of arguments.
-    fn call(&self, call: &hcl_edit::expr::FuncCall, src: Src, depth: usize, loc: &Loc) -> Value {
+    /// A value made by the call is located at the call; what `try` picks keeps its location.
+    fn call(&self, call: &hcl_edit::expr::FuncCall, src: Src, depth: usize, loc: &Loc) -> Val {
+        let made = |value: Value| Val {
+            value,
+            loc: loc.clone(),
+        };
         let name = call.name.name.as_str();
         let function = match functions::lookup_function(name) {
             Some(f) if !call.name.is_namespaced() => f,
-            _ => return Value::Unknown,
+            _ => return made(Value::Unknown),
         };
         let exprs: Vec<&Expression> = call.args.iter().collect();
         if let Imp::Lazy = function.imp {
             return match (name, exprs.as_slice()) {
-                _ if call.args.expand_final() => Value::Unknown,
-                ("can", [expr]) => match self.attempt(expr, src, depth) {
+                _ if call.args.expand_final() => made(Value::Unknown),
+                ("can", [expr]) => made(match self.attempt(expr, src, depth) {
                     Err(Failed) => Value::Bool(false),
                     Ok(v) if functions::deep_known(&v.value) => Value::Bool(true),
                     Ok(_) => Value::Unknown,
-                },
+                }),
                 ("try", exprs) if !exprs.is_empty() => {
                     for expr in exprs {
                         match self.attempt(expr, src, depth) {
                             Err(Failed) => continue,
-                            Ok(v) if settled(&v.value) => return v.value,
-                            Ok(_) => return Value::Unknown,
+                            Ok(v) if settled(&v.value) => return v,
+                            Ok(_) => return made(Value::Unknown),
                         }
                     }
-                    self.fail()
+                    made(self.fail())
                 }
-                _ => Value::Unknown,
+                _ => made(Value::Unknown),
             };
         }
         let mut args: Vec<Val> = exprs
@@ -261,31 +266,31 @@ impl<'a> Scope<'a> {
                 Some(v @ (Value::Null | Value::Bool(_) | Value::Number(_) | Value::Str(_)))
                     if !opaque(&v) =>
                 {
-                    return self.fail();
+                    return made(self.fail());
                 }
-                _ => return Value::Unknown,
+                _ => return made(Value::Unknown),
             }
         }
         if args.len() < function.min || function.max.is_some_and(|max| args.len() > max) {
-            return Value::Unknown;
+            return made(Value::Unknown);
         }
         let Imp::Pure(imp) = function.imp else {
-            return Value::Unknown;
+            return made(Value::Unknown);
         };
         if name == "templatefile" {
-            return self.templatefile(&args, loc, depth);
+            return made(self.templatefile(&args, loc, depth));
         }
         let call = Call {
             args,
             loc: loc.clone(),
             files: &self.files,
         };
-        match imp(&call) {
+        made(match imp(&call) {
             Ok(value) => value,
             // An input may be a value of another type than it looks: not a failure for certain.
             Err(Failed) if call.args.iter().any(|a| opaque(&a.value)) => Value::Unknown,
             Err(Failed) => self.fail(),
-        }
+        })
     }
 
     /// Notes a failure Terraform would report; the value is unknown.
@@ -949,5 +954,124 @@ mod tests {
         let b = eval_attr("v = \"projects/${var.p}\"\n", "v");
         assert_eq!(a.value, b.value, "the same input is the same value");
         assert_ne!(a.value, eval_attr("v = \"projects/${var.q}\"\n", "v").value);
+    }
+
+    /// Evaluates attribute `name` of `text`, with its variable blocks (types included) and
+    /// `inputs` (name, expression) set as from tfvars.
+    fn eval_typed(text: &str, name: &str, inputs: &[(&str, &str)], called: bool) -> Val {
+        let body: Body = hcl_edit::parser::parse_body(text).unwrap();
+        let src = Src { file: 0, base: 0 };
+        let mut scope = Scope::default();
+        for block in body.blocks() {
+            if block.ident.as_str() == "variable" {
+                scope.add_variable_block(block.labels[0].as_str(), &block.body, src);
+            }
+        }
+        for (input, expr) in inputs {
+            let expr = hcl_edit::parser::parse_expr(expr).unwrap();
+            let val = Scope::default().eval(&expr, src);
+            scope.set_input(input, val);
+        }
+        if called {
+            scope.set_called();
+        }
+        let attr = body.get_attribute(name).unwrap();
+        scope.eval(&attr.value, src)
+    }
+
+    fn json(val: &Val) -> Option<serde_json::Value> {
+        functions::to_json(&val.value)
+    }
+
+    #[test]
+    fn splats_follow_the_hcl_spec() {
+        let text = "locals {\n  x = [{ a = [\"p\", \"q\"] }, { a = [\"r\", \"s\"] }]\n}\nlegacy = local.x.*.a[0]\nfull = local.x[*].a[0]\nlegacy_dot = local.x.*.a.0\nsingle = { a = \"b\" }[*].a\nnone = null[*]\n";
+        assert_eq!(
+            json(&eval_attr(text, "legacy")),
+            Some(serde_json::json!(["p", "q"]))
+        );
+        assert_eq!(
+            json(&eval_attr(text, "full")),
+            Some(serde_json::json!(["p", "r"]))
+        );
+        assert_eq!(
+            json(&eval_attr(text, "legacy_dot")),
+            Some(serde_json::json!(["p", "r"]))
+        );
+        assert_eq!(
+            json(&eval_attr(text, "single")),
+            Some(serde_json::json!(["b"]))
+        );
+        assert_eq!(json(&eval_attr(text, "none")), Some(serde_json::json!([])));
+    }
+
+    #[test]
+    fn the_last_argument_expands() {
+        let text = "locals {\n  maps = [{ a = 1 }, { b = 2 }, { a = 3 }]\n}\nm = merge(local.maps...)\nc = concat([[\"x\"], [\"y\"]]...)\nu = merge(var.unknown...)\n";
+        assert_eq!(
+            json(&eval_attr(text, "m")),
+            Some(serde_json::json!({"a": 3, "b": 2}))
+        );
+        assert_eq!(
+            json(&eval_attr(text, "c")),
+            Some(serde_json::json!(["x", "y"]))
+        );
+        assert!(eval_attr(text, "u").is_unknown());
+    }
+
+    #[test]
+    fn try_and_can_catch_failures_only() {
+        let text = "locals {\n  o = { a = \"x\" }\n}\nmissing = try(local.o.b, \"fallback\")\npresent = try(local.o.a, \"fallback\")\ninput = try(var.v.b, \"fallback\")\ncan_missing = can(local.o.b)\ncan_input = can(var.v.b)\nindex = try([\"a\"][3], \"fallback\")\n";
+        assert_eq!(eval_attr(text, "missing").as_str(), Some("fallback"));
+        assert_eq!(eval_attr(text, "present").as_str(), Some("x"));
+        assert!(
+            eval_attr(text, "input").is_unknown(),
+            "an input is not a failure"
+        );
+        assert_eq!(eval_attr(text, "can_missing").value, Value::Bool(false));
+        assert!(eval_attr(text, "can_input").is_unknown());
+        assert_eq!(eval_attr(text, "index").as_str(), Some("fallback"));
+    }
+
+    #[test]
+    fn types_apply_to_defaults_and_inputs() {
+        let text = "variable \"c\" {\n  type = object({\n    principals = optional(map(string), {})\n    groups = optional(list(object({ name = string, role = optional(string, \"roles/viewer\") })), [])\n  })\n  default = {}\n  nullable = false\n}\nv = var.c\n";
+        assert_eq!(
+            json(&eval_typed(text, "v", &[], false)),
+            Some(serde_json::json!({"principals": {}, "groups": []}))
+        );
+        assert_eq!(
+            json(&eval_typed(
+                text,
+                "v",
+                &[("c", "{ groups = [{ name = \"g\" }] }")],
+                false
+            )),
+            Some(
+                serde_json::json!({"principals": {}, "groups": [{"name": "g", "role": "roles/viewer"}]})
+            ),
+            "tfvars and a caller's inputs get the optional() defaults too"
+        );
+        assert_eq!(
+            json(&eval_typed(text, "v", &[("c", "null")], false)),
+            Some(serde_json::json!({"principals": {}, "groups": []})),
+            "nullable = false: null means the default"
+        );
+    }
+
+    #[test]
+    fn a_null_attribute_of_a_default_is_like_a_null_default() {
+        let text = "variable \"sa\" {\n  type = object({ email = string })\n  default = { email = null }\n}\nvariable \"plain\" {\n  default = null\n}\nfield = var.sa.email\nplain = var.plain\n";
+        assert!(eval_typed(text, "field", &[], false).is_unknown());
+        assert_eq!(
+            eval_typed(text, "plain", &[], false).value,
+            input("var.plain".into()),
+            "an input: the caller decides"
+        );
+        assert_eq!(
+            eval_typed(text, "field", &[], true).value,
+            Value::Null,
+            "called without it: the default, for certain"
+        );
     }
 }
