@@ -113,6 +113,12 @@ pub static FUNCTIONS: &[Function] = &[
         str2(c, |a, b| Ok(Value::Bool(a.ends_with(b))))
     }),
     f("file", 1, 1, |c| c.files.file(&c.args[0])),
+    f("filebase64", 1, 1, |c| match c.files.file(&c.args[0])? {
+        Value::Str(s) => Ok(s
+            .as_literal()
+            .map_or(Value::Unknown, |s| lit(base64_encode(s.as_bytes())))),
+        other => Ok(other),
+    }),
     f("fileexists", 1, 1, |c| c.files.exists(&c.args[0])),
     f("fileset", 2, 2, |c| {
         c.files.fileset(&c.args[0], &c.args[1], &c.loc)
@@ -134,8 +140,16 @@ pub static FUNCTIONS: &[Function] = &[
     variadic("max", 1, |c| min_max(c, true)),
     variadic("merge", 0, merge),
     variadic("min", 1, |c| min_max(c, false)),
+    f("nonsensitive", 1, 1, |c| Ok(c.args[0].value.clone())),
     f("one", 1, 1, one),
     f("parseint", 2, 2, parseint),
+    // `~` is the home directory of the machine that runs Terraform: unknown.
+    f("pathexpand", 1, 1, |c| {
+        str1(c, |s| match s.starts_with('~') {
+            true => Ok(Value::Unknown),
+            false => Ok(lit(s)),
+        })
+    }),
     f("pow", 2, 2, |c| match (num(&c.args[0]), num(&c.args[1])) {
         (Some(a), Some(b)) => Ok(number(Some(a.powf(b)))),
         _ => Ok(Value::Unknown),
@@ -148,6 +162,7 @@ pub static FUNCTIONS: &[Function] = &[
         Some(items) => Ok(Value::List(items.iter().rev().cloned().collect())),
         None => Ok(Value::Unknown),
     }),
+    f("sensitive", 1, 1, |c| Ok(c.args[0].value.clone())),
     variadic("setintersection", 1, setintersection),
     variadic("setproduct", 1, setproduct),
     f("setsubtract", 2, 2, setsubtract),
@@ -1375,6 +1390,8 @@ mod tests {
     fn string_functions() {
         check("basename(\"foo/bar/baz.txt\")", json!("baz.txt"));
         check("dirname(\"foo/bar/baz.txt\")", json!("foo/bar"));
+        check("pathexpand(\"data/x.yaml\")", json!("data/x.yaml"));
+        check("nonsensitive(sensitive(\"a\"))", json!("a"));
         check("chomp(\"hello\\n\\n\")", json!("hello"));
         check("endswith(\"hello world\", \"world\")", json!(true));
         check("startswith(\"hello world\", \"hello\")", json!(true));
