@@ -531,11 +531,19 @@ impl<'a> Scope<'a> {
                 (
                     Some(TraversalOperator::GetAttr(rtype)),
                     Some(TraversalOperator::GetAttr(name)),
-                ) => reference(true, rtype.as_str(), name.as_str(), &ops[2..], loc),
+                ) => self.reference(
+                    true,
+                    rtype.as_str(),
+                    name.as_str(),
+                    &ops[2..],
+                    src,
+                    depth,
+                    loc,
+                ),
                 _ => Val::unknown(loc),
             },
             (rtype, Some(TraversalOperator::GetAttr(name))) if is_resource_type(rtype) => {
-                reference(false, rtype, name.as_str(), &ops[1..], loc)
+                self.reference(false, rtype, name.as_str(), &ops[1..], src, depth, loc)
             }
             _ => Val::unknown(loc),
         }
@@ -610,6 +618,59 @@ impl<'a> Scope<'a> {
             i += 1;
         }
         val
+    }
+
+    /// `google_service_account.ci.email`, `google_service_account.report[each.key].email`:
+    /// a reference to a resource's attribute, with the instance when its key is known.
+    #[allow(clippy::too_many_arguments)]
+    fn reference(
+        &self,
+        data: bool,
+        rtype: &str,
+        name: &str,
+        rest: &[&TraversalOperator],
+        src: Src,
+        depth: usize,
+        loc: Loc,
+    ) -> Val {
+        // A splat does not name one attribute.
+        let mut attr = None;
+        let mut key = None;
+        for (i, op) in rest.iter().enumerate() {
+            match op {
+                TraversalOperator::Index(expr) if i == 0 => {
+                    key = match self.eval_at(expr, src, depth + 1).value {
+                        Value::Str(s) => s.as_literal().map(|k| format!("[{k:?}]")),
+                        Value::Number(n) => Some(format!("[{n}]")),
+                        _ => None,
+                    };
+                }
+                TraversalOperator::LegacyIndex(n) if i == 0 => {
+                    key = Some(format!("[{}]", n.value()));
+                }
+                TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_) => {}
+                TraversalOperator::GetAttr(a) => {
+                    attr = Some(a.as_str().to_string());
+                    break;
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    return Val::unknown(loc);
+                }
+            }
+        }
+        let r = Ref {
+            data,
+            rtype: rtype.to_string(),
+            name: name.to_string(),
+            key,
+            attr,
+        };
+        Val {
+            value: Value::Str(Str {
+                parts: vec![Part::Ref(r)],
+            }),
+            loc,
+        }
     }
 
     fn local(&self, name: &str, depth: usize) -> Val {
@@ -709,35 +770,6 @@ fn is_resource_type(name: &str) -> bool {
             name,
             "each" | "count" | "path" | "self" | "terraform" | "module"
         )
-}
-
-fn reference(data: bool, rtype: &str, name: &str, rest: &[&TraversalOperator], loc: Loc) -> Val {
-    // `x[0].email` and `x["key"].email` name the same resource; a splat does not name one attribute.
-    let mut attr = None;
-    for op in rest {
-        match op {
-            TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_) => {}
-            TraversalOperator::GetAttr(a) => {
-                attr = Some(a.as_str().to_string());
-                break;
-            }
-            TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
-                return Val::unknown(loc);
-            }
-        }
-    }
-    let r = Ref {
-        data,
-        rtype: rtype.to_string(),
-        name: name.to_string(),
-        attr,
-    };
-    Val {
-        value: Value::Str(Str {
-            parts: vec![Part::Ref(r)],
-        }),
-        loc,
-    }
 }
 
 fn index(val: &Val, key: &Value) -> Step {

@@ -58,6 +58,9 @@ pub struct Ref {
     pub data: bool,
     pub rtype: String,
     pub name: String,
+    /// The instance, when the reference indexes a `count` or `for_each` resource with a
+    /// known key: `["billing"]`, `[0]` (the form of [`Resource::instance`](crate::model::Resource)).
+    pub key: Option<String>,
     pub attr: Option<String>,
 }
 
@@ -117,7 +120,8 @@ impl Str {
                         .as_deref()
                         .map(|a| format!(".{a}"))
                         .unwrap_or_default();
-                    out.push_str(&format!("${{{data}{}.{}{attr}}}", r.rtype, r.name));
+                    let key = r.key.as_deref().unwrap_or("");
+                    out.push_str(&format!("${{{data}{}.{}{key}{attr}}}", r.rtype, r.name));
                 }
                 Part::Input(name) => out.push_str(&format!("${{{name}}}")),
                 Part::Unknown => out.push_str("${...}"),
