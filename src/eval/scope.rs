@@ -351,10 +351,8 @@ impl<'a> Scope<'a> {
     }
 
     /// `[for v in c : e if cond]` and `{for k, v in c : k => v}`, over a known collection.
+    /// With grouping (`{for ... : k => v...}`), the values of one key are gathered in a list.
     fn for_expr(&self, f: &ForExpr, src: Src, depth: usize) -> Value {
-        if f.grouping {
-            return Value::Unknown;
-        }
         let collection = self.eval_at(&f.intro.collection_expr, src, depth + 1);
         let pairs: Vec<(Val, Val)> = match collection.value {
             Value::List(items) => {
@@ -415,7 +413,30 @@ impl<'a> Scope<'a> {
                 Err(()) => return Value::Unknown,
                 Ok(None) => {}
                 Ok(Some((None, v))) => list.push(v),
-                Ok(Some((Some(k), v))) => match k.as_str() {
+                Ok(Some((Some(key), v))) => match key.as_str() {
+                    Some(k) if f.grouping => {
+                        match object
+                            .iter_mut()
+                            .find(|(old, _): &&mut (String, Val)| old == k)
+                        {
+                            Some((
+                                _,
+                                Val {
+                                    value: Value::List(group),
+                                    ..
+                                },
+                            )) => group.push(v),
+                            _ => object.push((
+                                k.to_string(),
+                                Val {
+                                    value: Value::List(vec![v]),
+                                    loc: key.loc.clone(),
+                                },
+                            )),
+                        }
+                    }
+                    // Two elements with one key: Terraform fails.
+                    Some(k) if object.iter().any(|(old, _)| old == k) => return self.fail(),
                     Some(k) => object.push((k.to_string(), v)),
                     None => return Value::Unknown,
                 },
@@ -706,16 +727,19 @@ impl<'a> Scope<'a> {
     /// A variable's value: its input or its default, converted to its type.
     fn variable_value(&self, name: &str, depth: usize) -> Val {
         let decl = self.variables.get(name).copied();
-        let ty = decl.and_then(|d| d.ty).map(|ty| {
-            let literal = Scope::default();
-            types::parse(ty, &|e| {
-                literal.eval_at(e, decl.expect("declared").src, depth + 1)
-            })
-        });
-        let convert = |val: Val, null_unknown: bool| match &ty {
-            Some(ty) => types::convert(val, ty, null_unknown),
-            None if null_unknown => types::convert(val, &types::Type::Any, true),
-            None => val,
+        // Only a collection changes with its type (optional attributes); the type is read then.
+        let convert = |val: Val, null_unknown: bool| {
+            if !matches!(val.value, Value::Object(_) | Value::List(_)) {
+                return val;
+            }
+            let ty = match decl.and_then(|d| Some((d.ty?, d.src))) {
+                Some((ty, src)) => {
+                    let literal = Scope::default();
+                    types::parse(ty, &|e| literal.eval_at(e, src, depth + 1))
+                }
+                None => types::Type::Any,
+            };
+            types::convert(val, &ty, null_unknown)
         };
         if let Some(val) = self.inputs.get(name) {
             // `nullable = false`: a `null` input means the default.
@@ -1104,6 +1128,20 @@ mod tests {
             eval_typed(text, "field", &[], true).value,
             Value::Null,
             "called without it: the default, for certain"
+        );
+    }
+
+    #[test]
+    fn for_grouping_gathers_the_values_of_a_key() {
+        let text = "locals {\n  b = [{ r = \"viewer\", m = \"a\" }, { r = \"editor\", m = \"b\" }, { r = \"viewer\", m = \"c\" }]\n}\ng = { for x in local.b : x.r => x.m... }\nd = try({ for x in local.b : x.r => x.m }, \"duplicate\")\n";
+        assert_eq!(
+            json(&eval_attr(text, "g")),
+            Some(serde_json::json!({"viewer": ["a", "c"], "editor": ["b"]}))
+        );
+        assert_eq!(
+            eval_attr(text, "d").as_str(),
+            Some("duplicate"),
+            "a key twice without grouping fails"
         );
     }
 }
