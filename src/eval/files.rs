@@ -11,6 +11,9 @@ use std::path::{Component, Path, PathBuf};
 /// Files larger than this are not read (unknown).
 const MAX_FILE: u64 = 4 << 20;
 
+/// A `fileset` that would look at more entries than this is unknown.
+const MAX_WALK: usize = 100_000;
+
 /// Where a module's file functions may read. [`Files::default`] reads nothing.
 #[derive(Clone, Debug, Default)]
 pub struct Files {
@@ -117,8 +120,12 @@ impl Files {
         };
         let matcher = glob.compile_matcher();
         let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(&base).max_depth(32) {
-            let Ok(entry) = entry else {
+        for (seen, entry) in walkdir::WalkDir::new(&base)
+            .max_depth(32)
+            .into_iter()
+            .enumerate()
+        {
+            let (Ok(entry), true) = (entry, seen < MAX_WALK) else {
                 return Ok(Value::Unknown);
             };
             if !entry.file_type().is_file() {

@@ -1234,6 +1234,10 @@ fn yamldecode(c: &Call) -> Out {
         if s.len() > MAX_YAML {
             return Ok(Value::Unknown);
         }
+        if yaml_expanded_size(s).is_none_or(|n| n > MAX_YAML_NODES) {
+            // Aliases that expand beyond reason (a "billion laughs"): not decoded.
+            return Ok(Value::Unknown);
+        }
         let docs = yaml_rust2::YamlLoader::load_from_str(s).map_err(|_| Failed)?;
         match docs.as_slice() {
             [] => Ok(Value::Null),
@@ -1241,6 +1245,58 @@ fn yamldecode(c: &Call) -> Out {
             _ => Err(Failed),
         }
     })
+}
+
+/// A decoded YAML document larger than this many nodes (aliases expanded) is unknown.
+const MAX_YAML_NODES: u64 = 1_000_000;
+
+/// How many nodes the YAML holds once its aliases are expanded (the loader copies an anchored
+/// node for each alias); `None` when it does not parse.
+fn yaml_expanded_size(s: &str) -> Option<u64> {
+    use yaml_rust2::Event;
+    #[derive(Default)]
+    struct Sizes {
+        /// The open collections: their anchor and size so far.
+        open: Vec<(usize, u64)>,
+        anchors: std::collections::HashMap<usize, u64>,
+        total: u64,
+    }
+    impl Sizes {
+        fn node(&mut self, anchor: usize, size: u64) {
+            if anchor > 0 {
+                self.anchors.insert(anchor, size);
+            }
+            match self.open.last_mut() {
+                Some((_, parent)) => *parent = parent.saturating_add(size),
+                None => self.total = self.total.saturating_add(size),
+            }
+        }
+    }
+    impl yaml_rust2::parser::EventReceiver for Sizes {
+        fn on_event(&mut self, ev: Event) {
+            match ev {
+                Event::Scalar(_, _, anchor, _) => self.node(anchor, 1),
+                Event::Alias(id) => {
+                    let size = self.anchors.get(&id).copied().unwrap_or(1);
+                    self.node(0, size);
+                }
+                Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                    self.open.push((anchor, 1));
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    if let Some((anchor, size)) = self.open.pop() {
+                        self.node(anchor, size);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut sizes = Sizes::default();
+    yaml_rust2::parser::Parser::new_from_str(s)
+        .load(&mut sizes, true)
+        .ok()?;
+    Some(sizes.total)
 }
 
 fn from_yaml(y: &yaml_rust2::Yaml, loc: &Loc, depth: usize) -> Value {
@@ -1630,6 +1686,18 @@ mod tests {
             json!({"roles": ["roles/viewer", "roles/editor"]}),
         );
         unknown("yamldecode(\"a: 1\\n---\\nb: 2\\n\")");
+        // A "billion laughs": nine levels of nine aliases is not expanded.
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+            bomb.push_str(&format!("a{i}: &a{i} [{refs}]\\n"));
+        }
+        unknown(&format!("yamldecode(\"{bomb}\")"));
+        assert!(yaml_expanded_size(&bomb.replace("\\n", "\n")).unwrap() > MAX_YAML_NODES);
+        check(
+            "yamldecode(\"{a: &r [1, 2], b: *r}\")",
+            json!({"a": [1, 2], "b": [1, 2]}),
+        );
     }
 
     #[test]
