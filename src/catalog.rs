@@ -395,8 +395,32 @@ impl Catalog {
     }
 
     /// The closest predefined role to a misspelt one.
+    /// The closest role: a near miss of the name, else the one role of another service with
+    /// the same words (`roles/apikeys.admin` -> `roles/serviceusage.apiKeysAdmin`).
     pub fn suggest_role(&self, name: &str) -> Option<&str> {
-        closest(name, self.roles().map(|r| self.role_name(r)))
+        closest(name, self.roles().map(|r| self.role_name(r))).or_else(|| self.role_across(name))
+    }
+
+    /// The one role whose name after its service spells, letter for letter and ignoring case
+    /// and dots, what `name` writes after `roles/`.
+    fn role_across(&self, name: &str) -> Option<&str> {
+        let letters = |s: &str| -> String {
+            s.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
+        let wanted = letters(name.strip_prefix("roles/")?);
+        if wanted.len() < 6 {
+            return None;
+        }
+        let mut found = self.roles().map(|r| self.role_name(r)).filter(|r| {
+            r.strip_prefix("roles/")
+                .and_then(|rest| rest.split_once('.'))
+                .is_some_and(|(_, role)| letters(role) == wanted)
+        });
+        let first = found.next()?;
+        found.next().is_none().then_some(first)
     }
 }
 

@@ -372,7 +372,7 @@ fn check(cli: CheckArgs) -> ExitCode {
     if cli.stats {
         let s = report.stats;
         eprintln!(
-            "iamlint: {} modules; custom roles {} of {} fully known ({} permissions read); grants {} of {} fully known; workload identities {} of {} known",
+            "iamlint: {} module contexts (a called module counts once per call); custom roles {} of {} fully known ({} permissions read); grants {} of {} fully known; workload identities {} of {} known",
             s.modules,
             s.custom_roles_known,
             s.custom_roles,
@@ -382,6 +382,23 @@ fn check(cli: CheckArgs) -> ExitCode {
             s.identities_known,
             s.identities
         );
+        if !report.unfollowed.is_empty() {
+            eprintln!(
+                "iamlint: module calls not followed (registry/git with no `terraform init` copy in .terraform/modules, or a local path outside the paths checked): {}",
+                report.unfollowed.len()
+            );
+            for u in &report.unfollowed {
+                let why = if u.not_installed {
+                    "not installed"
+                } else {
+                    "outside the paths checked"
+                };
+                eprintln!(
+                    "  {}: module `{}` from `{}` ({why})",
+                    u.at, u.name, u.source
+                );
+            }
+        }
     }
     exit_status(&report, cli.fail_on)
 }

@@ -1,22 +1,40 @@
-//! The pipeline: discover -> read and parse (parallel) -> model per module -> rules (parallel)
-//! -> filter, one central sort. Emitting is left to the caller, on one thread.
+//! The run: discover files -> build the module graph ([`crate::project`]) -> walk it from each
+//! root on the thread pool, reading and parsing each module once ([`crate::load`]), extracting
+//! its model in every context it is called in and running the rules ([`crate::model`],
+//! [`crate::rules`]) -> one [`crate::report::finish`]. Emitting is left to the caller.
+//!
+//! A module nobody in the scan calls is checked on its own, with its defaults and tfvars. A
+//! called module is checked only with the inputs of each call that reaches it (each instance of
+//! a `count`/`for_each` call, at any depth), so a resource that no call creates produces
+//! nothing, and each finding carries a label at the call whose inputs produce it.
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use crate::discover::{self, Excludes, Found};
-use crate::model::{self, FileSource, ModuleSource};
+use crate::load::{
+    ParsedFile, map_json_labels, parse_bytes, parse_files, read_and_parse, source_of,
+};
+use crate::model::{self, ModuleSource};
 use crate::parse;
+use crate::project::{self, Project, Target};
 use crate::registry::Ctx;
+use crate::report::{self, CONTEXT_LABEL};
 use crate::rules::ALL_RULES;
 use crate::source::{Files, Kept};
-use crate::suppress;
+use crate::suppress::Suppression;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-pub const IO_ERROR: &str = "io-error";
+pub use crate::load::IO_ERROR;
+pub use crate::report::{Report, Stats};
+
+/// Calls followed below a root, at most: deeper ones are not checked.
+const MAX_DEPTH: usize = 32;
+/// Module contexts extracted in one walk from a root, at most.
+const MAX_RUNS: usize = 5_000;
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -35,97 +53,6 @@ pub struct Options {
     pub positions_only: bool,
 }
 
-/// The outcome of a run: sorted diagnostics and the files they point into.
-#[derive(Debug)]
-pub struct Report {
-    pub diagnostics: Vec<Diagnostic>,
-    pub files: Files,
-    /// Files linted and reported on (context files not counted).
-    pub files_checked: usize,
-    /// How much of the IAM in the files could be known statically.
-    pub stats: Stats,
-}
-
-/// What the model could and could not know, summed over modules (`--stats`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Stats {
-    pub modules: usize,
-    pub custom_roles: usize,
-    /// Custom roles whose every permission is known.
-    pub custom_roles_known: usize,
-    /// Permission strings read from custom roles.
-    pub permissions: usize,
-    pub grants: usize,
-    /// Grants whose role and every member are known.
-    pub grants_known: usize,
-    pub identities: usize,
-    /// Workload identity slots that are known: set to a known account, or absent.
-    pub identities_known: usize,
-}
-
-impl Stats {
-    fn of(module: &model::Module) -> Stats {
-        let known_role = |r: &model::CustomRole| {
-            r.permissions
-                .as_ref()
-                .is_some_and(|p| p.elements().iter().all(|v| v.as_str().is_some()))
-        };
-        Stats {
-            modules: 1,
-            custom_roles: module.custom_roles.len(),
-            custom_roles_known: module.custom_roles.iter().filter(|r| known_role(r)).count(),
-            permissions: module
-                .custom_roles
-                .iter()
-                .map(|r| r.known_permissions().count())
-                .sum(),
-            grants: module.grants.len(),
-            grants_known: module
-                .grants
-                .iter()
-                .filter(|g| {
-                    g.target != model::RoleTarget::Unknown
-                        && !g.members.is_empty()
-                        && g.members
-                            .iter()
-                            .all(|m| m.principal != model::principal::Principal::Unknown)
-                })
-                .count(),
-            identities: module.workloads.iter().map(|w| w.slots.len()).sum(),
-            identities_known: module
-                .workloads
-                .iter()
-                .flat_map(|w| &w.slots)
-                .filter(|s| match &s.state {
-                    model::SlotState::Set { sa, .. } => *sa != model::principal::SaRef::Unknown,
-                    model::SlotState::Unknown => false,
-                    _ => true,
-                })
-                .count(),
-        }
-    }
-
-    fn add(&mut self, o: Stats) {
-        self.modules += o.modules;
-        self.custom_roles += o.custom_roles;
-        self.custom_roles_known += o.custom_roles_known;
-        self.permissions += o.permissions;
-        self.grants += o.grants;
-        self.grants_known += o.grants_known;
-        self.identities += o.identities;
-        self.identities_known += o.identities_known;
-    }
-}
-
-impl Report {
-    pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
-    }
-}
-
 /// An error that stops the run (exit status 2).
 #[derive(Debug)]
 pub struct Fatal(pub String);
@@ -142,7 +69,6 @@ pub fn lint(options: &Options) -> Result<Report, Fatal> {
     for s in stats {
         report.stats.add(s);
     }
-    configure_engine_diagnostics(&mut report, config);
     Ok(report)
 }
 
@@ -169,20 +95,6 @@ fn check(module: &model::Module, config: &Config) -> Vec<Diagnostic> {
         }
     }
     diagnostics
-}
-
-/// The engine's own diagnostics can be configured too.
-fn configure_engine_diagnostics(report: &mut Report, config: &Config) {
-    report
-        .diagnostics
-        .retain_mut(|d| match config.severities.get(d.rule) {
-            Some(Some(severity)) => {
-                d.severity = *severity;
-                true
-            }
-            Some(None) => false,
-            None => true,
-        });
 }
 
 /// `--plan FILE`: the planned resources of `terraform show -json PLAN`, checked by the same
@@ -264,6 +176,7 @@ fn single_file(
     config: &Config,
 ) -> Report {
     let mut stats = Stats::default();
+    let mut suppressions = Vec::new();
     if let Some(mut file) = parsed {
         let module = model::extract(&ModuleSource {
             files: vec![source_of(&file)],
@@ -279,41 +192,22 @@ fn single_file(
         drop(module);
         map_json_labels(std::slice::from_ref(&file), &mut diags);
         diagnostics.extend(diags);
-        let mut suppressions = std::mem::take(&mut file.suppressions);
-        if !suppressions.is_empty() {
-            diagnostics = suppress::apply(&mut suppressions, diagnostics);
-        }
         files.set_text(0, file.text.to_string());
+        suppressions = std::mem::take(&mut file.suppressions);
     }
-    diagnostics.sort_by(|a, b| {
-        (
-            a.primary.range.start,
-            a.primary.range.end,
-            a.rule,
-            &a.message,
-        )
-            .cmp(&(
-                b.primary.range.start,
-                b.primary.range.end,
-                b.rule,
-                &b.message,
-            ))
-    });
-    diagnostics
-        .dedup_by(|a, b| a.primary == b.primary && a.rule == b.rule && a.message == b.message);
-    let mut report = Report {
+    let diagnostics = report::finish(diagnostics, suppressions, |_| true, &files, config);
+    Report {
         diagnostics,
         files,
         files_checked: 1,
         stats,
-    };
-    configure_engine_diagnostics(&mut report, config);
-    report
+        unfollowed: Vec::new(),
+    }
 }
 
-/// Runs `f` on the model of every module found (in parallel) and returns what it returned,
-/// in module order, with the report of its diagnostics and of the files that could not be read
-/// or parsed.
+/// Runs `f` on the model of every module found, in every context it is checked in (in
+/// parallel), and returns what it returned, in graph order, with the report of its diagnostics
+/// and of the files that could not be read or parsed.
 pub fn visit<T, F>(options: &Options, f: F) -> Result<(Vec<T>, Report), Fatal>
 where
     T: Send,
@@ -335,36 +229,25 @@ where
     } else {
         &options.paths[..]
     };
-    Ok(pool.install(|| {
-        run(
-            roots,
-            &excludes,
-            &options.var_files,
-            options.positions_only,
-            &f,
-        )
-    }))
+    Ok(pool.install(|| run(roots, &excludes, options, &f)))
 }
 
-fn run<T, F>(
-    roots: &[PathBuf],
-    excludes: &Excludes,
-    var_files: &[PathBuf],
-    positions_only: bool,
-    f: &F,
-) -> (Vec<T>, Report)
+fn run<T, F>(roots: &[PathBuf], excludes: &Excludes, options: &Options, f: &F) -> (Vec<T>, Report)
 where
     T: Send,
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
 {
     let discovered = discover::discover(roots, excludes);
 
-    // File ids: discovered files in display order, then paths with problems.
+    // File ids: discovered files in display order, then paths with problems, then `--var-file`
+    // files, then the files of downloaded modules.
     let mut displays: Vec<String> = discovered.files.iter().map(|f| f.display.clone()).collect();
+    let mut reported: Vec<bool> = discovered.files.iter().map(|f| f.reported).collect();
     let mut diagnostics = Vec::new();
     for problem in &discovered.problems {
         let id = displays.len();
         displays.push(problem.display.clone());
+        reported.push(true);
         diagnostics.push(Diagnostic::new(
             IO_ERROR,
             Severity::Error,
@@ -373,9 +256,9 @@ where
         ));
     }
 
-    // `--var-file` files: parsed once, applied to every module.
+    // `--var-file` files: parsed once, applied to every root module.
     let mut vars = Vec::new();
-    for path in var_files {
+    for path in &options.var_files {
         let id = displays.len();
         let found = Found {
             path: path.clone(),
@@ -383,809 +266,556 @@ where
             reported: true,
         };
         displays.push(found.display.clone());
+        reported.push(true);
         let (parsed, diags) = read_and_parse(id, &found);
         diagnostics.extend(diags);
         vars.extend(parsed);
     }
 
-    let mut modules: BTreeMap<PathBuf, Vec<(FileId, &Found)>> = BTreeMap::new();
-    for (id, found) in discovered.files.iter().enumerate() {
-        // Grouped by the cleaned path, so `main.tf` and `./iam.tf` are one module.
-        let dir = Path::new(&found.display)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        modules.entry(dir).or_default().push((id, found));
-    }
-    let modules: Vec<(PathBuf, Vec<(FileId, &Found)>)> = modules.into_iter().collect();
-    let by_dir: HashMap<&Path, &[(FileId, &Found)]> = modules
+    // Modules that calls reach outside the paths given are read inside these only.
+    let within: Vec<PathBuf> = roots
         .iter()
-        .map(|(dir, files)| (dir.as_path(), &files[..]))
+        .map(|r| {
+            if r.is_dir() {
+                r.clone()
+            } else {
+                r.parent().map(Path::to_path_buf).unwrap_or_default()
+            }
+        })
+        .chain(std::env::current_dir().ok())
+        .filter_map(|p| {
+            let p = if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p
+            };
+            p.canonicalize().ok()
+        })
         .collect();
-    // Which modules other modules call: a lexical pre-scan of `source = "./..."` lines.
-    let called = called_dirs(&modules, &by_dir);
-    let callees: Callees = called
-        .into_iter()
-        .map(|(dir, calls)| (dir, CalleeSlot::new(calls + 1)))
-        .collect();
+    let project = project::build(&discovered.files, displays.len(), &within);
+    let first_downloaded = displays.len();
+    for found in &project.extra_files {
+        displays.push(found.display.clone());
+        reported.push(found.reported);
+    }
+    diagnostics.extend(project.diagnostics.iter().cloned());
 
-    let outputs: Vec<(T, ModuleOutput)> = modules
+    let runner = Runner {
+        project: &project,
+        slots: project
+            .uses
+            .iter()
+            .map(|&uses| Slot {
+                parsed: Mutex::new(None),
+                uses_left: AtomicUsize::new(uses),
+                emitted: AtomicBool::new(false),
+            })
+            .collect(),
+        vars: &vars,
+        f,
+        first_downloaded,
+        positions_only: options.positions_only,
+        cycles: project.diagnostics.iter().map(|d| d.primary.file).collect(),
+    };
+    let walks: Vec<WalkOut<T>> = project
+        .roots
         .par_iter()
-        .map(|(dir, m)| analyze_module(dir, m, &vars, &by_dir, &callees, positions_only, f))
+        .map(|&root| runner.walk(root))
+        .collect();
+    // Modules no walk read (called only by calls that create no instance): their syntax
+    // errors and suppressions still count.
+    let unread: Vec<WalkOut<T>> = (0..project.modules.len())
+        .into_par_iter()
+        .filter(|&m| !runner.slots[m].emitted.load(Ordering::Acquire))
+        .map(|m| runner.read_only(m))
         .collect();
 
-    let mut files = Files::new(displays);
-    let mut results = Vec::with_capacity(outputs.len());
-    for (result, output) in outputs {
-        results.push(result);
-        diagnostics.extend(output.diagnostics);
-        for (id, text) in output.texts {
-            files.set(id, text);
-        }
-    }
-
-    for var_file in vars {
-        if diagnostics.iter().any(|d| d.primary.file == var_file.id) {
-            files.set(var_file.id, Kept::new(&var_file.text, !positions_only));
-        }
-    }
-
-    // Sorted with the instance keys taken out of the messages, so that the same finding from
-    // several instances (`count`, `for_each`, a module called twice) is adjacent: it becomes
-    // one diagnostic, with every instance's labels and the instances named in a note.
-    let mut keyed: Vec<(String, Diagnostic)> = diagnostics
-        .into_iter()
-        .map(|d| (without_instances(&d.message).0, d))
-        .collect();
-    keyed.sort_by(|(ka, a), (kb, b)| {
-        (
-            files.display(a.primary.file),
-            a.primary.range.start,
-            a.primary.range.end,
-            a.rule,
-            ka,
-            &a.message,
-        )
-            .cmp(&(
-                files.display(b.primary.file),
-                b.primary.range.start,
-                b.primary.range.end,
-                b.rule,
-                kb,
-                &b.message,
-            ))
-    });
-    let mut merged: Vec<(String, Diagnostic, Vec<String>)> = Vec::with_capacity(keyed.len());
-    for (k, d) in keyed {
-        match merged.last_mut() {
-            Some((last_key, last, instances))
-                if last.primary == d.primary && last.rule == d.rule && *last_key == k =>
-            {
-                if last.message != d.message {
-                    if instances.is_empty() {
-                        instances.extend(without_instances(&last.message).1);
-                    }
-                    for instance in without_instances(&d.message).1 {
-                        if !instances.contains(&instance) {
-                            instances.push(instance);
-                        }
-                    }
-                }
-                for label in d.secondary {
-                    if !last.secondary.contains(&label) {
-                        last.secondary.push(label);
-                    }
-                }
-            }
-            _ => merged.push((k, d, Vec::new())),
-        }
-    }
-    let merged: Vec<Diagnostic> = merged
-        .into_iter()
-        .map(|(k, mut d, instances)| {
-            if !instances.is_empty() {
-                d.message = k;
-                let shown: Vec<String> =
-                    instances.iter().take(6).map(|i| format!("`{i}`")).collect();
-                let more = match instances.len() - shown.len() {
-                    0 => String::new(),
-                    n => format!(" and {n} more"),
-                };
-                d.notes.insert(
-                    0,
-                    format!("found in the instances {}{more}", shown.join(", ")).into(),
-                );
-            }
-            d
-        })
-        .collect();
-    let diagnostics = merged;
-
-    let report = Report {
-        diagnostics,
-        files,
-        files_checked: discovered.files.iter().filter(|f| f.reported).count(),
-        stats: Stats::default(),
-    };
-    (results, report)
-}
-
-struct ModuleOutput {
-    /// Diagnostics whose primary location is in a reported file.
-    diagnostics: Vec<Diagnostic>,
-    /// The text of the files these diagnostics point into; the others are dropped early.
-    texts: Vec<(FileId, Kept)>,
-}
-
-struct ParsedFile {
-    id: FileId,
-    name: String,
-    display: String,
-    text: std::sync::Arc<str>,
-    chunks: Vec<parse::Chunk>,
-    suppressions: Vec<suppress::Suppression>,
-    /// For `.tf.json`: the chunks are of a native-syntax translation; this maps back.
-    map: Option<crate::tfjson::OffsetMap>,
-}
-
-/// Reads, parses and models one module, and runs `f` on it. Its syntax trees are dropped on return.
-fn analyze_module<T, F>(
-    dir: &Path,
-    files: &[(FileId, &Found)],
-    vars: &[ParsedFile],
-    by_dir: &HashMap<&Path, &[(FileId, &Found)]>,
-    callees: &Callees,
-    positions_only: bool,
-    f: &F,
-) -> (T, ModuleOutput)
-where
-    F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
-{
-    // A called module is parsed once, for its callers and its own run alike.
-    let owned;
-    let shared = callees
-        .get(dir)
-        .map(|slot| slot.get(|| Callee::build(files, vars, f)));
-    let (parsed, mut diagnostics, mut suppressions): (&[ParsedFile], _, _) = match &shared {
-        Some(callee) => (
-            &callee.parsed,
-            callee.parse_diagnostics.clone(),
-            callee.suppressions.clone(),
-        ),
-        None => {
-            let (files, diagnostics, suppressions) = parse_files(files);
-            owned = files;
-            (&owned, diagnostics, suppressions)
-        }
-    };
-    let mut source = ModuleSource {
-        files: parsed.iter().map(source_of).collect(),
-        var_files: vars.iter().map(source_of).collect(),
-        inputs: Vec::new(),
-        call: None,
-        plan: false,
-        called_by_others: shared.is_some(),
-        module_outputs: Vec::new(),
-    };
-    let mut module = model::extract(&source);
-    // What the local modules it calls export: when some output is known, a second extraction
-    // sees `module.NAME.OUTPUT` as that value, here and in the inputs of its other calls.
-    let outputs: Vec<(String, Vec<(String, model::value::Val)>)> = module
-        .calls
-        .iter()
-        .map(|call| {
-            let outputs = callee_outputs(dir, call, vars, by_dir, callees, f);
-            (call.name.clone(), outputs)
-        })
-        .filter(|(_, outputs)| !outputs.is_empty())
-        .collect();
-    if !outputs.is_empty() {
-        source.module_outputs = outputs;
-        module = model::extract(&source);
-    }
-    drop(source);
-    let (result, mut diags) = f(&module);
-    map_json_labels(parsed, &mut diags);
-    diagnostics.extend(diags);
-    let mut callee_texts = Vec::new();
-    let mut callee_reported = Vec::new();
-    let mut callee_workloads = Vec::new();
-    for call in &module.calls {
-        let (texts, reported) = analyze_call(
-            dir,
-            call,
-            vars,
-            by_dir,
-            callees,
-            f,
-            &mut diagnostics,
-            &mut callee_workloads,
-        );
-        callee_texts.extend(texts);
-        callee_reported.extend(reported);
-    }
-    // The module with the workloads of its calls that it gave an identity: one account used by
-    // workloads in different modules (see `Module::estate`).
-    if !callee_workloads.is_empty() {
-        let mut workloads = std::mem::take(&mut module.workloads);
-        workloads.extend(callee_workloads);
-        let estate = model::Module {
-            workloads,
-            service_accounts: std::mem::take(&mut module.service_accounts),
-            estate: true,
-            ..model::Module::default()
-        };
-        let (_, mut diags) = f(&estate);
-        map_json_labels(parsed, &mut diags);
-        diagnostics.extend(diags);
-    }
-    drop(module);
-    let reported: BTreeSet<FileId> = files
-        .iter()
-        .filter(|(_, found)| found.reported)
-        .map(|&(id, _)| id)
-        .chain(vars.iter().map(|v| v.id))
-        .chain(callee_reported)
-        .collect();
-    diagnostics.retain(|d| reported.contains(&d.primary.file));
-    if !suppressions.is_empty() {
-        diagnostics = suppress::apply(&mut suppressions, diagnostics);
-        diagnostics.retain(|d| reported.contains(&d.primary.file));
+    let mut results = Vec::new();
+    let mut suppressions = Vec::new();
+    let mut texts: BTreeMap<FileId, Kept> = BTreeMap::new();
+    for walk in walks.into_iter().chain(unread) {
+        results.extend(walk.results);
+        diagnostics.extend(walk.diagnostics);
+        suppressions.extend(walk.suppressions);
+        texts.extend(walk.texts);
     }
     let needed: BTreeSet<FileId> = diagnostics
         .iter()
         .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
         .collect();
-    let output = ModuleOutput {
+    for var_file in &vars {
+        if needed.contains(&var_file.id) {
+            texts.insert(
+                var_file.id,
+                Kept::new(&var_file.text, !options.positions_only),
+            );
+        }
+    }
+    let mut files = Files::new(displays);
+    for (id, text) in texts {
+        files.set(id, text);
+    }
+    let diagnostics = report::finish(
         diagnostics,
-        texts: parsed
-            .iter()
-            .map(|f| (f.id, &*f.text))
-            .chain(callee_texts.iter().map(|(id, text)| (*id, text.as_str())))
-            .filter(|(id, _)| needed.contains(id))
-            .collect::<BTreeMap<FileId, &str>>()
-            .into_iter()
-            .map(|(id, text)| (id, Kept::new(text, !positions_only)))
-            .collect(),
+        suppressions,
+        |id| reported.get(id).copied().unwrap_or(false),
+        &files,
+        &options.config,
+    );
+    let report = Report {
+        diagnostics,
+        files,
+        files_checked: discovered.files.iter().filter(|f| f.reported).count(),
+        stats: Stats::default(),
+        unfollowed: project.unfollowed.clone(),
     };
-    if let Some(slot) = callees.get(dir) {
-        drop(shared);
-        slot.done();
-    }
-    (result, output)
+    (results, report)
 }
 
-/// What distinguishes one finding from another, across runs of the same module.
-type Key = (FileId, usize, usize, &'static str, String);
-
-/// A message with the instance keys of the names it quotes taken out (`` `r[0]` `` -> `` `r` ``),
-/// and the instances taken out (`r[0]`).
-fn without_instances(message: &str) -> (String, Vec<String>) {
-    let mut out = String::with_capacity(message.len());
-    let mut instances = Vec::new();
-    let mut rest = message;
-    while let Some(open) = rest.find('`') {
-        let Some(len) = rest[open + 1..].find('`') else {
-            break;
-        };
-        let quoted = &rest[open + 1..open + 1 + len];
-        out.push_str(&rest[..=open]);
-        match quoted.find('[') {
-            Some(at)
-                if at > 0
-                    && quoted.ends_with(']')
-                    && quoted[..at]
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) =>
-            {
-                out.push_str(&quoted[..at]);
-                instances.push(quoted.to_string());
-            }
-            _ => out.push_str(quoted),
-        }
-        out.push('`');
-        rest = &rest[open + len + 2..];
-    }
-    out.push_str(rest);
-    (out, instances)
+/// A module read and parsed once, shared by the walks that reach it.
+struct Parsed {
+    files: Vec<ParsedFile>,
+    /// Syntax errors and the like, reported once.
+    diagnostics: Vec<Diagnostic>,
+    suppressions: Vec<Suppression>,
+    /// It has `output` blocks, so its callers may learn something from it.
+    has_outputs: bool,
 }
 
-fn key(d: &Diagnostic) -> Key {
-    (
-        d.primary.file,
-        d.primary.range.start,
-        d.primary.range.end,
-        d.rule,
-        d.message.clone(),
-    )
-}
-
-/// A module that other modules call, parsed once per run, with the findings of its own run.
-struct Callee {
-    parsed: Vec<ParsedFile>,
-    /// Syntax errors and the like, reported by the module's own run.
-    parse_diagnostics: Vec<Diagnostic>,
-    suppressions: Vec<suppress::Suppression>,
-    own: BTreeSet<Key>,
-    reported: Vec<FileId>,
-}
-
-impl Callee {
-    /// Parses a called module and runs `f` on it once, for the keys of its own findings.
-    fn build<T, F>(files: &[(FileId, &Found)], vars: &[ParsedFile], f: &F) -> Callee
-    where
-        F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
-    {
-        let (parsed, parse_diagnostics, suppressions) = parse_files(files);
-        let own = ModuleSource {
-            files: parsed.iter().map(source_of).collect(),
-            var_files: vars.iter().map(source_of).collect(),
-            inputs: Vec::new(),
-            call: None,
-            plan: false,
-            called_by_others: true,
-            module_outputs: Vec::new(),
-        };
-        let (_, mut own_diags) = f(&model::extract(&own));
-        map_json_labels(&parsed, &mut own_diags);
-        Callee {
-            own: own_diags.iter().map(key).collect(),
-            reported: files
+impl Parsed {
+    fn read(files: &[(FileId, Found)]) -> Parsed {
+        let refs: Vec<(FileId, &Found)> = files.iter().map(|(id, f)| (*id, f)).collect();
+        let (files, diagnostics, suppressions) = parse_files(&refs);
+        let has_outputs = files.iter().any(|p| {
+            p.chunks
                 .iter()
-                .filter(|(_, found)| found.reported)
-                .map(|&(id, _)| id)
-                .collect(),
-            parsed,
-            parse_diagnostics,
+                .any(|c| c.body.blocks().any(|b| b.ident.as_str() == "output"))
+        });
+        Parsed {
+            files,
+            diagnostics,
             suppressions,
+            has_outputs,
         }
     }
 }
 
-/// Reads and parses a module's files (in parallel): the files, their diagnostics, their
-/// suppressions.
-fn parse_files(
-    files: &[(FileId, &Found)],
-) -> (Vec<ParsedFile>, Vec<Diagnostic>, Vec<suppress::Suppression>) {
-    let results: Vec<(Option<ParsedFile>, Vec<Diagnostic>)> = files
-        .par_iter()
-        .map(|&(id, found)| read_and_parse(id, found))
-        .collect();
-    let mut diagnostics = Vec::new();
-    let mut parsed = Vec::new();
-    let mut suppressions = Vec::new();
-    for (file, diags) in results {
-        diagnostics.extend(diags);
-        if let Some(mut file) = file {
-            suppressions.append(&mut file.suppressions);
-            parsed.push(file);
-        }
-    }
-    (parsed, diagnostics, suppressions)
-}
-
-/// The module directories some `module` block calls with a local `source`, found by scanning
-/// the text for `source = "./..."` (or `"../..."`) lines: cheap next to parsing.
-/// Each with how many calls the scan found.
-fn called_dirs<'a>(
-    modules: &'a [(PathBuf, Vec<(FileId, &Found)>)],
-    by_dir: &HashMap<&'a Path, &[(FileId, &Found)]>,
-) -> Vec<(&'a Path, usize)> {
-    let found: Vec<PathBuf> = modules
-        .par_iter()
-        .flat_map_iter(|(dir, files)| {
-            files
-                .iter()
-                .filter(|(_, found)| found.display.ends_with(".tf"))
-                .filter_map(|(_, found)| std::fs::read(&found.path).ok())
-                .flat_map(|bytes| local_sources(&bytes))
-                .map(|source| normalize(&dir.join(source)))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let mut counts: HashMap<PathBuf, usize> = HashMap::new();
-    for dir in found {
-        *counts.entry(dir).or_default() += 1;
-    }
-    let mut dirs: Vec<(&Path, usize)> = by_dir
-        .keys()
-        .filter_map(|&d| counts.get(d).map(|&n| (d, n)))
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-/// The local paths in `source = "./x"` lines: a substring search for `source`, then a look at
-/// what follows it.
-fn local_sources(text: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    // Most files call no module.
-    if memchr::memmem::find(text, b"module").is_none() {
-        return out;
-    }
-    let mut at = 0;
-    while let Some(i) = memchr::memmem::find(&text[at..], b"source") {
-        let start = at + i;
-        at = start + 6;
-        let line_start = text[..start]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |p| p + 1);
-        if !text[line_start..start]
-            .iter()
-            .all(|c| c.is_ascii_whitespace())
-        {
-            continue;
-        }
-        let rest = &text[at..];
-        let rest = &rest[rest
-            .iter()
-            .take_while(|c| **c == b' ' || **c == b'\t')
-            .count()..];
-        let Some(rest) = rest.strip_prefix(b"=") else {
-            continue;
-        };
-        let rest = &rest[rest
-            .iter()
-            .take_while(|c| **c == b' ' || **c == b'\t')
-            .count()..];
-        let Some(rest) = rest.strip_prefix(b"\"") else {
-            continue;
-        };
-        let Some(end) = rest.iter().position(|&c| c == b'"' || c == b'\n') else {
-            continue;
-        };
-        let value = &rest[..end];
-        if value.starts_with(b"./") || value.starts_with(b"../") {
-            out.push(String::from_utf8_lossy(value).into_owned());
-        }
-    }
-    out
-}
-
-/// Called modules by directory; filled on first use by whichever module calls them first.
-type Callees<'a> = HashMap<&'a Path, CalleeSlot>;
-
-/// A called module's parse, shared while it has uses left (its calls found by the pre-scan,
-/// and its own run), then dropped to give the memory back; built again if a use comes later.
-struct CalleeSlot {
-    callee: Mutex<Option<Arc<Callee>>>,
+/// A module's parse while walks that reach it are under way: dropped when the last one is
+/// over, read again if a walk the graph did not foresee needs it later.
+struct Slot {
+    parsed: Mutex<Option<Arc<Parsed>>>,
     uses_left: AtomicUsize,
+    /// Its syntax errors and suppressions have been handed to a walk.
+    emitted: AtomicBool,
 }
 
-impl CalleeSlot {
-    fn new(uses: usize) -> CalleeSlot {
-        CalleeSlot {
-            callee: Mutex::new(None),
-            uses_left: AtomicUsize::new(uses),
+struct Runner<'a, F> {
+    project: &'a Project,
+    slots: Vec<Slot>,
+    vars: &'a [ParsedFile],
+    f: &'a F,
+    /// Files from this id on are in downloaded modules.
+    first_downloaded: FileId,
+    positions_only: bool,
+    /// Files with the graph's own diagnostics, whose text the report needs.
+    cycles: BTreeSet<FileId>,
+}
+
+/// One context a module is checked in.
+struct Context {
+    /// `module.a["x"].module.b`: `None` for a root.
+    call: Option<String>,
+    inputs: Vec<(String, model::value::Val)>,
+    /// The label its findings carry: at the innermost call in the user's code.
+    site: Option<Label>,
+    depth: usize,
+}
+
+/// What one walk from a root gathered.
+struct WalkOut<T> {
+    results: Vec<T>,
+    diagnostics: Vec<Diagnostic>,
+    suppressions: Vec<Suppression>,
+    texts: Vec<(FileId, Kept)>,
+}
+
+/// One walk's state.
+struct Walk<T> {
+    held: BTreeMap<usize, Arc<Parsed>>,
+    /// The modules being checked, outermost first: a call back into one is not followed.
+    stack: Vec<usize>,
+    runs: usize,
+    results: Vec<T>,
+    diagnostics: Vec<Diagnostic>,
+    suppressions: Vec<Suppression>,
+}
+
+impl<F> Runner<'_, F> {
+    /// The parse of a module, held until the walk ends; its syntax errors go to the first walk
+    /// that reads it.
+    fn acquire<T>(&self, walk: &mut Walk<T>, module: usize) -> Arc<Parsed> {
+        if let Some(parsed) = walk.held.get(&module) {
+            return parsed.clone();
+        }
+        let slot = &self.slots[module];
+        let parsed = {
+            let mut guard = slot.parsed.lock().unwrap_or_else(|e| e.into_inner());
+            guard
+                .get_or_insert_with(|| Arc::new(Parsed::read(&self.project.modules[module].files)))
+                .clone()
+        };
+        if !slot.emitted.swap(true, Ordering::AcqRel) {
+            walk.diagnostics.extend(parsed.diagnostics.iter().cloned());
+            walk.suppressions
+                .extend(parsed.suppressions.iter().cloned());
+        }
+        walk.held.insert(module, parsed.clone());
+        parsed
+    }
+
+    /// A walk is over with a module: the last one releases its parse.
+    fn release(&self, module: usize) {
+        let slot = &self.slots[module];
+        let before = slot
+            .uses_left
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_sub(1))
+            })
+            .unwrap_or(0);
+        if before <= 1 {
+            slot.parsed.lock().unwrap_or_else(|e| e.into_inner()).take();
         }
     }
 
-    fn get(&self, build: impl FnOnce() -> Callee) -> Arc<Callee> {
-        let mut slot = self.callee.lock().unwrap_or_else(|e| e.into_inner());
-        slot.get_or_insert_with(|| Arc::new(build())).clone()
+    /// The texts a walk's diagnostics and suppressions point into.
+    fn texts<T>(&self, walk: &Walk<T>) -> Vec<(FileId, Kept)> {
+        let needed: BTreeSet<FileId> = walk
+            .diagnostics
+            .iter()
+            .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
+            .chain(walk.suppressions.iter().map(Suppression::file))
+            .chain(self.cycles.iter().copied())
+            .collect();
+        let mut out = Vec::new();
+        for parsed in walk.held.values() {
+            for file in &parsed.files {
+                if needed.contains(&file.id) {
+                    out.push((file.id, Kept::new(&file.text, !self.positions_only)));
+                }
+            }
+        }
+        out
     }
 
-    /// One use is over: the last one releases the parse.
-    fn done(&self) {
-        if self.uses_left.fetch_sub(1, Ordering::AcqRel) <= 1 {
-            self.callee.lock().unwrap_or_else(|e| e.into_inner()).take();
+    /// Labels in `.tf.json` files of the modules a walk holds, mapped into the JSON.
+    fn map_labels<T>(&self, walk: &Walk<T>, diags: &mut [Diagnostic]) {
+        for parsed in walk.held.values() {
+            if parsed.files.iter().any(|f| f.map.is_some()) {
+                map_json_labels(&parsed.files, diags);
+            }
         }
     }
 }
 
-/// A local module called with inputs: checked with them, and the findings the inputs cause
-/// (those its own run, without them, does not have) added with a label at the call site.
-/// Returns the texts those findings need, and the callee's files that are reported on.
-#[allow(clippy::too_many_arguments)]
-fn analyze_call<T, F>(
-    dir: &Path,
-    call: &model::ModuleCall,
-    vars: &[ParsedFile],
-    by_dir: &HashMap<&Path, &[(FileId, &Found)]>,
-    callees: &Callees,
-    f: &F,
-    out: &mut Vec<Diagnostic>,
-    workloads: &mut Vec<model::Workload>,
-) -> (Vec<(FileId, String)>, Vec<FileId>)
+impl<T, F> Runner<'_, F>
 where
+    T: Send,
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
 {
-    let Some((callee_dir, cell, callee)) = callee_of(dir, call, vars, by_dir, callees, f) else {
-        return (Vec::new(), Vec::new());
-    };
-    let mut called_module = model::extract(&called_source(&callee, call));
-    let (_, mut called_diags) = f(&called_module);
-    // Its workloads whose identity the caller gave it, for the caller's estate view.
-    for mut workload in std::mem::take(&mut called_module.workloads) {
-        workload.slots.retain(|slot| match &slot.state {
-            model::SlotState::Set { val, sa } => {
-                slot.runtime
-                    && matches!(
-                        sa,
-                        model::principal::SaRef::Resource(_) | model::principal::SaRef::Email(_)
-                    )
-                    && !callee.parsed.iter().any(|p| p.id == val.loc.file)
-            }
-            _ => false,
-        });
-        if !workload.slots.is_empty() {
-            // Calls of one module are replicas of one process (the same service in two
-            // regions): the same workload of the module is one process whatever the call.
-            let prefix = format!("module.{}.", call.name);
-            let process = workload
-                .process
-                .strip_prefix(&prefix)
-                .unwrap_or(&workload.process);
-            workload.process = format!("{}#{process}", callee_dir.display());
-            workloads.push(workload);
+    /// Checks a root and, through its calls, every module it reaches.
+    fn walk(&self, root: usize) -> WalkOut<T> {
+        let mut walk = Walk {
+            held: BTreeMap::new(),
+            stack: Vec::new(),
+            runs: 0,
+            results: Vec::new(),
+            diagnostics: Vec::new(),
+            suppressions: Vec::new(),
+        };
+        let context = Context {
+            call: None,
+            inputs: Vec::new(),
+            site: None,
+            depth: 0,
+        };
+        self.check_module(&mut walk, root, &context);
+        let texts = self.texts(&walk);
+        for &module in walk.held.keys() {
+            self.release(module);
+        }
+        WalkOut {
+            results: walk.results,
+            diagnostics: walk.diagnostics,
+            suppressions: walk.suppressions,
+            texts,
         }
     }
-    drop(called_module);
-    map_json_labels(&callee.parsed, &mut called_diags);
-    let new: Vec<Diagnostic> = called_diags
-        .into_iter()
-        .filter(|d| !callee.own.contains(&key(d)))
-        .collect();
-    let mut suppressions = callee.suppressions.clone();
-    let mut texts = Vec::new();
-    for mut d in suppress::filter(&mut suppressions, new) {
-        d.secondary.push(Label::new(
-            call.file,
-            call.name_label.clone(),
-            format!("with the inputs of `module.{}`", call.name),
-        ));
-        for label in std::iter::once(&d.primary).chain(&d.secondary) {
-            if texts.iter().any(|(id, _)| *id == label.file) {
+
+    /// A module that no walk read: only its syntax errors and suppressions.
+    fn read_only(&self, module: usize) -> WalkOut<T> {
+        let mut walk: Walk<T> = Walk {
+            held: BTreeMap::new(),
+            stack: Vec::new(),
+            runs: 0,
+            results: Vec::new(),
+            diagnostics: Vec::new(),
+            suppressions: Vec::new(),
+        };
+        self.acquire(&mut walk, module);
+        let texts = self.texts(&walk);
+        self.release(module);
+        WalkOut {
+            results: Vec::new(),
+            diagnostics: walk.diagnostics,
+            suppressions: walk.suppressions,
+            texts,
+        }
+    }
+
+    fn source<'p>(&'p self, parsed: &'p Parsed, context: &Context) -> ModuleSource<'p> {
+        ModuleSource {
+            files: parsed.files.iter().map(source_of).collect(),
+            // `--var-file` values are for the root modules, like Terraform's.
+            var_files: match context.call {
+                None => self.vars.iter().map(source_of).collect(),
+                Some(_) => Vec::new(),
+            },
+            inputs: context.inputs.clone(),
+            call: context.call.clone(),
+            plan: false,
+            called_by_others: false,
+            module_outputs: Vec::new(),
+        }
+    }
+
+    /// The module a call of `module` resolves to, unless following it would loop.
+    fn target(&self, walk: &Walk<T>, module: usize, call: &model::ModuleCall) -> Option<usize> {
+        let target = self.project.calls[module]
+            .iter()
+            .find(|c| c.name == call.name && c.file == call.file)
+            .map(|c| c.target)
+            .or_else(|| {
+                // A call the lexical scan did not see: local sources only.
+                project::is_local(&call.source)
+                    .then(|| {
+                        let dir = project::normalize(
+                            &self.project.modules[module].dir.join(&call.source),
+                        );
+                        self.project.module_of(&dir).map(Target::Module)
+                    })
+                    .flatten()
+            })?;
+        match target {
+            Target::Module(j) if j != module && !walk.stack.contains(&j) => Some(j),
+            _ => None,
+        }
+    }
+
+    /// The context of a call made in `context`.
+    fn child(&self, context: &Context, call: &model::ModuleCall) -> Context {
+        let here = format!(
+            "module.{}{}",
+            call.name,
+            call.instance.as_deref().unwrap_or("")
+        );
+        let address = match &context.call {
+            None => here,
+            Some(outer) => format!("{outer}.{here}"),
+        };
+        let text = format!("{CONTEXT_LABEL}`{address}`");
+        // The label stays in the user's code: a call inside a downloaded module is shown at
+        // the call that reached it.
+        let site = if call.file < self.first_downloaded {
+            Some(Label::new(call.file, call.name_label.clone(), text))
+        } else {
+            context.site.as_ref().map(|site| Label {
+                message: text,
+                ..site.clone()
+            })
+        };
+        Context {
+            call: Some(address),
+            inputs: call.inputs.clone(),
+            site,
+            depth: context.depth + 1,
+        }
+    }
+
+    /// The known outputs of the calls of a module (not of `count`/`for_each` calls), each
+    /// with that call's inputs, followed to any depth.
+    fn call_outputs(
+        &self,
+        walk: &mut Walk<T>,
+        module: usize,
+        extracted: &model::Module,
+        context: &Context,
+    ) -> Vec<(String, Vec<(String, model::value::Val)>)> {
+        let mut out = Vec::new();
+        if context.depth >= MAX_DEPTH {
+            return out;
+        }
+        for call in extracted.calls.iter().filter(|c| c.instance.is_none()) {
+            let Some(target) = self.target(walk, module, call) else {
+                continue;
+            };
+            if walk.runs >= MAX_RUNS || !self.acquire(walk, target).has_outputs {
                 continue;
             }
-            if let Some(file) = callee.parsed.iter().find(|p| p.id == label.file) {
-                texts.push((file.id, file.text.to_string()));
+            let child = self.child(context, call);
+            walk.stack.push(module);
+            let outputs = self.outputs_of(walk, target, &child);
+            walk.stack.pop();
+            if !outputs.is_empty() {
+                out.push((call.name.clone(), outputs));
             }
         }
-        out.push(d);
+        out
     }
-    let reported = callee.reported.clone();
-    drop(callee);
-    cell.done();
-    (texts, reported)
-}
 
-/// The module a local call names (not the caller itself), with its slot and its shared parse.
-fn callee_of<'c, T, F>(
-    dir: &Path,
-    call: &model::ModuleCall,
-    vars: &[ParsedFile],
-    by_dir: &HashMap<&Path, &[(FileId, &Found)]>,
-    callees: &'c Callees,
-    f: &F,
-) -> Option<(PathBuf, &'c CalleeSlot, Arc<Callee>)>
-where
-    F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
-{
-    let callee_dir = normalize(&dir.join(&call.source));
-    let (Some(files), Some(cell)) = (
-        by_dir.get(callee_dir.as_path()),
-        callees.get(callee_dir.as_path()),
-    ) else {
-        return None;
-    };
-    if callee_dir == dir {
-        return None;
-    }
-    let callee = cell.get(|| Callee::build(files, vars, f));
-    Some((callee_dir, cell, callee))
-}
-
-/// A called module's files with the inputs of one call.
-fn called_source<'a>(callee: &'a Callee, call: &model::ModuleCall) -> ModuleSource<'a> {
-    ModuleSource {
-        files: callee.parsed.iter().map(source_of).collect(),
-        var_files: Vec::new(),
-        inputs: call.inputs.clone(),
-        call: Some(format!("module.{}", call.name)),
-        plan: false,
-        called_by_others: false,
-        module_outputs: Vec::new(),
-    }
-}
-
-/// The outputs a local module exports to its caller, with the inputs of this call.
-fn callee_outputs<T, F>(
-    dir: &Path,
-    call: &model::ModuleCall,
-    vars: &[ParsedFile],
-    by_dir: &HashMap<&Path, &[(FileId, &Found)]>,
-    callees: &Callees,
-    f: &F,
-) -> Vec<(String, model::value::Val)>
-where
-    F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
-{
-    // The slot stays until `analyze_call` marks this call done.
-    let Some((_, _, callee)) = callee_of(dir, call, vars, by_dir, callees, f) else {
-        return Vec::new();
-    };
-    let has_outputs = callee.parsed.iter().any(|p| {
-        p.chunks
-            .iter()
-            .any(|c| c.body.blocks().any(|b| b.ident.as_str() == "output"))
-    });
-    if !has_outputs {
-        return Vec::new();
-    }
-    model::extract(&called_source(&callee, call)).outputs
-}
-
-/// Labels in `.tf.json` files are in their translation's offsets: map them into the JSON. Their
-/// fixes, written for native syntax, are dropped.
-fn map_json_labels(files: &[ParsedFile], diags: &mut [Diagnostic]) {
-    let map_of = |id: FileId| {
-        files
-            .iter()
-            .find(|f| f.id == id)
-            .and_then(|f| f.map.as_ref())
-    };
-    if files.iter().all(|f| f.map.is_none()) {
-        return;
-    }
-    for d in diags {
-        let mut json = false;
-        for label in std::iter::once(&mut d.primary).chain(d.secondary.iter_mut()) {
-            if let Some(map) = map_of(label.file) {
-                label.range = map.range(&label.range);
-                json = true;
+    /// Extracts a module again with what the modules it calls export, until that stops
+    /// growing: an input of one call may be an output of another (a few rounds at most).
+    fn with_outputs<'p>(
+        &'p self,
+        walk: &mut Walk<T>,
+        module: usize,
+        source: &mut ModuleSource<'p>,
+        extracted: &mut model::Module,
+        context: &Context,
+    ) {
+        let mut known = 0;
+        for _ in 0..4 {
+            let outputs = self.call_outputs(walk, module, extracted, context);
+            let now: usize = outputs.iter().map(|(_, o)| o.len()).sum();
+            if now <= known {
+                return;
             }
-        }
-        if json {
-            d.fix = None;
-        }
-    }
-}
-
-/// `a/./b/../c` -> `a/c`, without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir
-                if out.file_name().is_some() && !out.ends_with("..") =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
+            known = now;
+            source.module_outputs = outputs;
+            *extracted = model::extract(source);
         }
     }
-    out
-}
 
-fn source_of(f: &ParsedFile) -> FileSource<'_> {
-    FileSource {
-        id: f.id,
-        name: f.name.clone(),
-        display: f.display.clone(),
-        text: &f.text,
-        chunks: &f.chunks,
-        map: f.map.as_ref(),
+    /// What a module exports in a context.
+    fn outputs_of(
+        &self,
+        walk: &mut Walk<T>,
+        module: usize,
+        context: &Context,
+    ) -> Vec<(String, model::value::Val)> {
+        walk.runs += 1;
+        let parsed = self.acquire(walk, module);
+        let mut source = self.source(&parsed, context);
+        let mut extracted = model::extract(&source);
+        self.with_outputs(walk, module, &mut source, &mut extracted, context);
+        extracted.outputs
     }
-}
 
-fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnostic>) {
-    let name = found
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| found.display.clone());
-    let bytes = match std::fs::read(&found.path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            let diag = Diagnostic::new(
-                IO_ERROR,
-                Severity::Error,
-                Label::new(id, 0..0, ""),
-                format!(
-                    "cannot read `{}`: {}",
-                    found.display,
-                    discover::io_message(&err)
-                ),
-            );
-            return (None, vec![diag]);
-        }
-    };
-    parse_bytes(id, name, &found.display, bytes)
-}
-
-/// Decodes and parses one file's bytes (`.tf.json` by its name), with its suppressions.
-fn parse_bytes(
-    id: FileId,
-    name: String,
-    display: &str,
-    bytes: Vec<u8>,
-) -> (Option<ParsedFile>, Vec<Diagnostic>) {
-    let (text, decode_error) = parse::decode(id, bytes);
-    if decode_error.is_none() && display.ends_with(".tf.json") {
-        return read_json(id, name, display, text);
-    }
-    let (chunks, mut diags) = match decode_error {
-        Some(diag) => (Vec::new(), vec![diag]),
-        None => parse::parse(id, &text),
-    };
-    let mut suppressions = Vec::new();
-    if text.contains("iamlint-ignore") {
-        let mut spans = Vec::new();
-        for chunk in &chunks {
-            suppress::structure_spans(&chunk.body, chunk.base, &mut spans);
-        }
-        let (found_suppressions, problems) =
-            suppress::collect(id, &text, &spans, suppress::Date::today());
-        suppressions = found_suppressions;
-        diags.extend(problems);
-    }
-    let file = ParsedFile {
-        id,
-        name,
-        display: display.to_string(),
-        text: text.into(),
-        chunks,
-        suppressions,
-        map: None,
-    };
-    (Some(file), diags)
-}
-
-/// A `.tf.json` file: translated to native syntax, parsed, with the offsets mapped back.
-fn read_json(
-    id: FileId,
-    name: String,
-    display: &str,
-    text: String,
-) -> (Option<ParsedFile>, Vec<Diagnostic>) {
-    let (chunks, diags, map) = match crate::tfjson::translate(&text) {
-        Ok((hcl, map)) => {
-            let (chunks, mut diags) = parse::parse(id, &hcl);
+    /// Checks a module in one context, then the modules it calls with their inputs. Returns
+    /// the workloads (its own and its callees') whose identity came from its callers, for the
+    /// caller's view across modules.
+    fn check_module(
+        &self,
+        walk: &mut Walk<T>,
+        module: usize,
+        context: &Context,
+    ) -> Vec<model::Workload> {
+        walk.runs += 1;
+        let parsed = self.acquire(walk, module);
+        let mut source = self.source(&parsed, context);
+        let mut extracted = model::extract(&source);
+        self.with_outputs(walk, module, &mut source, &mut extracted, context);
+        drop(source);
+        let (result, mut diags) = (self.f)(&extracted);
+        self.map_labels(walk, &mut diags);
+        if let Some(site) = &context.site {
             for d in &mut diags {
-                d.primary.range = map.range(&d.primary.range);
+                d.secondary.push(site.clone());
             }
-            (chunks, diags, Some(map))
         }
-        Err(err) => {
-            let at = err.offset.min(text.len());
-            let diag = Diagnostic::new(
-                parse::PARSE_ERROR,
-                Severity::Error,
-                Label::new(id, at..at, "here"),
-                format!("invalid JSON: {}", err.message),
-            );
-            (Vec::new(), vec![diag], None)
+        walk.results.push(result);
+        walk.diagnostics.extend(diags);
+
+        let mut callee_workloads = Vec::new();
+        if context.depth < MAX_DEPTH {
+            walk.stack.push(module);
+            for call in &extracted.calls {
+                if walk.runs >= MAX_RUNS {
+                    break;
+                }
+                if let Some(target) = self.target(walk, module, call) {
+                    let child = self.child(context, call);
+                    callee_workloads.extend(self.check_module(walk, target, &child));
+                }
+            }
+            walk.stack.pop();
         }
-    };
-    let file = ParsedFile {
-        id,
-        name,
-        display: display.to_string(),
-        text: text.into(),
-        chunks,
-        suppressions: Vec::new(),
-        map,
-    };
-    (Some(file), diags)
-}
 
-#[cfg(test)]
-mod tests {
-    use super::without_instances;
-
-    #[test]
-    fn instance_keys_are_taken_out_of_quoted_names() {
-        assert_eq!(
-            without_instances("Cloud Run service `r[0]` names no `x` in `t[\"a b\"]`"),
-            (
-                "Cloud Run service `r` names no `x` in `t`".to_string(),
-                vec!["r[0]".to_string(), "t[\"a b\"]".to_string()]
-            )
-        );
-        // Not an instance: a list, an unterminated quote.
-        assert_eq!(without_instances("`[1]` and `a").0, "`[1]` and `a");
+        // Workloads whose identity was set outside this module: the caller's to compare.
+        let own_files: BTreeSet<FileId> = parsed.files.iter().map(|f| f.id).collect();
+        let from_outside = |w: &model::Workload| {
+            w.slots.iter().any(|slot| match &slot.state {
+                model::SlotState::Set { val, sa } => {
+                    slot.runtime
+                        && matches!(
+                            sa,
+                            model::principal::SaRef::Resource(_)
+                                | model::principal::SaRef::Email(_)
+                        )
+                        && !own_files.contains(&val.loc.file)
+                }
+                _ => false,
+            })
+        };
+        let mut for_caller = Vec::new();
+        if let Some(call) = &context.call {
+            let dir = self.project.modules[module].dir.display().to_string();
+            let prefix = format!("{call}.");
+            for workload in extracted.workloads.iter().filter(|w| from_outside(w)) {
+                let mut workload = workload.clone();
+                workload.slots.retain(|slot| match &slot.state {
+                    model::SlotState::Set { val, sa } => {
+                        slot.runtime
+                            && matches!(
+                                sa,
+                                model::principal::SaRef::Resource(_)
+                                    | model::principal::SaRef::Email(_)
+                            )
+                            && !own_files.contains(&val.loc.file)
+                    }
+                    _ => false,
+                });
+                // Calls of one module are replicas of one process (the same service in two
+                // regions): the same workload of the module is one process whatever the call.
+                let process = workload
+                    .process
+                    .strip_prefix(&prefix)
+                    .unwrap_or(&workload.process)
+                    .to_string();
+                workload.process = format!("{dir}#{process}");
+                for_caller.push(workload);
+            }
+            for_caller.extend(callee_workloads.iter().filter(|w| from_outside(w)).cloned());
+        }
+        // The module with the workloads of its calls that it gave an identity: one account
+        // used by workloads in different modules (see `Module::estate`).
+        if !callee_workloads.is_empty() {
+            let mut workloads = std::mem::take(&mut extracted.workloads);
+            workloads.extend(callee_workloads);
+            let estate = model::Module {
+                workloads,
+                service_accounts: std::mem::take(&mut extracted.service_accounts),
+                estate: true,
+                ..model::Module::default()
+            };
+            let (_, mut diags) = (self.f)(&estate);
+            self.map_labels(walk, &mut diags);
+            if let Some(site) = &context.site {
+                for d in &mut diags {
+                    d.secondary.push(site.clone());
+                }
+            }
+            walk.diagnostics.extend(diags);
+        }
+        for_caller
     }
 }

@@ -56,6 +56,12 @@ pub static ENGINE_RULES: &[&RuleMeta] = &[
         docs: include_str!("../rules/io-error.md"),
     },
     &RuleMeta {
+        id: crate::project::MODULE_CYCLE,
+        summary: "a module call that leads back to a module already calling it",
+        default_severity: Severity::Error,
+        docs: include_str!("../rules/module-cycle.md"),
+    },
+    &RuleMeta {
         id: crate::parse::PARSE_ERROR,
         summary: "a file or block that does not parse, or a file that is not UTF-8",
         default_severity: Severity::Error,

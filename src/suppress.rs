@@ -392,6 +392,13 @@ fn report(suppressions: &[Suppression], out: &mut Vec<Diagnostic>) {
     }
 }
 
+impl Suppression {
+    /// The file the comment is in.
+    pub fn file(&self) -> FileId {
+        self.file
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

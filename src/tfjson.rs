@@ -11,7 +11,7 @@ use std::ops::Range;
 
 /// A JSON value with the byte range of its token(s).
 #[derive(Debug)]
-enum Json {
+pub(crate) enum Json {
     /// A string, number, `true`, `false` or `null`: the range of its token.
     Scalar(Range<usize>),
     Array(Vec<Json>),
@@ -367,6 +367,21 @@ fn labels_of(kind: &str) -> Option<usize> {
         "locals" | "terraform" => Some(0),
         _ => None,
     }
+}
+
+/// One JSON value with the byte ranges of its tokens: for JSON written inside a Terraform
+/// string (an IAM policy document), whose members are located in the file.
+pub(crate) fn parse(json: &str) -> Result<Json, JsonError> {
+    let mut reader = Reader {
+        b: json.as_bytes(),
+        at: 0,
+    };
+    let value = reader.value(0)?;
+    reader.skip_ws();
+    if reader.at != json.len() {
+        return reader.error("unexpected text after the JSON value");
+    }
+    Ok(value)
 }
 
 /// Translates a `.tf.json` file into native syntax, with the map back to the JSON.

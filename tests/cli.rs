@@ -240,7 +240,9 @@ fn a_named_file_is_linted_with_its_module_as_context() {
 #[test]
 fn excludes_and_dot_terraform_are_skipped() {
     let all = stdout(&iamlint(&["--format", "gcc", "fixtures"]));
-    assert!(!all.contains(".terraform"));
+    // `.terraform/` is never walked: only what a call reaches is read there.
+    assert!(!all.contains(".terraform/modules/unreached"), "{all}");
+    assert!(all.contains(".terraform/modules/vendored"), "{all}");
     assert!(all.contains("granted-to-deployer"));
     let excluded = stdout(&iamlint(&[
         "--format",
@@ -429,7 +431,8 @@ fn select_and_ignore_override_the_configuration() {
         only.lines().all(|l| l.ends_with("[user-member]")
             || l.ends_with("[basic-role]")
             || l.contains("-suppression]")
-            || l.ends_with("[parse-error]")),
+            || l.ends_with("[parse-error]")
+            || l.ends_with("[module-cycle]")),
         "{only}"
     );
     let ignored = stdout(&iamlint(&[
@@ -542,4 +545,30 @@ fn a_dangling_tfvars_link_is_optional_context() {
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
+
+#[test]
+fn a_named_file_reads_the_modules_it_calls_as_context() {
+    // As pre-commit names a caller alone: what its inputs cause in the modules it calls is
+    // reported in the caller; what is wrong in the modules themselves is not (not named).
+    let text = stdout(&iamlint(&[
+        "--format",
+        "gcc",
+        "fixtures/_modules/estate/main.tf",
+    ]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("fixtures/_modules/estate/main.tf:")),
+        "{text}"
+    );
+    let whole = stdout(&iamlint(&["--format", "gcc", "fixtures/_modules/estate"]));
+    for line in lines {
+        assert!(
+            whole.contains(line),
+            "{line} is also found in the whole scan"
+        );
+    }
 }

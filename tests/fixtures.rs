@@ -109,11 +109,16 @@ fn markers(case: &Path) -> BTreeMap<(String, usize), Vec<String>> {
         );
     }
     // JSON has no comments: a `.tf.json` file's expectations are `LINE RULE` lines in a sidecar
-    // `.tf.json.expect` file.
+    // `.tf.json.expect` file; so are those of lines inside a `.tf` file's heredoc, in a
+    // `.tf.expect` file.
     let json_files: Vec<PathBuf> = case_files_dirs(case)
         .iter()
         .flat_map(|d| fs::read_dir(d).unwrap().map(|e| e.unwrap().path()))
-        .filter(|p| p.to_string_lossy().ends_with(".tf.json"))
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            name.ends_with(".tf.json")
+                || (name.ends_with(".tf") && Path::new(&format!("{name}.expect")).exists())
+        })
         .collect();
     for file in json_files {
         let sidecar = PathBuf::from(format!("{}.expect", file.display()));

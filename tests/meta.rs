@@ -191,7 +191,7 @@ fn rules_index_is_fresh() {
             meta.id, meta.summary
         ));
     }
-    index.push_str("\nThe last five are the engine's own diagnostics: they have no check of their own but can be configured like rules.\n\nRule data: `data/` (deployment words, escalation permissions, personal mailbox domains, service names) and `data/gcp-iam/` (the IAM catalog; provenance in `data/gcp-iam/SOURCE.md`).\n");
+    index.push_str("\nThe last six are the engine's own diagnostics: they have no check of their own but can be configured like rules.\n\nRule data: `data/` (deployment words, escalation permissions, personal mailbox domains, service names) and `data/gcp-iam/` (the IAM catalog; provenance in `data/gcp-iam/SOURCE.md`).\n");
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         fs::write("rules/README.md", &index).unwrap();
     }

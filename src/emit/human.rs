@@ -42,7 +42,7 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
     );
     let checked = plural(report.files_checked, "file");
     if errors + warnings + notes == 0 {
-        writeln!(out, "checked {checked}: no problems found")
+        writeln!(out, "checked {checked}: no problems found")?;
     } else {
         writeln!(
             out,
@@ -50,8 +50,25 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
             plural(errors, "error"),
             plural(warnings, "warning"),
             plural(notes, "note")
-        )
+        )?;
     }
+    let not_installed = report.unfollowed.iter().filter(|u| u.not_installed).count();
+    if not_installed > 0 {
+        writeln!(
+            out,
+            "{} not followed (run `terraform init` to let iamlint read them)",
+            plural(not_installed, "module call")
+        )?;
+    }
+    let outside = report.unfollowed.len() - not_installed;
+    if outside > 0 {
+        writeln!(
+            out,
+            "{} to a directory outside the paths checked not followed",
+            plural(outside, "module call")
+        )?;
+    }
+    Ok(())
 }
 
 fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<usize> {

@@ -15,6 +15,11 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Module calls not followed: registry and git sources without a `terraform init` copy,
+    /// local paths outside the paths checked.
+    module_calls_not_followed: usize,
+    /// Of those, the registry and git sources.
+    module_calls_not_installed: usize,
 }
 
 #[derive(Serialize)]
@@ -95,6 +100,12 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
+            module_calls_not_followed: report.unfollowed.len(),
+            module_calls_not_installed: report
+                .unfollowed
+                .iter()
+                .filter(|u| u.not_installed)
+                .count(),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &output)?;

@@ -207,6 +207,8 @@ impl Val {
                 for part in &s.parts {
                     parts.push(match part {
                         Part::Lit(_) => part.clone(),
+                        // Exported by a module it calls: already qualified.
+                        Part::Ref(r) if r.name.starts_with("module.") => part.clone(),
                         Part::Ref(r) => Part::Ref(Ref {
                             name: format!("module.{call}.{}", r.name),
                             ..r.clone()

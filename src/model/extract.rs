@@ -201,11 +201,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
             ("data", 2) if block.labels[0].as_str() == "google_iam_policy" => {
                 policies.insert(block.labels[1].as_str(), top);
             }
-            ("module", 1) => {
-                if let Some(call) = cx.module_call(top) {
-                    module.calls.push(call);
-                }
-            }
+            ("module", 1) => cx.module_calls(top, &mut module),
             ("output", 1) => {
                 if let Some(value) = block.body.get_attribute("value") {
                     let val = cx.scope.eval(&value.value, top.src);
@@ -487,6 +483,13 @@ impl Cx<'_, '_> {
             }),
             workloads::CLUSTER => module.workloads.push(self.cluster(top)),
             "google_service_account_key" => module.keys.push(self.header(top)),
+            _ if STORAGE_ACLS.iter().any(|(t, _, _)| *t == rtype) => {
+                let grants = self.storage_acl(top, &module.files);
+                module.grants.extend(grants);
+            }
+            "google_bigquery_dataset" | "google_bigquery_dataset_access" => {
+                module.grants.extend(self.dataset_access(top));
+            }
             _ => {
                 if let Some((kind, level)) = grant_kind(rtype) {
                     if kind != GrantKind::Policy {
@@ -613,6 +616,14 @@ impl Cx<'_, '_> {
                     .find(|r| r.data && r.rtype == "google_iam_policy")
                     .and_then(|r| policies.get(r.name.as_str()))
             });
+            let document = match data {
+                None => self.policy_document(&block.body, top.src, &module.files),
+                Some(_) => None,
+            };
+            if let Some(grants) = document.and_then(|d| self.document_grants(top, level, &d)) {
+                module.grants.extend(grants);
+                continue;
+            }
             let Some(data) = data else {
                 // The policy is not readable here: the resource still replaces the whole policy.
                 let (on, on_account) = self.grant_target(&block.body, top.src, level);
@@ -660,7 +671,23 @@ impl Cx<'_, '_> {
         }
     }
 
-    /// A `module` block whose source is a local path, with its inputs.
+    /// A `module` block: one call for each instance its `count` or `for_each` creates (none
+    /// for `count = 0`), with `each` and `count` bound in its inputs.
+    fn module_calls(&self, top: &Top, module: &mut Module) {
+        for instance in self.instances(top) {
+            match instance {
+                Some((key, name, binding)) => self.scope.bind(&name, binding, || {
+                    if let Some(mut call) = self.module_call(top) {
+                        call.instance = Some(key);
+                        module.calls.push(call);
+                    }
+                }),
+                None => module.calls.extend(self.module_call(top)),
+            }
+        }
+    }
+
+    /// A `module` block with a known `source`, with its inputs.
     fn module_call(&self, top: &Top) -> Option<ModuleCall> {
         const META: &[&str] = &[
             "source",
@@ -675,9 +702,6 @@ impl Cx<'_, '_> {
             .attr(&block.body, "source", top.src)?
             .as_str()?
             .to_string();
-        if !(source.starts_with("./") || source.starts_with("../")) {
-            return None;
-        }
         let inputs = block
             .body
             .attributes()
@@ -694,6 +718,7 @@ impl Cx<'_, '_> {
             name: block.labels[0].as_str().to_string(),
             source,
             name_label: top.src.loc(&block.labels[0]).range,
+            instance: None,
             inputs,
         })
     }
@@ -961,25 +986,7 @@ impl Cx<'_, '_> {
             default: Some(DefaultIdentity::ComputeEngine),
             runtime: true,
         };
-        for pool in body.get_blocks("node_pool") {
-            let name = self
-                .attr(&pool.body, "name", src)
-                .and_then(|v| v.as_str().map(|s| format!("node pool `{s}`")))
-                .unwrap_or_else(|| "node pool".to_string());
-            let anchor = Anchor {
-                range: src.loc(&pool.ident).range,
-                kind: "this `node_pool` block".into(),
-            };
-            self.walk_slot(
-                &pool.body,
-                src,
-                &POOL_SA,
-                POOL_SA.path,
-                anchor,
-                Some(name),
-                &mut slots,
-            );
-        }
+        self.node_pools(body, src, &POOL_SA, &mut slots);
         let nap = self
             .attr_path(body, src, &["cluster_autoscaling"], "enabled")
             .map(|v| v.value);
@@ -1161,5 +1168,739 @@ pub fn account_id<'m>(module: &'m Module, sa: &'m SaRef) -> Option<&'m str> {
         SaRef::Resource(name) => module.service_account(name)?.account_id.as_ref()?.as_str(),
         SaRef::Email(email) => email.split('@').next(),
         _ => None,
+    }
+}
+
+// IAM written as data: policy documents in `policy_data`, Cloud Storage ACLs and BigQuery
+// dataset access. Each becomes grants like those of `_iam_member` and `data "google_iam_policy"`,
+// with the roles of legacy ACLs named by the predefined role that is their equivalent, so the
+// grant rules read them without knowing where they came from.
+
+/// ACL resources of Cloud Storage: (resource type, what the roles apply to, authoritative).
+const STORAGE_ACLS: &[(&str, AclOn, bool)] = &[
+    ("google_storage_bucket_access_control", AclOn::Bucket, false),
+    ("google_storage_bucket_acl", AclOn::Bucket, true),
+    (
+        "google_storage_default_object_access_control",
+        AclOn::Objects,
+        false,
+    ),
+    ("google_storage_default_object_acl", AclOn::Objects, true),
+    (
+        "google_storage_object_access_control",
+        AclOn::Objects,
+        false,
+    ),
+    ("google_storage_object_acl", AclOn::Objects, true),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AclOn {
+    Bucket,
+    Objects,
+}
+
+/// The predefined role a legacy Cloud Storage ACL role equals (Cloud Storage "IAM and ACLs").
+fn storage_acl_role(on: AclOn, role: &str) -> Option<&'static str> {
+    Some(match (on, role) {
+        (AclOn::Bucket, "READER") => "roles/storage.legacyBucketReader",
+        (AclOn::Bucket, "WRITER") => "roles/storage.legacyBucketWriter",
+        (AclOn::Bucket, "OWNER") => "roles/storage.legacyBucketOwner",
+        (AclOn::Objects, "READER") => "roles/storage.legacyObjectReader",
+        (AclOn::Objects, "OWNER") => "roles/storage.legacyObjectOwner",
+        _ => return None,
+    })
+}
+
+/// The predefined role a BigQuery dataset access role equals (the API maps them both ways).
+fn dataset_role(role: &str) -> Option<&'static str> {
+    Some(match role {
+        "READER" => "roles/bigquery.dataViewer",
+        "WRITER" => "roles/bigquery.dataEditor",
+        "OWNER" => "roles/bigquery.dataOwner",
+        _ => return None,
+    })
+}
+
+/// A role written in a legacy form, as the predefined role it equals, located where it is
+/// written; anything else (`roles/...`, an unknown) as it is.
+fn mapped_role(val: Val, map: impl Fn(&str) -> Option<&'static str>) -> Val {
+    match val.as_str().and_then(map) {
+        Some(role) => Val {
+            value: Value::Str(Str::literal(role)),
+            loc: val.loc,
+        },
+        None => val,
+    }
+}
+
+/// `kind:` followed by the rest of a string: `user:` + `${google_service_account.x.email}`.
+fn prefixed(kind: &str, rest: &Str) -> Str {
+    let mut parts = vec![super::value::Part::Lit(kind.to_string())];
+    for part in &rest.parts {
+        match (parts.last_mut(), part) {
+            (Some(super::value::Part::Lit(prev)), super::value::Part::Lit(next)) => {
+                prev.push_str(next)
+            }
+            _ => parts.push(part.clone()),
+        }
+    }
+    Str { parts }
+}
+
+/// An email as a member: `serviceAccount:` for a service account, `user:` for a known email
+/// that is not one; as it is (an unknown member) when it may be either.
+fn email_member(email: &Str) -> Str {
+    let account = match classify_identity(email) {
+        SaRef::Resource(_) | SaRef::Default(_) | SaRef::ServiceAgent => true,
+        SaRef::Email(e) => e.ends_with(".gserviceaccount.com"),
+        SaRef::Unknown => email.known_suffix().ends_with(".gserviceaccount.com"),
+    };
+    if account {
+        prefixed("serviceAccount:", email)
+    } else if email.as_literal().is_some_and(|e| e.contains('@')) {
+        prefixed("user:", email)
+    } else {
+        email.clone()
+    }
+}
+
+/// A Cloud Storage ACL entity as an IAM member: `allUsers`, `user-a@x` -> `user:a@x`,
+/// `group-g@x`, `domain-x`, `project-owners-123` -> `projectOwner:123`. `None` when the kind
+/// of entity is not known.
+fn storage_entity(entity: &Str) -> Option<Str> {
+    if let Some(lit) = entity.as_literal()
+        && (lit == "allUsers" || lit == "allAuthenticatedUsers")
+    {
+        return Some(entity.clone());
+    }
+    const KINDS: &[(&str, &str)] = &[
+        ("group-", "group:"),
+        ("domain-", "domain:"),
+        ("project-owners-", "projectOwner:"),
+        ("project-editors-", "projectEditor:"),
+        ("project-viewers-", "projectViewer:"),
+    ];
+    if let Some(rest) = entity.strip_prefix("user-") {
+        // `user-ID` (a numeric account id) names someone, but not in a form IAM reads.
+        let email = rest.as_literal().is_none_or(|e| e.contains('@'));
+        return email.then(|| email_member(&rest));
+    }
+    KINDS
+        .iter()
+        .find_map(|(acl, iam)| entity.strip_prefix(acl).map(|rest| prefixed(iam, &rest)))
+}
+
+/// The member a canned ACL (`predefined_acl`, `default_acl`) gives a role to, beyond the
+/// project's own teams: `publicRead` -> allUsers READER.
+fn canned_acl(name: &str, on: AclOn) -> Option<(&'static str, &'static str)> {
+    match (name, on) {
+        ("publicRead", _) => Some(("allUsers", "READER")),
+        ("publicReadWrite", AclOn::Bucket) => Some(("allUsers", "WRITER")),
+        ("authenticatedRead", _) => Some(("allAuthenticatedUsers", "READER")),
+        _ => None,
+    }
+}
+
+fn literal_at(s: impl Into<String>, loc: super::value::Loc) -> Val {
+    Val {
+        value: Value::Str(Str::literal(s)),
+        loc,
+    }
+}
+
+/// The first code point of the placeholders that stand for interpolations in a decoded
+/// template (Unicode's private use area: no policy document holds one).
+const HOLE: u32 = 0xE000;
+
+/// The end of an interpolation that starts at `at` (`${`): just past its closing brace, with
+/// braces and quoted strings inside it balanced.
+fn interpolation_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = at + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            b'"' => loop {
+                i += 1;
+                match bytes.get(i)? {
+                    b'\\' => i += 1,
+                    b'"' => break,
+                    _ => {}
+                }
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The text of a string literal or template as Terraform reads it, with, for each byte, the
+/// offset in the source it comes from (one past the end last): a quoted string's escapes and a
+/// heredoc's `$${` are undone, and each interpolation `${...}` is one placeholder character
+/// (`HOLE` + its index), whose count is returned. `None` for a form it does not know or a
+/// template directive (`%{`).
+fn decode_literal(raw: &str) -> Option<(String, Vec<usize>, usize)> {
+    let mut out = String::new();
+    let mut offsets = Vec::new();
+    let mut holes = 0;
+    let (body, start, quoted) = if let Some(rest) = raw.strip_prefix("<<") {
+        let first = rest.find('\n')? + 3;
+        let last = raw.trim_end().rfind('\n')? + 1;
+        (raw.get(first..last)?, first, false)
+    } else if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
+        (&raw[1..raw.len() - 1], 1, true)
+    } else {
+        return None;
+    };
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    let push = |out: &mut String, offsets: &mut Vec<usize>, s: &str, at: usize| {
+        out.push_str(s);
+        offsets.extend(std::iter::repeat_n(start + at, s.len()));
+    };
+    while i < bytes.len() {
+        let rest = &body[i..];
+        if rest.starts_with("$${") || rest.starts_with("%%{") {
+            push(&mut out, &mut offsets, &rest[1..3], i);
+            i += 3;
+        } else if rest.starts_with("%{") {
+            return None;
+        } else if rest.starts_with("${") {
+            let hole = char::from_u32(HOLE + u32::try_from(holes).ok()?)?;
+            push(&mut out, &mut offsets, hole.encode_utf8(&mut [0; 4]), i);
+            holes += 1;
+            i = interpolation_end(bytes, i)?;
+        } else if quoted && bytes[i] == b'\\' {
+            let (text, len) = match bytes.get(i + 1)? {
+                b'n' => ("\n".to_string(), 2),
+                b't' => ("\t".to_string(), 2),
+                b'r' => ("\r".to_string(), 2),
+                b'"' => ("\"".to_string(), 2),
+                b'\\' => ("\\".to_string(), 2),
+                b'u' | b'U' => {
+                    let n = if bytes[i + 1] == b'u' { 4 } else { 8 };
+                    let hex = body.get(i + 2..i + 2 + n)?;
+                    let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                    (c.to_string(), 2 + n)
+                }
+                _ => return None,
+            };
+            push(&mut out, &mut offsets, &text, i);
+            i += len;
+        } else {
+            let c = rest.chars().next()?;
+            push(&mut out, &mut offsets, &rest[..c.len_utf8()], i);
+            i += c.len_utf8();
+        }
+    }
+    offsets.push(start + body.len());
+    Some((out, offsets, holes))
+}
+
+/// A decoded string with placeholders, as a template: each placeholder replaced by the value
+/// of its interpolation (an unknown part when that is not a string).
+fn fill_holes(text: &str, holes: &[Val]) -> Str {
+    use super::value::Part;
+    let mut parts: Vec<Part> = Vec::new();
+    let lit = |parts: &mut Vec<Part>, s: &str| match parts.last_mut() {
+        Some(Part::Lit(prev)) => prev.push_str(s),
+        _ if s.is_empty() => {}
+        _ => parts.push(Part::Lit(s.to_string())),
+    };
+    for c in text.chars() {
+        let hole = (c as u32)
+            .checked_sub(HOLE)
+            .and_then(|k| holes.get(k as usize));
+        match hole.map(|v| &v.value) {
+            None => lit(&mut parts, c.encode_utf8(&mut [0; 4])),
+            Some(Value::Str(s)) => {
+                for part in &s.parts {
+                    match part {
+                        Part::Lit(t) => lit(&mut parts, t),
+                        other => parts.push(other.clone()),
+                    }
+                }
+            }
+            Some(Value::Number(n)) => lit(&mut parts, n),
+            Some(Value::Bool(b)) => lit(&mut parts, if *b { "true" } else { "false" }),
+            Some(_) => parts.push(Part::Unknown),
+        }
+    }
+    Str { parts }
+}
+
+/// A JSON value as a [`Val`], each part located by `loc` from its token's range.
+fn json_val(
+    json: &crate::tfjson::Json,
+    text: &str,
+    holes: &[Val],
+    loc: &dyn Fn(std::ops::Range<usize>) -> super::value::Loc,
+) -> Option<Val> {
+    use crate::tfjson::Json;
+    Some(match json {
+        Json::Scalar(range) => {
+            let token = text.get(range.clone())?;
+            let value = match token {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                "null" => Value::Null,
+                t if t.starts_with('"') => {
+                    Value::Str(fill_holes(&serde_json::from_str::<String>(t).ok()?, holes))
+                }
+                t => Value::Number(t.to_string()),
+            };
+            Val {
+                value,
+                loc: loc(range.clone()),
+            }
+        }
+        Json::Array(items) => {
+            let items = items
+                .iter()
+                .map(|item| json_val(item, text, holes, loc))
+                .collect::<Option<Vec<_>>>()?;
+            let start = items.first().map_or(0, |v| v.loc.range.start);
+            let end = items.last().map_or(start, |v| v.loc.range.end);
+            let file = items.first().map(|v| v.loc.file);
+            Val {
+                value: Value::List(items),
+                loc: match file {
+                    Some(file) => super::value::Loc {
+                        file,
+                        range: start..end,
+                    },
+                    None => loc(0..0),
+                },
+            }
+        }
+        Json::Object(entries) => {
+            let mut out = Vec::new();
+            let mut first = None;
+            for (key, key_range, value) in entries {
+                first.get_or_insert_with(|| loc(key_range.clone()));
+                out.push((key.clone(), json_val(value, text, holes, loc)?));
+            }
+            Val {
+                value: Value::Object(out),
+                loc: first.unwrap_or_else(|| loc(0..0)),
+            }
+        }
+    })
+}
+
+impl Cx<'_, '_> {
+    /// The policy document of an `_iam_policy` resource written in place: `jsonencode({...})`
+    /// or a JSON string (a heredoc, a quoted string, a local holding one). Its values are
+    /// located in the source: a member string inside a heredoc at its own text.
+    fn policy_document(&self, body: &Body, src: Src, files: &[ModuleFile]) -> Option<Val> {
+        let attr = body.get_attribute("policy_data")?;
+        if let Expression::FuncCall(call) = &attr.value
+            && !call.name.is_namespaced()
+            && call.name.name.as_str() == "jsonencode"
+            && !call.args.expand_final()
+            && call.args.len() == 1
+        {
+            return call.args.iter().next().map(|a| self.scope.eval(a, src));
+        }
+        // A template written here, interpolations and all: each is read in place.
+        if let Some(template) = attr.value.as_template()
+            && template
+                .iter()
+                .any(|e| matches!(e, hcl_edit::template::Element::Interpolation(_)))
+        {
+            return self.policy_template(&attr.value, template, src, files);
+        }
+        let val = self.scope.eval(&attr.value, src);
+        let text = val.as_str()?;
+        let whole = serde_json::from_str::<serde_json::Value>(text).ok()?;
+        // Where the literal is written as it reads (no interpolation, no escape that JSON and
+        // HCL read differently), its tokens are located one by one.
+        let file = files.iter().find(|f| f.id == val.loc.file);
+        let raw = file
+            .filter(|f| f.map.is_none())
+            .and_then(|f| f.text.get(val.loc.range.clone()));
+        if let Some((decoded, offsets, 0)) = raw.and_then(decode_literal)
+            && serde_json::from_str::<serde_json::Value>(&decoded).ok() == Some(whole)
+            && let Ok(json) = crate::tfjson::parse(&decoded)
+        {
+            let base = val.loc.range.start;
+            let file = val.loc.file;
+            let at = |r: std::ops::Range<usize>| super::value::Loc {
+                file,
+                range: base + offsets[r.start]..base + offsets[r.end],
+            };
+            return json_val(&json, &decoded, &[], &at);
+        }
+        let json = crate::tfjson::parse(text).ok()?;
+        json_val(&json, text, &[], &|_| val.loc.clone())
+    }
+
+    /// A policy document written as a template with interpolations
+    /// (`"serviceAccount:${google_service_account.x.email}"` inside a heredoc): the JSON is
+    /// read with each interpolation standing inside a string, then filled with its value. An
+    /// interpolation outside a string (`"members": ${jsonencode(...)}`) or a directive leaves
+    /// the document unread.
+    fn policy_template(
+        &self,
+        expr: &Expression,
+        template: &hcl_edit::template::Template,
+        src: Src,
+        files: &[ModuleFile],
+    ) -> Option<Val> {
+        use hcl_edit::template::Element;
+        let mut holes = Vec::new();
+        for element in template.iter() {
+            match element {
+                Element::Literal(_) => {}
+                Element::Interpolation(i) => holes.push(self.scope.eval(&i.expr, src)),
+                Element::Directive(_) => return None,
+            }
+        }
+        let loc = src.loc(expr);
+        let raw = files
+            .iter()
+            .find(|f| f.id == loc.file && f.map.is_none())?
+            .text
+            .get(loc.range.clone())?;
+        let (decoded, offsets, count) = decode_literal(raw)?;
+        if count != holes.len() {
+            return None;
+        }
+        let json = crate::tfjson::parse(&decoded).ok()?;
+        let base = loc.range.start;
+        let at = |r: std::ops::Range<usize>| super::value::Loc {
+            file: loc.file,
+            range: base + offsets[r.start]..base + offsets[r.end],
+        };
+        json_val(&json, &decoded, &holes, &at)
+    }
+
+    /// The grants of a policy document, one per binding; `None` when its bindings cannot be read
+    /// or there are none (the resource is then one grant of no known role, which still replaces
+    /// the whole policy).
+    fn document_grants(&self, top: &Top, level: Level, policy: &Val) -> Option<Vec<Grant>> {
+        let bindings = match &policy.value {
+            Value::Object(_) => match policy.get("bindings").map(|b| &b.value) {
+                Some(Value::List(items)) => items,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let body = &top.block.body;
+        let mut grants = Vec::new();
+        for binding in bindings {
+            if !matches!(binding.value, Value::Object(_)) {
+                continue;
+            }
+            let members = binding
+                .get("members")
+                .map(|v| v.elements().into_iter().cloned().collect::<Vec<_>>())
+                .unwrap_or_default();
+            let condition = binding
+                .get("condition")
+                .filter(|c| !matches!(c.value, Value::Null))
+                .map(|c| Condition {
+                    file: c.loc.file,
+                    ident: c.loc.range.clone(),
+                    title: c.get("title").cloned(),
+                    expression: c.get("expression").cloned(),
+                });
+            let (on, on_account) = self.grant_target(body, top.src, level);
+            grants.push(Grant {
+                res: self.header(top),
+                policy_data: None,
+                kind: GrantKind::Policy,
+                level,
+                role: binding.get("role").cloned(),
+                target: RoleTarget::Unknown,
+                members: members.into_iter().map(member).collect(),
+                on,
+                on_account,
+                target_key: self.target_key(body, top.src),
+                condition,
+            });
+        }
+        (!grants.is_empty()).then_some(grants)
+    }
+
+    /// One grant of an ACL entry or dataset access: a role to one member.
+    fn data_grant(&self, top: &Top, kind: GrantKind, role: Option<Val>, member_val: Val) -> Grant {
+        let body = &top.block.body;
+        let (on, on_account) = self.grant_target(body, top.src, Level::Resource);
+        Grant {
+            res: self.header(top),
+            policy_data: None,
+            kind,
+            level: Level::Resource,
+            role,
+            target: RoleTarget::Unknown,
+            members: vec![member(member_val)],
+            on,
+            on_account,
+            target_key: self.target_key(body, top.src),
+            condition: None,
+        }
+    }
+
+    /// Cloud Storage ACLs: an `entity` with a `role`, `role_entity = ["READER:allUsers"]`, or a
+    /// canned `predefined_acl` / `default_acl` that is public.
+    fn storage_acl(&self, top: &Top, files: &[ModuleFile]) -> Vec<Grant> {
+        let rtype = top.block.labels[0].as_str();
+        let Some(&(_, on, authoritative)) = STORAGE_ACLS.iter().find(|(t, _, _)| *t == rtype)
+        else {
+            return Vec::new();
+        };
+        let kind = if authoritative {
+            GrantKind::Policy
+        } else {
+            GrantKind::Member
+        };
+        let body = &top.block.body;
+        let src = top.src;
+        let mut grants = Vec::new();
+        let role_of = |val: Val, on: AclOn| mapped_role(val, |r| storage_acl_role(on, r));
+        if let Some(entity) = self.attr(body, "entity", src) {
+            let role = self.attr(body, "role", src).map(|r| role_of(r, on));
+            if let Some(member) = entity.as_template().and_then(storage_entity) {
+                let val = Val {
+                    value: Value::Str(member),
+                    loc: entity.loc.clone(),
+                };
+                grants.push(self.data_grant(top, kind, role, val));
+            }
+        }
+        if let Some(list) = self.attr(body, "role_entity", src) {
+            for item in list.elements() {
+                let Some(s) = item.as_template() else {
+                    continue;
+                };
+                let Some((role, _)) = s.known_prefix().split_once(':') else {
+                    continue;
+                };
+                let Some(member) = s
+                    .strip_prefix(&format!("{role}:"))
+                    .and_then(|e| storage_entity(&e))
+                else {
+                    continue;
+                };
+                // The entity's own text, when the string is written as it reads.
+                let mut loc = item.loc.clone();
+                let text = files
+                    .iter()
+                    .find(|f| f.id == loc.file && f.map.is_none())
+                    .and_then(|f| f.text.get(loc.range.clone()));
+                if let Some(lit) = s.as_literal()
+                    && text == Some(format!("\"{lit}\"").as_str())
+                {
+                    loc.range = loc.range.start + role.len() + 2..loc.range.end - 1;
+                }
+                let role = role_of(literal_at(role, item.loc.clone()), on);
+                let val = Val {
+                    value: Value::Str(member),
+                    loc,
+                };
+                grants.push(self.data_grant(top, kind, Some(role), val));
+            }
+        }
+        for (attr, on) in [("predefined_acl", on), ("default_acl", AclOn::Objects)] {
+            let Some(canned) = self.attr(body, attr, src) else {
+                continue;
+            };
+            if let Some((who, role)) = canned.as_str().and_then(|name| canned_acl(name, on)) {
+                let role = role_of(literal_at(role, canned.loc.clone()), on);
+                let val = literal_at(who, canned.loc.clone());
+                grants.push(self.data_grant(top, kind, Some(role), val));
+            }
+        }
+        grants
+    }
+
+    /// The member of a BigQuery dataset access entry: `user_by_email`, `group_by_email`,
+    /// `domain`, `special_group` or `iam_member` (a `view`, `dataset` or `routine` is not a
+    /// principal).
+    fn dataset_member(&self, body: &Body, src: Src) -> Option<Val> {
+        let with = |attr: &str, f: &dyn Fn(&Str) -> Str| {
+            let val = self.attr(body, attr, src)?;
+            let s = val.as_template()?;
+            Some(Val {
+                value: Value::Str(f(s)),
+                loc: val.loc.clone(),
+            })
+        };
+        with("user_by_email", &email_member)
+            .or_else(|| with("group_by_email", &|s| prefixed("group:", s)))
+            .or_else(|| with("domain", &|s| prefixed("domain:", s)))
+            .or_else(|| {
+                with("special_group", &|s| match s.as_literal() {
+                    Some("allAuthenticatedUsers" | "allUsers") => s.clone(),
+                    _ => prefixed("specialGroup:", s),
+                })
+            })
+            .or_else(|| self.attr(body, "iam_member", src))
+    }
+
+    /// `access` blocks of `google_bigquery_dataset` (authoritative for the dataset's access),
+    /// or one `google_bigquery_dataset_access`.
+    fn dataset_access(&self, top: &Top) -> Vec<Grant> {
+        let body = &top.block.body;
+        let src = top.src;
+        let entry = |body: &Body, kind: GrantKind| {
+            let member = self.dataset_member(body, src)?;
+            let role = self
+                .attr(body, "role", src)
+                .map(|r| mapped_role(r, dataset_role));
+            Some(self.data_grant(top, kind, role, member))
+        };
+        if top.block.labels[0].as_str() == "google_bigquery_dataset_access" {
+            return entry(body, GrantKind::Member).into_iter().collect();
+        }
+        let Blocks::Known(blocks) = self.blocks(body, "access", src) else {
+            return Vec::new();
+        };
+        let mut grants = Vec::new();
+        for (block, iterator) in blocks {
+            self.bound(&iterator, || {
+                grants.extend(entry(&block.body, GrantKind::Policy));
+            });
+        }
+        grants
+    }
+}
+
+impl Cx<'_, '_> {
+    /// The inline node pools of a GKE cluster, written out or generated by `dynamic "node_pool"`.
+    /// When the generating collection is unknown, a pool template that names no identity (none of
+    /// its values depends on the iterator) still runs every pool it makes as the default.
+    fn node_pools(
+        &self,
+        body: &Body,
+        src: Src,
+        spec: &'static SlotSpec,
+        slots: &mut Vec<IdentitySlot>,
+    ) {
+        let walk = |pool: &Block, kind: &str, slots: &mut Vec<IdentitySlot>| {
+            let name = self
+                .attr(&pool.body, "name", src)
+                .and_then(|v| v.as_str().map(|s| format!("node pool `{s}`")))
+                .unwrap_or_else(|| "node pool".to_string());
+            let anchor = Anchor {
+                range: src.loc(&pool.ident).range,
+                kind: kind.to_string(),
+            };
+            self.walk_slot(&pool.body, src, spec, spec.path, anchor, Some(name), slots);
+        };
+        if let Blocks::Known(pools) = self.blocks(body, "node_pool", src) {
+            for (pool, iterator) in pools {
+                let kind = match iterator {
+                    Some(_) => "this `content` block",
+                    None => "this `node_pool` block",
+                };
+                self.bound(&iterator, || walk(pool, kind, slots));
+            }
+            return;
+        }
+        for pool in body.get_blocks("node_pool") {
+            walk(pool, "this `node_pool` block", slots);
+        }
+        for dynamic in body
+            .get_blocks("dynamic")
+            .filter(|b| b.labels.first().is_some_and(|l| l.as_str() == "node_pool"))
+        {
+            let mut template = Vec::new();
+            if let Some(content) = dynamic.body.get_blocks("content").next() {
+                let anchor = Anchor {
+                    range: src.loc(&content.ident).range,
+                    kind: "this `content` block".into(),
+                };
+                let part = Some("each node pool of `dynamic \"node_pool\"`".to_string());
+                self.walk_slot(
+                    &content.body,
+                    src,
+                    spec,
+                    spec.path,
+                    anchor,
+                    part,
+                    &mut template,
+                );
+            }
+            if template.is_empty()
+                || template
+                    .iter()
+                    .any(|slot| !matches!(slot.state, SlotState::Missing { .. }))
+            {
+                slots.push(IdentitySlot {
+                    attr: spec.display,
+                    part: Some("node pool".into()),
+                    state: SlotState::Unknown,
+                    runtime: spec.runtime,
+                });
+            } else {
+                slots.extend(template);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod data_tests {
+    use super::*;
+
+    #[test]
+    fn decoded_literals_keep_source_offsets() {
+        // A quoted string: `\"` is one byte read from two.
+        let (text, at, _) = decode_literal(r#""{\"a\":1}""#).unwrap();
+        assert_eq!(text, r#"{"a":1}"#);
+        assert_eq!(at[1], 2, "the key's quote is the escape at offset 2");
+        assert_eq!(at[text.len()], 10, "the end is the closing quote");
+        // A heredoc: the text between the marker lines, offsets into the expression.
+        let raw = "<<EOT\n{\"m\": \"$${x}\"}\nEOT";
+        let (text, at, holes) = decode_literal(raw).unwrap();
+        assert_eq!(holes, 0);
+        assert_eq!(text, "{\"m\": \"${x}\"}\n");
+        assert_eq!(&raw[at[0]..at[0] + 1], "{");
+        assert_eq!(&raw[at[7]..at[7] + 3], "$${");
+        // An interpolation is one placeholder, at the `${` it stands for; a directive is not read.
+        let raw = "\"[\\\"${lookup(m, \"}\")}\\\"]\"";
+        let (text, at, holes) = decode_literal(raw).unwrap();
+        assert_eq!((text.as_str(), holes), ("[\"\u{E000}\"]", 1));
+        assert_eq!(&raw[at[2]..at[2] + 2], "${");
+        assert!(decode_literal("\"%{ if x }a%{ endif }\"").is_none());
+        assert!(decode_literal("var.x").is_none());
+        assert!(decode_literal(r#""\q""#).is_none());
+    }
+
+    #[test]
+    fn acl_entities_as_members() {
+        let member =
+            |s: &str| storage_entity(&Str::literal(s)).map(|m| m.as_literal().unwrap().to_string());
+        assert_eq!(member("allUsers").as_deref(), Some("allUsers"));
+        assert_eq!(member("user-a@x.com").as_deref(), Some("user:a@x.com"));
+        assert_eq!(
+            member("user-1-compute@developer.gserviceaccount.com").as_deref(),
+            Some("serviceAccount:1-compute@developer.gserviceaccount.com")
+        );
+        assert_eq!(member("group-g@x.com").as_deref(), Some("group:g@x.com"));
+        assert_eq!(member("domain-x.com").as_deref(), Some("domain:x.com"));
+        assert_eq!(
+            member("project-owners-123").as_deref(),
+            Some("projectOwner:123")
+        );
+        // A numeric user id is no IAM member; an unknown kind is not guessed.
+        assert_eq!(member("user-00b4903a97"), None);
+        assert_eq!(member("someone"), None);
+        assert_eq!(storage_acl_role(AclOn::Objects, "WRITER"), None);
+        assert_eq!(
+            storage_acl_role(AclOn::Bucket, "WRITER"),
+            Some("roles/storage.legacyBucketWriter")
+        );
+        assert_eq!(dataset_role("OWNER"), Some("roles/bigquery.dataOwner"));
     }
 }

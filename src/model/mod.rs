@@ -50,7 +50,7 @@ pub struct Module {
     pub providers: Vec<Provider>,
     /// `google_service_account_key` resources.
     pub keys: Vec<Resource>,
-    /// `module` blocks with a local `source` (`./x`, `../x`).
+    /// `module` blocks with a known `source`, one per instance.
     pub calls: Vec<ModuleCall>,
     /// Its `output` blocks' values that are known but for references to its own resources
     /// (which are qualified with the call, `module.NAME.`, by the caller): what another module
@@ -62,15 +62,17 @@ pub struct Module {
     pub estate: bool,
 }
 
-/// A call of a local module, and the inputs it passes, evaluated in the caller.
+/// One instance of a `module` block, and the inputs it passes, evaluated in the caller.
 #[derive(Debug)]
 pub struct ModuleCall {
     pub file: FileId,
     pub name: String,
-    /// The `source` as written: `./modules/run`.
+    /// The `source` as written: `./modules/run`, `terraform-google-modules/iam/google`.
     pub source: String,
     /// The name label, with its quotes.
     pub name_label: Range<usize>,
+    /// The instance key when `count` or `for_each` is expanded: `["a"]`, `[0]`.
+    pub instance: Option<String>,
     pub inputs: Vec<(String, Val)>,
 }
 
@@ -290,7 +292,9 @@ impl Grant {
         };
         // `google_cloud_run_v2_service_iam_member` -> "cloud run v2 service"
         let noun;
-        let what = if what.is_empty() {
+        let what = if let Some(acl) = data_grant_noun(&self.res.rtype) {
+            acl
+        } else if what.is_empty() {
             let t = self.res.rtype.trim_start_matches("google_");
             let t = t
                 .strip_suffix("_iam_member")
@@ -324,6 +328,21 @@ impl Grant {
     }
 }
 
+/// What the grants of ACL and dataset access resources are on, for messages.
+fn data_grant_noun(rtype: &str) -> Option<&'static str> {
+    Some(match rtype {
+        "google_storage_bucket_access_control" | "google_storage_bucket_acl" => "bucket",
+        "google_storage_default_object_access_control" | "google_storage_default_object_acl" => {
+            "new objects of bucket"
+        }
+        "google_storage_object_access_control" | "google_storage_object_acl" => {
+            "an object of bucket"
+        }
+        "google_bigquery_dataset" | "google_bigquery_dataset_access" => "BigQuery dataset",
+        _ => return None,
+    })
+}
+
 #[derive(Debug)]
 pub struct Member {
     pub val: Val,
@@ -339,7 +358,7 @@ pub struct ServiceAccount {
 }
 
 /// A resource that runs code as an identity.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Workload {
     pub res: Resource,
     /// What the resource is, for messages: "Cloud Run service".
@@ -353,7 +372,7 @@ pub struct Workload {
 }
 
 /// One place where a workload's identity is set (a resource may have several: GKE node pools).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct IdentitySlot {
     /// The attribute path that sets it, for messages: `template.service_account`.
     pub attr: &'static str,
@@ -364,7 +383,7 @@ pub struct IdentitySlot {
     pub runtime: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum SlotState {
     /// The attribute is set.
     Set { val: Val, sa: SaRef },

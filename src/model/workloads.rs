@@ -242,10 +242,11 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
         rtype: "google_composer_environment",
         product: "Composer environment",
         slots: &[SlotSpec {
-            path: &[step("config", NoId), step("node_config", NoId)],
+            path: &[step("config", Dflt), step("node_config", Dflt)],
             attr: "service_account",
             display: "config.node_config.service_account",
-            default: None,
+            // The provider doc: without it, the "default" Compute Engine service account.
+            default: Some(ComputeEngine),
             runtime: true,
         }],
     },
@@ -341,6 +342,19 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
         }],
     },
     WorkloadSpec {
+        // User-managed notebooks: "If not specified, the Compute Engine default service
+        // account is used" (Notebooks API `Instance.service_account`).
+        rtype: "google_notebooks_instance",
+        product: "Notebooks instance",
+        slots: &[SlotSpec {
+            path: &[],
+            attr: "service_account",
+            display: "service_account",
+            default: Some(ComputeEngine),
+            runtime: true,
+        }],
+    },
+    WorkloadSpec {
         rtype: "google_pubsub_subscription",
         product: "Pub/Sub subscription",
         slots: &[
@@ -366,6 +380,20 @@ pub static WORKLOADS: &[WorkloadSpec] = &[
                 runtime: false,
             },
         ],
+    },
+    WorkloadSpec {
+        // "If None is specified, the default compute service account will be used" (TPU API
+        // `Node.serviceAccount`); an empty `email` likewise. (`google_tpu_node`, the older
+        // API, has no identity to set: its `service_account` is output only.)
+        rtype: "google_tpu_v2_vm",
+        product: "TPU VM",
+        slots: &[SlotSpec {
+            path: &[step("service_account", Dflt)],
+            attr: "email",
+            display: "service_account.email",
+            default: Some(ComputeEngine),
+            runtime: true,
+        }],
     },
     WorkloadSpec {
         rtype: "google_vertex_ai_reasoning_engine",

@@ -22,7 +22,9 @@ impl Rule for UnknownPermission {
         for role in &module.custom_roles {
             for (permission, val) in role.known_permissions() {
                 let catalog = *catalog.get_or_insert_with(Catalog::get);
-                if catalog.permission(permission).is_some() {
+                if catalog.permission(permission).is_some()
+                    || crate::data::is_unlisted_permission(permission)
+                {
                     continue;
                 }
                 let suggestion = catalog.suggest_permission(permission);

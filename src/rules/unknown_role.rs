@@ -25,18 +25,33 @@ impl Rule for UnknownRole {
             match &grant.target {
                 RoleTarget::Predefined(name) => {
                     let catalog = Catalog::get();
-                    if catalog.role(name).is_some() {
+                    if catalog.role(name).is_some() || crate::data::is_unlisted_role(name) {
                         continue;
                     }
                     let suggestion = catalog.suggest_role(name);
-                    let mut diag = diagnostic(
-                        role,
-                        format!("`{name}` is not a predefined role"),
-                        suggestion,
-                        format!(
-                            "iamlint's catalog is from {SNAPSHOT_DATE}, so a role added since may be missing from it"
+                    // A near miss is a typo GCP will reject; a name like no other may be a role
+                    // newer than the catalog.
+                    let mut diag = match suggestion {
+                        Some(_) => diagnostic(
+                            role,
+                            format!("`{name}` is not a predefined role"),
+                            suggestion,
+                            format!(
+                                "iamlint's catalog is from {SNAPSHOT_DATE}, so a role added since may be missing from it"
+                            ),
                         ),
-                    );
+                        None => {
+                            let mut diag = diagnostic(
+                                role,
+                                format!("`{name}` is not in iamlint's catalog of {SNAPSHOT_DATE}"),
+                                None,
+                                "GCP rejects a grant of a role that does not exist; a role added after the catalog was taken is not in it".to_string(),
+                            );
+                            diag.severity = Severity::Warning;
+                            diag.primary.message = "not in the catalog".to_string();
+                            diag
+                        }
+                    };
                     if let Some(label) = super::used_in(&grant.res, &role.loc) {
                         diag = diag.secondary(label);
                     }

@@ -1,0 +1,186 @@
+//! Reading and parsing: a file's bytes -> decoded text -> syntax chunks with spans (`.tf.json`
+//! through its native-syntax translation), with its suppression comments. Nothing here knows
+//! about modules or rules.
+
+use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
+use crate::discover::{self, Found};
+use crate::model::FileSource;
+use crate::parse;
+use crate::suppress;
+use rayon::prelude::*;
+
+pub const IO_ERROR: &str = "io-error";
+
+/// One file read and parsed.
+pub struct ParsedFile {
+    pub id: FileId,
+    /// The file name: `iam.tf`.
+    pub name: String,
+    /// The path as shown to the user.
+    pub display: String,
+    pub text: std::sync::Arc<str>,
+    pub chunks: Vec<parse::Chunk>,
+    pub suppressions: Vec<suppress::Suppression>,
+    /// For `.tf.json`: the chunks are of a native-syntax translation; this maps back.
+    pub map: Option<crate::tfjson::OffsetMap>,
+}
+
+/// Reads and parses a module's files (in parallel): the files, their diagnostics, their
+/// suppressions.
+pub fn parse_files(
+    files: &[(FileId, &Found)],
+) -> (Vec<ParsedFile>, Vec<Diagnostic>, Vec<suppress::Suppression>) {
+    let results: Vec<(Option<ParsedFile>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|&(id, found)| read_and_parse(id, found))
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut parsed = Vec::new();
+    let mut suppressions = Vec::new();
+    for (file, diags) in results {
+        diagnostics.extend(diags);
+        if let Some(mut file) = file {
+            suppressions.append(&mut file.suppressions);
+            parsed.push(file);
+        }
+    }
+    (parsed, diagnostics, suppressions)
+}
+
+/// Labels in `.tf.json` files are in their translation's offsets: map them into the JSON. Their
+/// fixes, written for native syntax, are dropped.
+pub fn map_json_labels(files: &[ParsedFile], diags: &mut [Diagnostic]) {
+    let map_of = |id: FileId| {
+        files
+            .iter()
+            .find(|f| f.id == id)
+            .and_then(|f| f.map.as_ref())
+    };
+    if files.iter().all(|f| f.map.is_none()) {
+        return;
+    }
+    for d in diags {
+        let mut json = false;
+        for label in std::iter::once(&mut d.primary).chain(d.secondary.iter_mut()) {
+            if let Some(map) = map_of(label.file) {
+                label.range = map.range(&label.range);
+                json = true;
+            }
+        }
+        if json {
+            d.fix = None;
+        }
+    }
+}
+
+pub fn source_of(f: &ParsedFile) -> FileSource<'_> {
+    FileSource {
+        id: f.id,
+        name: f.name.clone(),
+        display: f.display.clone(),
+        text: &f.text,
+        chunks: &f.chunks,
+        map: f.map.as_ref(),
+    }
+}
+
+pub fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnostic>) {
+    let name = found
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| found.display.clone());
+    let bytes = match std::fs::read(&found.path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let diag = Diagnostic::new(
+                IO_ERROR,
+                Severity::Error,
+                Label::new(id, 0..0, ""),
+                format!(
+                    "cannot read `{}`: {}",
+                    found.display,
+                    discover::io_message(&err)
+                ),
+            );
+            return (None, vec![diag]);
+        }
+    };
+    parse_bytes(id, name, &found.display, bytes)
+}
+
+/// Decodes and parses one file's bytes (`.tf.json` by its name), with its suppressions.
+pub fn parse_bytes(
+    id: FileId,
+    name: String,
+    display: &str,
+    bytes: Vec<u8>,
+) -> (Option<ParsedFile>, Vec<Diagnostic>) {
+    let (text, decode_error) = parse::decode(id, bytes);
+    if decode_error.is_none() && display.ends_with(".tf.json") {
+        return read_json(id, name, display, text);
+    }
+    let (chunks, mut diags) = match decode_error {
+        Some(diag) => (Vec::new(), vec![diag]),
+        None => parse::parse(id, &text),
+    };
+    let mut suppressions = Vec::new();
+    if text.contains("iamlint-ignore") {
+        let mut spans = Vec::new();
+        for chunk in &chunks {
+            suppress::structure_spans(&chunk.body, chunk.base, &mut spans);
+        }
+        let (found_suppressions, problems) =
+            suppress::collect(id, &text, &spans, suppress::Date::today());
+        suppressions = found_suppressions;
+        diags.extend(problems);
+    }
+    let file = ParsedFile {
+        id,
+        name,
+        display: display.to_string(),
+        text: text.into(),
+        chunks,
+        suppressions,
+        map: None,
+    };
+    (Some(file), diags)
+}
+
+/// A `.tf.json` file: translated to native syntax, parsed, with the offsets mapped back.
+fn read_json(
+    id: FileId,
+    name: String,
+    display: &str,
+    text: String,
+) -> (Option<ParsedFile>, Vec<Diagnostic>) {
+    let (chunks, diags, map) = match crate::tfjson::translate(&text) {
+        Ok((hcl, map)) => {
+            let (chunks, mut diags) = parse::parse(id, &hcl);
+            for d in &mut diags {
+                d.primary.range = map.range(&d.primary.range);
+            }
+            (chunks, diags, Some(map))
+        }
+        Err(err) => {
+            let at = err.offset.min(text.len());
+            let diag = Diagnostic::new(
+                parse::PARSE_ERROR,
+                Severity::Error,
+                Label::new(id, at..at, "here"),
+                format!("invalid JSON: {}", err.message),
+            );
+            (Vec::new(), vec![diag], None)
+        }
+    };
+    let file = ParsedFile {
+        id,
+        name,
+        display: display.to_string(),
+        text: text.into(),
+        chunks,
+        suppressions: Vec::new(),
+        map,
+    };
+    (Some(file), diags)
+}
