@@ -786,10 +786,16 @@ where
                 });
                 // Calls of one module are replicas of one process (the same service in two
                 // regions): the same workload of the module is one process whatever the call.
-                let process = workload
-                    .process
+                // Keyed by the workload's place in the module, not by its image: every call's
+                // instance is the same process even when the calls run different images.
+                let process = if workload.process.contains(model::extract::RUNNING) {
+                    workload.res.address()
+                } else {
+                    workload.process.clone()
+                };
+                let process = process
                     .strip_prefix(&prefix)
-                    .unwrap_or(&workload.process)
+                    .unwrap_or(&process)
                     .to_string();
                 workload.process = format!("{dir}#{process}");
                 for_caller.push(workload);

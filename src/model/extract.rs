@@ -1,6 +1,7 @@
 //! Syntax tree -> IAM model. Reads the parsed files of one module and returns its [`Module`];
 //! the trees can be dropped afterwards.
 
+use super::federation;
 use super::principal::{DefaultIdentity, SaRef, classify_identity, classify_member};
 use super::value::{Binding, MAX_ITEMS, Scope, Src, Str, Val, Value};
 use super::workloads::{self, IfAbsent, SlotSpec};
@@ -45,6 +46,9 @@ pub struct FileSource<'a> {
     /// For `.tf.json`: the chunks are of a translation; this maps its offsets into `text`.
     pub map: Option<&'a crate::tfjson::OffsetMap>,
 }
+
+/// Between a workload's type and its image in the process key of replicas.
+pub const RUNNING: &str = " running ";
 
 /// The process key of node pools whose cluster is named by a literal (or unknown: `?`),
 /// resolved to the cluster resource when the module declares it.
@@ -483,6 +487,14 @@ impl Cx<'_, '_> {
             }),
             workloads::CLUSTER => module.workloads.push(self.cluster(top)),
             "google_service_account_key" => module.keys.push(self.header(top)),
+            "google_iam_workload_identity_pool" | "google_iam_workload_identity_pool_provider" => {
+                federation::extract(
+                    &mut module.federation,
+                    self.header(top),
+                    &|blocks, attr| self.attr_path(body, src, blocks, attr),
+                    &|name| body.get_blocks(name).next().is_some(),
+                )
+            }
             _ if STORAGE_ACLS.iter().any(|(t, _, _)| *t == rtype) => {
                 let grants = self.storage_acl(top, &module.files);
                 module.grants.extend(grants);
@@ -775,6 +787,9 @@ impl Cx<'_, '_> {
                 },
                 None => format!("{CLUSTER_NAMED}?"),
             }
+        } else if let Some(image) = self.container_image(&top.block.body, top.src, 0) {
+            // Replicas of one process (the same image in two regions) are one process.
+            format!("{}{RUNNING}{image}", spec.rtype)
         } else {
             res.address()
         };
@@ -784,6 +799,30 @@ impl Cx<'_, '_> {
             slots,
             process,
             cluster_name: None,
+        }
+    }
+
+    /// The container image a Cloud Run service or job runs, when it is one known string
+    /// (`template { containers { image = ... } }`, at any depth of its blocks).
+    fn container_image(&self, body: &Body, src: Src, depth: usize) -> Option<String> {
+        if depth > 4 {
+            return None;
+        }
+        let mut images = Vec::new();
+        for block in body.blocks() {
+            if block.ident.as_str() == "containers" {
+                if let Some(image) = self.attr(&block.body, "image", src) {
+                    images.push(image.as_str()?.to_string());
+                }
+            } else if matches!(block.ident.as_str(), "template" | "spec") {
+                images.push(self.container_image(&block.body, src, depth + 1)?);
+            }
+        }
+        images.sort();
+        images.dedup();
+        match images.len() {
+            0 => None,
+            _ => Some(images.join(", ")),
         }
     }
 

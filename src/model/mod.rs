@@ -3,6 +3,7 @@
 //! Rules read only this model; it holds no syntax tree.
 
 pub mod extract;
+pub mod federation;
 pub mod principal;
 pub mod value;
 pub mod workloads;
@@ -50,6 +51,8 @@ pub struct Module {
     pub providers: Vec<Provider>,
     /// `google_service_account_key` resources.
     pub keys: Vec<Resource>,
+    /// Workload identity pools and their providers.
+    pub federation: federation::Federation,
     /// `module` blocks with a known `source`, one per instance.
     pub calls: Vec<ModuleCall>,
     /// Its `output` blocks' values that are known but for references to its own resources

@@ -79,12 +79,18 @@ pub enum SaRef {
 
 /// Mail domains of Google-managed service agents other than `gcp-sa-*.iam.gserviceaccount.com`.
 const AGENT_DOMAINS: &[&str] = &[
+    "cloud-filer.iam.gserviceaccount.com",
+    "cloud-redis.iam.gserviceaccount.com",
+    "cloud-tpu.iam.gserviceaccount.com",
+    "cloudcomposer-accounts.iam.gserviceaccount.com",
     "cloudservices.gserviceaccount.com",
     "compute-system.iam.gserviceaccount.com",
+    "container-analysis.iam.gserviceaccount.com",
     "container-engine-robot.iam.gserviceaccount.com",
     "containerregistry.iam.gserviceaccount.com",
     "dataflow-service-producer-prod.iam.gserviceaccount.com",
     "dataproc-accounts.iam.gserviceaccount.com",
+    "gcp-gae-service.iam.gserviceaccount.com",
     "gcf-admin-robot.iam.gserviceaccount.com",
     "gs-project-accounts.iam.gserviceaccount.com",
     "serverless-robot-prod.iam.gserviceaccount.com",
@@ -95,6 +101,8 @@ fn is_agent_domain(suffix: &str) -> bool {
         return false;
     };
     (domain.starts_with("gcp-sa-") && domain.ends_with(".iam.gserviceaccount.com"))
+        // Projects of Google's own domain (`gae-api-prod.google.com`): App Engine flexible's agent.
+        || domain.ends_with(".google.com.iam.gserviceaccount.com")
         || AGENT_DOMAINS.contains(&domain)
 }
 

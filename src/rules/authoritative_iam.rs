@@ -59,6 +59,7 @@ impl Rule for AuthoritativeIam {
             if a.kind == GrantKind::Member {
                 continue;
             }
+            let mut partners = Vec::new();
             for (j, b) in grants.iter().enumerate() {
                 if i == j
                     || family(&a.res.rtype) != family(&b.res.rtype)
@@ -94,33 +95,42 @@ impl Rule for AuthoritativeIam {
                 if !clash || !in_conflict.insert((a.res.address(), b.res.address())) {
                     continue;
                 }
-                let what = match a.kind {
-                    GrantKind::Policy => "the whole IAM policy of".to_string(),
-                    _ => match a.role_display(module) {
-                        Some(r) => format!("`{r}` on"),
-                        None => "the same role on".into(),
-                    },
-                };
-                let other_at = module.location(b.res.file, b.res.block.start);
-                let mut primary = at(a);
-                primary.message = format!("authoritative: `{}`", a.res.rtype);
-                let mut secondary = at(b);
-                secondary.message = format!("also managed here by `{}`", b.res.rtype);
-                let mut diag = META
-                    .diagnostic(
-                        primary,
-                        format!(
-                            "`{}` and `{}` ({other_at}) both manage {what} {}: each apply undoes the other",
-                            a.res.address(),
-                            b.res.address(),
-                            a.describe_target()
-                        ),
-                    )
-                    .secondary(secondary)
-                    .help("manage each grant in one place: use `_iam_member` resources only, or put every member in the authoritative resource");
-                diag.severity = Severity::Error;
-                out.push(diag);
+                partners.push(b);
             }
+            // One finding per authoritative resource, its partners as labels.
+            let Some(first) = partners.first() else {
+                continue;
+            };
+            let what = match a.kind {
+                GrantKind::Policy => "the whole IAM policy of".to_string(),
+                _ => match a.role_display(module) {
+                    Some(r) => format!("`{r}` on"),
+                    None => "the same role on".into(),
+                },
+            };
+            let message = match partners.len() {
+                1 => format!(
+                    "`{}` and `{}` both manage {what} {}: a change to either is undone by the other",
+                    a.res.address(),
+                    first.res.address(),
+                    a.describe_target()
+                ),
+                n => format!(
+                    "`{}` and {n} other resources manage {what} {}: a change to any of them is undone by the others",
+                    a.res.address(),
+                    a.describe_target()
+                ),
+            };
+            let mut primary = at(a);
+            primary.message = format!("authoritative: `{}`", a.res.rtype);
+            let mut diag = META.diagnostic(primary, message).help("manage each grant in one place: use `_iam_member` resources only, or put every member in the authoritative resource");
+            for b in partners {
+                let mut secondary = at(b);
+                secondary.message = format!("also managed here by `{}`", b.res.address());
+                diag = diag.secondary(secondary);
+            }
+            diag.severity = Severity::Error;
+            out.push(diag);
         }
 
         // The authoritative resource types on projects, folders and organizations, once each.

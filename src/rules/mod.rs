@@ -1,10 +1,14 @@
 //! Every rule, registered once here, sorted by id.
 
 mod authoritative_iam;
+mod automation_admin_role;
 mod basic_role;
 mod default_service_account;
 mod deployer_role_create_delete;
 mod duplicate_permission;
+mod federation_condition;
+mod identity;
+mod invalid_member;
 mod missing_required_permission;
 mod missing_service_account;
 mod privilege_escalation_permission;
@@ -17,6 +21,7 @@ mod unknown_permission;
 mod unknown_role;
 mod unsupported_permission;
 mod user_member;
+mod workload_identity_federation;
 
 use crate::diagnostic::Label;
 use crate::model::Resource;
@@ -46,10 +51,12 @@ pub(crate) fn used_in(res: &Resource, value: &Loc) -> Option<Label> {
 
 pub static ALL_RULES: &[&dyn Rule] = &[
     &authoritative_iam::AuthoritativeIam,
+    &automation_admin_role::AutomationAdminRole,
     &basic_role::BasicRole,
     &default_service_account::DefaultServiceAccount,
     &deployer_role_create_delete::DeployerRoleCreateDelete,
     &duplicate_permission::DuplicatePermission,
+    &invalid_member::InvalidMember,
     &missing_required_permission::MissingRequiredPermission,
     &missing_service_account::MissingServiceAccount,
     &privilege_escalation_permission::PrivilegeEscalationPermission,
@@ -62,4 +69,5 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &unknown_role::UnknownRole,
     &unsupported_permission::UnsupportedPermission,
     &user_member::UserMember,
+    &workload_identity_federation::WorkloadIdentityFederation,
 ];

@@ -1,3 +1,4 @@
+use super::identity;
 use crate::data;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::{Level, Module, RoleTarget};
@@ -5,7 +6,7 @@ use crate::registry::{Ctx, Rule, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
     id: "privilege-escalation-permission",
-    summary: "a custom role holds a permission that lets its holder gain other identities' or broader access",
+    summary: "a custom role, or a predefined role granted on a project, folder or organization, holds a permission that lets its holder gain other identities' or broader access",
     default_severity: Severity::Warning,
     docs: include_str!("../../rules/privilege-escalation-permission.md"),
 };
@@ -18,6 +19,7 @@ impl Rule for PrivilegeEscalationPermission {
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
+        self.check_predefined(module, out);
         for (index, role) in module.custom_roles.iter().enumerate() {
             // Granted only on single resources (one service account, one bucket): the narrow,
             // intended way to hand out such a permission.
@@ -52,6 +54,60 @@ impl Rule for PrivilegeEscalationPermission {
                     .help("if this access is needed, grant it on the one resource that needs it (for example a role binding on a single service account) rather than in a project-wide role"),
                 );
             }
+        }
+    }
+}
+
+/// Reported by `basic-role` already.
+const BASIC: &[&str] = &["roles/owner", "roles/editor"];
+
+impl PrivilegeEscalationPermission {
+    /// Predefined roles granted on a project, folder or organization that can take over
+    /// service accounts without acting as them (acting as them is `project-level-actas`).
+    fn check_predefined(&self, module: &Module, out: &mut Vec<Diagnostic>) {
+        for grant in &module.grants {
+            let scope = match grant.level {
+                Level::Project => "project",
+                Level::Folder => "folder",
+                Level::Organization => "organization",
+                _ => continue,
+            };
+            let (RoleTarget::Predefined(name), Some(role)) = (&grant.target, &grant.role) else {
+                continue;
+            };
+            if BASIC.contains(&name.as_str())
+                || grant.only_service_agents()
+                || grant.members.is_empty()
+            {
+                continue;
+            }
+            let held = identity::held(module, grant, &identity::data().take_over);
+            let Some(&first) = held.first() else { continue };
+            let Some(entry) = data::escalation(first, |_| false) else {
+                continue;
+            };
+            let listed: Vec<String> = held.iter().map(|p| format!("`{p}`")).collect();
+            let also = match held.len() {
+                1 => String::new(),
+                _ => format!(" (and {})", listed[1..].join(", ")),
+            };
+            out.push(
+                META.diagnostic(
+                    Label::new(role.loc.file, role.loc.range.clone(), format!("holds {}", listed.join(", "))),
+                    format!(
+                        "`{name}` on {} holds `{first}`{also}, which lets whoever holds it {}",
+                        grant.describe_target(),
+                        entry.allows
+                    ),
+                )
+                .note(format!(
+                    "granted at {scope} level, it applies to every service account there: whoever holds it can become any of them, including ones that hold Owner"
+                ))
+                .help(format!(
+                    "use a role without {}, or, for members that manage service accounts, grant `{name}` on those accounts only",
+                    listed.join(" or ")
+                )),
+            );
         }
     }
 }

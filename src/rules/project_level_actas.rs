@@ -1,5 +1,4 @@
-use crate::access::IMPERSONATION;
-use crate::catalog::Catalog;
+use super::identity;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::{Level, Module, RoleTarget};
 use crate::registry::{Ctx, Rule, RuleMeta};
@@ -29,35 +28,24 @@ impl Rule for ProjectLevelActas {
                 Level::Organization => "organization",
                 _ => continue,
             };
-            let (RoleTarget::Predefined(name), Some(role)) = (&grant.target, &grant.role) else {
-                continue;
+            let Some(role) = &grant.role else { continue };
+            let name = match &grant.target {
+                RoleTarget::Predefined(name) if BASIC.contains(&name.as_str()) => continue,
+                RoleTarget::Predefined(_) | RoleTarget::Custom(_) => {
+                    grant.role_display(module).unwrap_or_default()
+                }
+                _ => continue,
             };
-            // Service agent roles granted to Google's service agents are Google's documented setup.
-            let agent_role = name.ends_with("serviceAgent") || name.ends_with("ServiceAgent");
-            if BASIC.contains(&name.as_str())
-                || agent_role
-                || grant.only_service_agents()
-                || grant.members.is_empty()
-            {
+            // Service agent roles granted to Google's service agents are Google's documented
+            // setup; granted to anyone else, they are judged like any role.
+            if grant.only_service_agents() || grant.members.is_empty() {
                 continue;
             }
-            let catalog = Catalog::get();
-            let Some(id) = catalog.role(name) else {
-                continue;
-            };
-            let held: Vec<&str> = IMPERSONATION
-                .iter()
-                .copied()
-                .filter(|p| {
-                    catalog
-                        .permission(p)
-                        .is_some_and(|pid| catalog.role_has(id, pid))
-                })
-                .collect();
+            let held = identity::held(module, grant, &identity::data().act_as);
             let Some(first) = held.first() else { continue };
             let listed: Vec<String> = held.iter().map(|p| format!("`{p}`")).collect();
-            out.push(
-                META.diagnostic(
+            let mut diag = META
+                .diagnostic(
                     Label::new(role.loc.file, role.loc.range.clone(), format!("holds {}", listed.join(", "))),
                     format!(
                         "`{name}` on {} lets its members act as every service account in the {scope}",
@@ -66,11 +54,15 @@ impl Rule for ProjectLevelActas {
                 )
                 .note(format!(
                     "`{first}` granted at {scope} level applies to every service account there, including ones created later and ones that hold Owner"
-                ))
-                .help(format!(
-                    "grant `{name}` on the one service account that needs it, with `google_service_account_iam_member`"
-                )),
-            );
+                ));
+            if matches!(&grant.target, RoleTarget::Predefined(n) if identity::is_agent_role(n)) {
+                diag = diag.note(
+                    "a service agent role is meant for the Google-managed service agent that Google grants it to, not for user-managed accounts or people",
+                );
+            }
+            out.push(diag.help(format!(
+                "grant `{name}` on the one service account that needs it, with `google_service_account_iam_member`"
+            )));
         }
     }
 }
