@@ -56,6 +56,22 @@ pub struct Diagnostic {
     pub help: Option<Cow<'static, str>>,
     /// A change that certainly fixes it, applied by `--fix`.
     pub fix: Option<Fix>,
+    /// Part of one decision with other findings of its rule (the permissions of one role):
+    /// after suppressions, the report makes them one diagnostic.
+    pub group: Option<Box<Group>>,
+}
+
+/// Findings of one rule that are one decision: the report keeps the one of lowest rank as the
+/// primary, labels the others at their places, and uses `message` (with `{n}` the number of
+/// the others, `{s}` an `s` when that is not one) when there is more than one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// Unique in the run (a place: file id and offset), not only in the module.
+    pub key: String,
+    pub rank: u32,
+    pub message: String,
+    /// The help when there is more than one.
+    pub help: String,
 }
 
 /// A machine-applicable fix: what it does, and the edits.
@@ -94,6 +110,7 @@ impl Diagnostic {
             notes: Vec::new(),
             help: None,
             fix: None,
+            group: None,
         }
     }
 

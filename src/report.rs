@@ -127,9 +127,69 @@ pub fn finish(
         diagnostics = suppress::apply(&mut suppressions, diagnostics);
         diagnostics.retain(|d| reported(d.primary.file));
     }
+    let diagnostics = group(diagnostics);
     let mut diagnostics = merge(diagnostics, files);
     configure(&mut diagnostics, config);
     diagnostics
+}
+
+/// The findings of one decision (see [`crate::diagnostic::Group`]) as one diagnostic; what a
+/// suppression removed is not part of it.
+fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if diagnostics.iter().all(|d| d.group.is_none()) {
+        return diagnostics;
+    }
+    let mut out = Vec::with_capacity(diagnostics.len());
+    let mut groups: std::collections::BTreeMap<(&'static str, String), Vec<Diagnostic>> =
+        std::collections::BTreeMap::new();
+    for d in diagnostics {
+        match &d.group {
+            Some(g) => groups.entry((d.rule, g.key.clone())).or_default().push(d),
+            None => out.push(d),
+        }
+    }
+    for (_, mut members) in groups {
+        members.sort_by_key(|d| d.group.as_ref().map_or(0, |g| g.rank));
+        let mut members = members.into_iter();
+        let Some(mut first) = members.next() else {
+            continue;
+        };
+        let rest: Vec<Diagnostic> = members.collect();
+        if !rest.is_empty() {
+            if let Some(g) = &first.group {
+                let plural = if rest.len() == 1 { "" } else { "s" };
+                first.message = g
+                    .message
+                    .replace("{n}", &rest.len().to_string())
+                    .replace("{s}", plural);
+                first.help = Some(g.help.clone().into());
+            }
+            // The certain fixes of the parts, as one; parts without one stay for a person.
+            let mut fixes: Vec<crate::diagnostic::Fix> = first.fix.take().into_iter().collect();
+            for d in &rest {
+                if !first.secondary.contains(&d.primary) {
+                    first.secondary.push(d.primary.clone());
+                }
+                for label in &d.secondary {
+                    if !first.secondary.contains(label) {
+                        first.secondary.push(label.clone());
+                    }
+                }
+                fixes.extend(d.fix.iter().cloned());
+            }
+            first.fix = match fixes.len() {
+                0 => None,
+                1 => fixes.pop(),
+                n => Some(crate::diagnostic::Fix {
+                    title: format!("{} and {} more", fixes[0].title, n - 1),
+                    edits: fixes.into_iter().flat_map(|f| f.edits).collect(),
+                }),
+            };
+        }
+        first.group = None;
+        out.push(first);
+    }
+    out
 }
 
 /// The engine's own diagnostics (io-error, parse-error, module-cycle) can be configured too;

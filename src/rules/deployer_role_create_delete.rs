@@ -1,6 +1,6 @@
 use crate::catalog::Catalog;
 use crate::data::{self, Deployer};
-use crate::diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Group, Label, Severity};
 use crate::model::extract::account_id;
 use crate::model::principal::Principal;
 use crate::model::value::Val;
@@ -72,7 +72,11 @@ impl Rule for DeployerRoleCreateDelete {
                 .filter(|(p, _)| data.is_forbidden(p))
                 .collect();
             let removable = elements > forbidden.len();
-            for (permission, val) in forbidden {
+            // One decision per role: the report makes its permissions one finding (deletes of
+            // what is live first, then creates), without those a suppression removed.
+            let mut forbidden = forbidden;
+            forbidden.sort_by_key(|(p, _)| !p.ends_with(".delete"));
+            for (rank, (permission, val)) in forbidden.into_iter().enumerate() {
                 let (verb, what) = describe(permission);
                 let label = match verb {
                     "create" => format!("lets the pipeline create new {what}"),
@@ -95,6 +99,16 @@ impl Rule for DeployerRoleCreateDelete {
                     .help(format!(
                         "deploy roles may update what exists; create and delete belong to the Terraform deploy account: remove `{permission}` from this role"
                     ));
+                diag.group = Some(Box::new(Group {
+                    // The role's place: unique in the run, the same in every context.
+                    key: format!("{}:{}", role.res.file, role.res.block.start),
+                    rank: rank as u32,
+                    message: format!(
+                        "deployer role `{}` can {verb} {what}, and holds {{n}} more create or delete permission{{s}}",
+                        role.display_name()
+                    ),
+                    help: "deploy roles may update what exists; create and delete belong to the Terraform deploy account: remove the permissions labelled here from this role".to_string(),
+                }));
                 // Certain only when the permission is written in this role (a shared local is not).
                 if removable && super::written_in(&role.res, &val.loc) {
                     diag = diag.fix(Fix {
@@ -161,9 +175,14 @@ fn predefined(
     if forbidden.is_empty() {
         return;
     }
-    // Deleting what is live is the graver power: named first.
+    // Deleting what is live is the graver power: named first; then what the role is for (the
+    // service in its name: `run.*` for `roles/run.developer`), then the rest.
+    let own = name
+        .strip_prefix("roles/")
+        .and_then(|r| r.split('.').next())
+        .unwrap_or_default();
     let mut forbidden = forbidden;
-    forbidden.sort_by_key(|p| !p.ends_with(".delete"));
+    forbidden.sort_by_key(|p| (!p.ends_with(".delete"), p.split('.').next() != Some(own)));
     let shown: Vec<String> = forbidden.iter().take(3).map(|p| format!("`{p}`")).collect();
     let more = match forbidden.len() - shown.len() {
         0 => String::new(),
