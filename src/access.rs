@@ -334,7 +334,8 @@ fn impersonated<'m>(module: &'m Module, query: &Query) -> Vec<(SaRef, &'m Grant)
             (Level::Project | Level::Folder | Level::Organization, _) => {
                 // Every service account of the project: the module's own.
                 for sa in &module.service_accounts {
-                    out.push((SaRef::Resource(sa.res.name.clone()), grant));
+                    let instance = sa.res.instance.as_deref().unwrap_or("");
+                    out.push((SaRef::Resource(format!("{}{instance}", sa.res.name)), grant));
                 }
             }
             _ => {}

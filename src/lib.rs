@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod emit;
 pub mod engine;
+pub mod eval;
 pub mod fix;
 pub mod lex;
 pub mod load;

@@ -111,6 +111,16 @@ fn split_address(address: &str) -> (Option<String>, String, Option<String>) {
     ((!module.is_empty()).then_some(module), name, instance)
 }
 
+/// The directory of a module's `.tf` files, where its file functions read.
+fn module_dir(source: &ModuleSource<'_>) -> Option<std::path::PathBuf> {
+    let file = source.files.iter().find(|f| f.name.ends_with(".tf"))?;
+    let dir = std::path::Path::new(&file.display).parent()?;
+    Some(match dir.as_os_str().is_empty() {
+        true => std::path::PathBuf::from("."),
+        false => dir.to_path_buf(),
+    })
+}
+
 /// A top-level block and where it came from.
 struct Top<'a> {
     block: &'a Block,
@@ -139,14 +149,18 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
             }
             "variable" => {
                 if let Some(name) = top.block.labels.first() {
-                    let default = top.block.body.get_attribute("default").map(|a| &a.value);
-                    scope.add_variable(name.as_str(), default, top.src);
+                    scope.add_variable_block(name.as_str(), &top.block.body, top.src);
                 }
             }
             _ => {}
         }
     }
 
+    if !source.plan
+        && let Some(dir) = module_dir(source)
+    {
+        scope.set_files(crate::eval::Files::new(&dir));
+    }
     if source.call.is_some() {
         scope.set_called();
     } else {

@@ -217,6 +217,7 @@ mod tests {
                     data: false,
                     rtype: POOL_RESOURCE.into(),
                     name: "pool".into(),
+                    key: None,
                     attr: Some("name".into()),
                 }),
                 Part::Lit("/attribute.repository_owner/".into()),

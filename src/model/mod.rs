@@ -96,8 +96,19 @@ impl Module {
         }
     }
 
+    /// A `google_service_account` by name, or by name and instance key (`report["a"]`); a
+    /// key of an account whose instances are not known names the account.
     pub fn service_account(&self, name: &str) -> Option<&ServiceAccount> {
-        self.service_accounts.iter().find(|sa| sa.res.name == name)
+        let (base, key) = name.split_at(name.find('[').unwrap_or(name.len()));
+        let same = |sa: &&ServiceAccount| sa.res.name == base;
+        let mut accounts = self.service_accounts.iter().filter(same);
+        if key.is_empty() {
+            return accounts.next();
+        }
+        accounts
+            .clone()
+            .find(|sa| sa.res.instance.as_deref() == Some(key))
+            .or_else(|| accounts.find(|sa| sa.res.instance.is_none()))
     }
 }
 

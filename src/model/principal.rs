@@ -126,12 +126,14 @@ const SA_ATTRS: &[&str] = &["email", "member", "id", "name", "unique_id", "accou
 /// `google_service_account.ci`, or `module.identity.google_service_account.this` for an
 /// account a called module exports.
 pub fn account_address(name: &str) -> String {
+    // The instance key may hold dots: `report["a.b"]`.
+    let (name, key) = name.split_at(name.find('[').unwrap_or(name.len()));
     match name
         .strip_prefix("module.")
         .and_then(|rest| rest.rsplit_once('.'))
     {
-        Some((call, account)) => format!("module.{call}.google_service_account.{account}"),
-        None => format!("google_service_account.{name}"),
+        Some((call, account)) => format!("module.{call}.google_service_account.{account}{key}"),
+        None => format!("google_service_account.{name}{key}"),
     }
 }
 
@@ -148,7 +150,8 @@ pub fn classify_identity(s: &Str) -> SaRef {
             && r.rtype == "google_service_account"
             && r.attr.as_deref().is_some_and(|a| SA_ATTRS.contains(&a))
         {
-            return SaRef::Resource(r.name.clone());
+            // One instance of a `for_each` or `count` account when the key is known.
+            return SaRef::Resource(format!("{}{}", r.name, r.key.as_deref().unwrap_or("")));
         }
     }
     if let Some(default) = DefaultIdentity::from_email_suffix(s.known_suffix()) {
@@ -218,6 +221,7 @@ mod tests {
             data,
             rtype: rtype.into(),
             name: "x".into(),
+            key: None,
             attr: Some(attr.into()),
         })
     }

@@ -1,0 +1,17 @@
+//! The evaluation layer: static values of Terraform expressions ([`value`]), the scope of a
+//! module (locals, variables, inputs, iterators) and expression evaluation ([`scope`]), and the
+//! built-in functions ([`functions`]).
+//!
+//! What cannot be known statically is [`Value::Unknown`] (or an unknown part of a string);
+//! rules never guess about unknowns. This layer knows nothing of IAM: `model` uses it, never
+//! the reverse.
+
+pub mod files;
+pub mod functions;
+pub mod scope;
+pub mod types;
+pub mod value;
+
+pub use files::Files;
+pub use scope::{Binding, MAX_ITEMS, Scope};
+pub use value::{Loc, Part, Ref, Src, Str, Val, Value};

@@ -1,0 +1,1147 @@
+//! Scopes (locals, variables, inputs, bound iterators) and the evaluation of hcl-edit expressions.
+
+use super::files::Files;
+use super::functions::{self, Call, Failed, Imp};
+use super::types;
+use super::value::*;
+use hcl_edit::expr::{
+    BinaryOperator, Expression, ForExpr, ObjectKey, Traversal, TraversalOperator, UnaryOperator,
+};
+use hcl_edit::structure::Body;
+use hcl_edit::template::{Element, Template};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+
+/// Nested evaluations (locals referring to locals) stop at this depth and give unknown.
+const MAX_DEPTH: usize = 64;
+
+/// Collections larger than this are not expanded (`for` expressions, instances).
+pub const MAX_ITEMS: usize = 4096;
+
+/// The names an expression can refer to in one module: locals and variables.
+#[derive(Default)]
+pub struct Scope<'a> {
+    locals: HashMap<&'a str, (&'a Expression, Src)>,
+    variables: HashMap<&'a str, Variable<'a>>,
+    /// Values set from outside the module (tfvars, a caller's module block): win over defaults.
+    inputs: HashMap<String, Val>,
+    /// Analysed as called by a module block: a variable it does not pass has its default for
+    /// certain, `null` and `""` included.
+    called: bool,
+    /// A module other modules call, analysed on its own: its defaults are not what runs.
+    defaults_unknown: bool,
+    /// The known outputs of the local modules this module calls, by call name: their values
+    /// stand for `module.NAME.OUTPUT`.
+    module_outputs: HashMap<String, HashMap<String, Val>>,
+    memo: RefCell<HashMap<&'a str, Val>>,
+    active: RefCell<HashSet<&'a str>>,
+    /// Names bound while evaluating: `each`, `count`, a `dynamic` block's iterator, the
+    /// variables of a `for` expression. The innermost binding of a name is last.
+    bindings: RefCell<Vec<(String, Binding)>>,
+    /// Variables' values, once converted to their types.
+    variable_memo: RefCell<HashMap<String, Val>>,
+    /// The files `file()` and its kind may read.
+    files: Files,
+    /// How many evaluations failed for certain (what `try` and `can` catch).
+    failures: Cell<usize>,
+}
+
+/// A `variable` block: its default, type constraint and `nullable`.
+#[derive(Clone, Copy)]
+struct Variable<'a> {
+    default: Option<&'a Expression>,
+    ty: Option<&'a Expression>,
+    nullable: bool,
+    src: Src,
+}
+
+/// One step of a traversal: a value, an unknown, or a failure Terraform would report.
+enum Step {
+    Val(Val),
+    Unknown,
+    Failed,
+}
+
+/// What a bound name stands for.
+#[derive(Clone, Debug)]
+pub enum Binding {
+    /// `each.key` / `each.value`, `binding.key` / `binding.value`, `count.index` (as the key).
+    Iterator { key: Val, value: Val },
+    /// A `for` expression's variable.
+    Var(Val),
+}
+
+impl<'a> Scope<'a> {
+    pub fn add_local(&mut self, name: &'a str, expr: &'a Expression, src: Src) {
+        self.locals.entry(name).or_insert((expr, src));
+    }
+
+    pub fn add_variable(&mut self, name: &'a str, default: Option<&'a Expression>, src: Src) {
+        self.variables.entry(name).or_insert(Variable {
+            default,
+            ty: None,
+            nullable: true,
+            src,
+        });
+    }
+
+    /// A variable from its block: `default`, `type` and `nullable`.
+    pub fn add_variable_block(&mut self, name: &'a str, body: &'a Body, src: Src) {
+        let attr = |n: &str| body.get_attribute(n).map(|a| &a.value);
+        self.variables.entry(name).or_insert(Variable {
+            default: attr("default"),
+            ty: attr("type"),
+            nullable: !matches!(attr("nullable"), Some(Expression::Bool(b)) if !*b.value()),
+            src,
+        });
+    }
+
+    /// Lets `file()`, `fileset()`, `templatefile()` read the module's own files, and makes
+    /// `path.module` known.
+    pub fn set_files(&mut self, files: Files) {
+        self.files = files;
+    }
+
+    /// Sets a variable's value from outside the module, overriding its default.
+    pub fn set_input(&mut self, name: &str, value: Val) {
+        self.inputs.insert(name.to_string(), value);
+    }
+
+    /// Marks the module as called: its inputs are all the caller passes.
+    pub fn set_called(&mut self) {
+        self.called = true;
+    }
+
+    /// The known outputs of a called module (see [`Module::outputs`](super::Module::outputs)).
+    pub fn set_module_outputs(&mut self, call: &str, outputs: &[(String, Val)]) {
+        self.module_outputs
+            .insert(call.to_string(), outputs.iter().cloned().collect());
+    }
+
+    /// Marks the module as called by other modules while analysed on its own: a variable that
+    /// no tfvars sets is unknown, not its default.
+    pub fn set_defaults_unknown(&mut self) {
+        self.defaults_unknown = true;
+    }
+
+    pub fn eval(&self, expr: &Expression, src: Src) -> Val {
+        self.eval_at(expr, src, 0)
+    }
+
+    /// Runs `f` with `name` bound; the binding is removed afterwards.
+    pub fn bind<R>(&self, name: &str, binding: Binding, f: impl FnOnce() -> R) -> R {
+        self.bindings.borrow_mut().push((name.to_string(), binding));
+        let result = f();
+        self.bindings.borrow_mut().pop();
+        result
+    }
+
+    fn bound(&self, name: &str) -> Option<Binding> {
+        self.bindings
+            .borrow()
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.clone())
+    }
+
+    fn eval_at(&self, expr: &Expression, src: Src, depth: usize) -> Val {
+        let loc = src.loc(expr);
+        if depth > MAX_DEPTH {
+            return Val::unknown(loc);
+        }
+        let value = match expr {
+            Expression::Null(_) => Value::Null,
+            Expression::Bool(b) => Value::Bool(*b.value()),
+            Expression::Number(n) => Value::Number(n.value().to_string()),
+            Expression::String(s) => Value::Str(Str::literal(s.value().as_str())),
+            Expression::StringTemplate(t) => self.template(t, src, depth),
+            Expression::HeredocTemplate(h) => self.template(&h.template, src, depth),
+            Expression::Array(items) => Value::List(
+                items
+                    .iter()
+                    .map(|item| self.eval_at(item, src, depth + 1))
+                    .collect(),
+            ),
+            Expression::Object(object) => {
+                let mut entries = Vec::new();
+                for (key, value) in object.iter() {
+                    let key = match key {
+                        ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
+                        ObjectKey::Expression(expr) => self
+                            .eval_at(expr, src, depth + 1)
+                            .as_str()
+                            .map(str::to_string),
+                    };
+                    match key {
+                        Some(key) => {
+                            let value = self.eval_at(value.expr(), src, depth + 1);
+                            entries.retain(|(k, _): &(String, Val)| *k != key);
+                            entries.push((key, value));
+                        }
+                        // Which attributes the object has is not known.
+                        None => return Val::unknown(loc),
+                    }
+                }
+                Value::Object(entries)
+            }
+            Expression::Parenthesis(p) => return self.eval_at(p.inner(), src, depth + 1),
+            Expression::Traversal(t) => return self.traversal(t, src, depth, loc),
+            Expression::Conditional(c) => {
+                return match self.eval_at(&c.cond_expr, src, depth + 1).value {
+                    Value::Bool(true) => self.eval_at(&c.true_expr, src, depth + 1),
+                    Value::Bool(false) => self.eval_at(&c.false_expr, src, depth + 1),
+                    _ => Val::unknown(loc),
+                };
+            }
+            Expression::FuncCall(call) => return self.call(call, src, depth, &loc),
+            Expression::Variable(v) => match self.bound(v.as_str()) {
+                Some(Binding::Var(val)) => return val,
+                _ => Value::Unknown,
+            },
+            Expression::UnaryOp(op) => {
+                let operand = self.eval_at(&op.expr, src, depth + 1).value;
+                match (op.operator.value(), operand) {
+                    (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
+                    (UnaryOperator::Neg, Value::Number(n)) => {
+                        number(n.parse::<f64>().map(|n| -n).ok())
+                    }
+                    _ => Value::Unknown,
+                }
+            }
+            Expression::BinaryOp(op) => {
+                let lhs = self.eval_at(&op.lhs_expr, src, depth + 1);
+                let rhs = self.eval_at(&op.rhs_expr, src, depth + 1);
+                binary(*op.operator.value(), &lhs.value, &rhs.value)
+            }
+            Expression::ForExpr(f) => self.for_expr(f, src, depth),
+        };
+        Val { value, loc }
+    }
+
+    /// A function call: the table's function with its arguments, the last one expanded when
+    /// written `...`. Unknown for a function not in the table or a wrong number of arguments.
+    /// A value made by the call is located at the call; what `try` picks keeps its location.
+    fn call(&self, call: &hcl_edit::expr::FuncCall, src: Src, depth: usize, loc: &Loc) -> Val {
+        let made = |value: Value| Val {
+            value,
+            loc: loc.clone(),
+        };
+        let name = call.name.name.as_str();
+        let function = match functions::lookup_function(name) {
+            Some(f) if !call.name.is_namespaced() => f,
+            _ => return made(Value::Unknown),
+        };
+        let exprs: Vec<&Expression> = call.args.iter().collect();
+        if let Imp::Lazy = function.imp {
+            return match (name, exprs.as_slice()) {
+                _ if call.args.expand_final() => made(Value::Unknown),
+                ("can", [expr]) => made(match self.attempt(expr, src, depth) {
+                    Err(Failed) => Value::Bool(false),
+                    Ok(v) if functions::deep_known(&v.value) => Value::Bool(true),
+                    Ok(_) => Value::Unknown,
+                }),
+                ("try", exprs) if !exprs.is_empty() => {
+                    for expr in exprs {
+                        match self.attempt(expr, src, depth) {
+                            Err(Failed) => continue,
+                            Ok(v) if settled(&v.value) => return v,
+                            Ok(_) => return made(Value::Unknown),
+                        }
+                    }
+                    made(self.fail())
+                }
+                _ => made(Value::Unknown),
+            };
+        }
+        let mut args: Vec<Val> = exprs
+            .iter()
+            .map(|a| self.eval_at(a, src, depth + 1))
+            .collect();
+        if call.args.expand_final() {
+            match args.pop().map(|last| last.value) {
+                Some(Value::List(items)) if !items.iter().any(Val::is_unknown) => {
+                    args.extend(items)
+                }
+                Some(v @ (Value::Null | Value::Bool(_) | Value::Number(_) | Value::Str(_)))
+                    if !opaque(&v) =>
+                {
+                    return made(self.fail());
+                }
+                _ => return made(Value::Unknown),
+            }
+        }
+        if args.len() < function.min || function.max.is_some_and(|max| args.len() > max) {
+            return made(Value::Unknown);
+        }
+        let Imp::Pure(imp) = function.imp else {
+            return made(Value::Unknown);
+        };
+        if name == "templatefile" {
+            return made(self.templatefile(&args, loc, depth));
+        }
+        let call = Call {
+            args,
+            loc: loc.clone(),
+            files: &self.files,
+        };
+        made(match imp(&call) {
+            Ok(value) => value,
+            // An input may be a value of another type than it looks: not a failure for certain.
+            Err(Failed) if call.args.iter().any(|a| opaque(&a.value)) => Value::Unknown,
+            Err(Failed) => self.fail(),
+        })
+    }
+
+    /// Notes a failure Terraform would report; the value is unknown.
+    fn fail(&self) -> Value {
+        self.failures.set(self.failures.get() + 1);
+        Value::Unknown
+    }
+
+    /// Evaluates `expr`, telling a failure from a value (for `try` and `can`).
+    fn attempt(&self, expr: &Expression, src: Src, depth: usize) -> Result<Val, Failed> {
+        let before = self.failures.get();
+        let val = self.eval_at(expr, src, depth + 1);
+        if self.failures.get() > before {
+            // Caught here: not a failure of the expression around the `try`.
+            self.failures.set(before);
+            return Err(Failed);
+        }
+        Ok(val)
+    }
+
+    /// `templatefile(path, vars)`: the template read from the module's files, evaluated with
+    /// `vars` as its only names.
+    fn templatefile(&self, args: &[Val], loc: &Loc, depth: usize) -> Value {
+        let vars = match &args[1].value {
+            Value::Object(entries) => entries,
+            v if opaque(v) => return Value::Unknown,
+            _ => return self.fail(),
+        };
+        let text = match self.files.template(&args[0]) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Value::Unknown,
+            Err(Failed) => return self.fail(),
+        };
+        let Ok(template) = hcl_edit::parser::parse_template(&text) else {
+            return self.fail();
+        };
+        let inner = Scope {
+            files: self.files.clone(),
+            called: self.called,
+            ..Scope::default()
+        };
+        for (name, val) in vars {
+            inner
+                .bindings
+                .borrow_mut()
+                .push((name.clone(), Binding::Var(val.clone())));
+        }
+        // Spans of the template are in the data file: its values point at the call.
+        let src = Src {
+            file: loc.file,
+            base: 0,
+        };
+        let value = inner.template(&template, src, depth + 1);
+        if inner.failures.get() > 0 {
+            return self.fail();
+        }
+        value
+    }
+
+    /// `[for v in c : e if cond]` and `{for k, v in c : k => v}`, over a known collection.
+    /// With grouping (`{for ... : k => v...}`), the values of one key are gathered in a list.
+    fn for_expr(&self, f: &ForExpr, src: Src, depth: usize) -> Value {
+        let collection = self.eval_at(&f.intro.collection_expr, src, depth + 1);
+        let pairs: Vec<(Val, Val)> = match collection.value {
+            Value::List(items) => {
+                if items.iter().any(Val::is_unknown) || items.len() > MAX_ITEMS {
+                    return Value::Unknown;
+                }
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        (
+                            Val {
+                                value: Value::Number(i.to_string()),
+                                loc: v.loc.clone(),
+                            },
+                            v,
+                        )
+                    })
+                    .collect()
+            }
+            Value::Object(entries) => entries
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        Val {
+                            value: Value::Str(Str::literal(k)),
+                            loc: v.loc.clone(),
+                        },
+                        v,
+                    )
+                })
+                .collect(),
+            _ => return Value::Unknown,
+        };
+        let value_name = f.intro.value_var.as_str();
+        let key_name = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let mut list = Vec::new();
+        let mut object = Vec::new();
+        for (key, value) in pairs {
+            let step = || {
+                if let Some(cond) = &f.cond {
+                    match self.eval_at(&cond.expr, src, depth + 1).value {
+                        Value::Bool(true) => {}
+                        Value::Bool(false) => return Ok(None),
+                        _ => return Err(()),
+                    }
+                }
+                let v = self.eval_at(&f.value_expr, src, depth + 1);
+                let k = f.key_expr.as_ref().map(|k| self.eval_at(k, src, depth + 1));
+                Ok(Some((k, v)))
+            };
+            let with_value = || self.bind(value_name, Binding::Var(value.clone()), step);
+            let result = match &key_name {
+                Some(k) => self.bind(k, Binding::Var(key.clone()), with_value),
+                None => with_value(),
+            };
+            match result {
+                Err(()) => return Value::Unknown,
+                Ok(None) => {}
+                Ok(Some((None, v))) => list.push(v),
+                Ok(Some((Some(key), v))) => match key.as_str() {
+                    Some(k) if f.grouping => {
+                        match object
+                            .iter_mut()
+                            .find(|(old, _): &&mut (String, Val)| old == k)
+                        {
+                            Some((
+                                _,
+                                Val {
+                                    value: Value::List(group),
+                                    ..
+                                },
+                            )) => group.push(v),
+                            _ => object.push((
+                                k.to_string(),
+                                Val {
+                                    value: Value::List(vec![v]),
+                                    loc: key.loc.clone(),
+                                },
+                            )),
+                        }
+                    }
+                    // Two elements with one key: Terraform fails.
+                    Some(k) if object.iter().any(|(old, _)| old == k) => return self.fail(),
+                    Some(k) => object.push((k.to_string(), v)),
+                    None => return Value::Unknown,
+                },
+            }
+        }
+        if f.key_expr.is_some() {
+            Value::Object(object)
+        } else {
+            Value::List(list)
+        }
+    }
+
+    fn template(&self, template: &Template, src: Src, depth: usize) -> Value {
+        let mut out = Str::default();
+        for element in template.iter() {
+            match element {
+                Element::Literal(lit) => out.push(Part::Lit(lit.value().clone())),
+                Element::Interpolation(interp) => {
+                    match self.eval_at(&interp.expr, src, depth + 1).value {
+                        Value::Str(s) => s.parts.into_iter().for_each(|p| out.push(p)),
+                        Value::Number(n) => out.push(Part::Lit(n)),
+                        Value::Bool(b) => out.push(Part::Lit(b.to_string())),
+                        _ => out.push(Part::Unknown),
+                    }
+                }
+                Element::Directive(_) => out.push(Part::Unknown),
+            }
+        }
+        Value::Str(out)
+    }
+
+    fn traversal(&self, t: &Traversal, src: Src, depth: usize, loc: Loc) -> Val {
+        let ops: Vec<&TraversalOperator> = t.operators.iter().map(|op| op.value()).collect();
+        let root = match &t.expr {
+            Expression::Variable(v) => v.as_str(),
+            other => {
+                let base = self.eval_at(other, src, depth + 1);
+                return self.apply(base, &ops, src, depth, loc);
+            }
+        };
+        if let Some(binding) = self.bound(root) {
+            let base = match (binding, ops.first()) {
+                (Binding::Var(val), _) => return self.apply(val, &ops, src, depth, loc),
+                (Binding::Iterator { key, .. }, Some(TraversalOperator::GetAttr(a)))
+                    if a.as_str() == "key" || a.as_str() == "index" =>
+                {
+                    key
+                }
+                (Binding::Iterator { value, .. }, Some(TraversalOperator::GetAttr(a)))
+                    if a.as_str() == "value" =>
+                {
+                    value
+                }
+                _ => return Val::unknown(loc),
+            };
+            return self.apply(base, &ops[1..], src, depth, loc);
+        }
+        match (root, ops.first()) {
+            ("path", Some(TraversalOperator::GetAttr(name))) if ops.len() == 1 => {
+                // Paths are relative to the module's directory, which file functions resolve.
+                let known = match name.as_str() {
+                    "module" => self.files.enabled(),
+                    "root" => self.files.enabled() && !self.called,
+                    _ => false,
+                };
+                Val {
+                    value: match known {
+                        true => Value::Str(Str::literal(".")),
+                        false => Value::Unknown,
+                    },
+                    loc,
+                }
+            }
+            ("local" | "var", Some(TraversalOperator::GetAttr(name))) => {
+                let base = if root == "local" {
+                    self.local(name.as_str(), depth + 1)
+                } else {
+                    self.variable(name.as_str(), depth + 1)
+                };
+                let mut val = self.apply(base, &ops[1..], src, depth, loc.clone());
+                if val.is_unknown() {
+                    // An unknown is reported (if ever) where it is used, not where it was defined.
+                    val.loc = loc;
+                    if ops.len() == 1 {
+                        val.value = input(format!("{root}.{}", name.as_str()));
+                    }
+                }
+                val
+            }
+            ("module", Some(TraversalOperator::GetAttr(call))) => match ops.get(1) {
+                Some(TraversalOperator::GetAttr(output)) => {
+                    let known = self
+                        .module_outputs
+                        .get(call.as_str())
+                        .and_then(|outputs| outputs.get(output.as_str()));
+                    match known {
+                        // Reported, if ever, where this module uses it.
+                        Some(val) => {
+                            let mut val = val.clone();
+                            val.loc = loc.clone();
+                            self.apply(val, &ops[2..], src, depth, loc)
+                        }
+                        None if ops.len() == 2 => Val {
+                            value: input(format!("module.{}.{}", call.as_str(), output.as_str())),
+                            loc,
+                        },
+                        None => Val::unknown(loc),
+                    }
+                }
+                _ => Val::unknown(loc),
+            },
+            ("data", _) => match (ops.first(), ops.get(1)) {
+                (
+                    Some(TraversalOperator::GetAttr(rtype)),
+                    Some(TraversalOperator::GetAttr(name)),
+                ) => self.reference(
+                    true,
+                    rtype.as_str(),
+                    name.as_str(),
+                    &ops[2..],
+                    src,
+                    depth,
+                    loc,
+                ),
+                _ => Val::unknown(loc),
+            },
+            (rtype, Some(TraversalOperator::GetAttr(name))) if is_resource_type(rtype) => {
+                self.reference(false, rtype, name.as_str(), &ops[1..], src, depth, loc)
+            }
+            _ => Val::unknown(loc),
+        }
+    }
+
+    /// Applies traversal operators to a value. After a full splat `[*]` every following
+    /// operator applies to each element; after an attribute-only splat `.*` only attribute
+    /// accesses (and legacy `.0` indexes) do, and a `[i]` applies to the resulting list (the
+    /// HCL spec: `a.*.b[0]` is `[for x in a : x.b][0]`).
+    fn apply(&self, val: Val, ops: &[&TraversalOperator], src: Src, depth: usize, loc: Loc) -> Val {
+        let mut val = val;
+        let mut i = 0;
+        while i < ops.len() {
+            let op = ops[i];
+            if let TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) = op {
+                let full = matches!(op, TraversalOperator::FullSplat(_));
+                let end = match full {
+                    true => ops.len(),
+                    false => {
+                        i + 1
+                            + ops[i + 1..]
+                                .iter()
+                                .take_while(|o| {
+                                    matches!(
+                                        o,
+                                        TraversalOperator::GetAttr(_)
+                                            | TraversalOperator::LegacyIndex(_)
+                                    )
+                                })
+                                .count()
+                    }
+                };
+                let items = match val.value {
+                    Value::List(items) if !items.iter().any(Val::is_unknown) => items,
+                    Value::Null => Vec::new(),
+                    Value::Unknown | Value::List(_) => return Val::unknown(loc),
+                    _ => vec![val],
+                };
+                let rest = &ops[i + 1..end];
+                let mapped = items
+                    .into_iter()
+                    .map(|item| self.apply(item, rest, src, depth + 1, loc.clone()))
+                    .collect();
+                val = Val {
+                    value: Value::List(mapped),
+                    loc: loc.clone(),
+                };
+                i = end;
+                continue;
+            }
+            let step = match op {
+                TraversalOperator::GetAttr(name) => get_attr(&val, name.as_str()),
+                TraversalOperator::LegacyIndex(n) => {
+                    index(&val, &Value::Number(n.value().to_string()))
+                }
+                TraversalOperator::Index(expr) => {
+                    let key = self.eval_at(expr, src, depth + 1);
+                    index(&val, &key.value)
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    unreachable!("handled above")
+                }
+            };
+            match step {
+                Step::Val(next) => val = next,
+                Step::Unknown => return Val::unknown(loc),
+                Step::Failed => {
+                    self.fail();
+                    return Val::unknown(loc);
+                }
+            }
+            i += 1;
+        }
+        val
+    }
+
+    /// `google_service_account.ci.email`, `google_service_account.report[each.key].email`:
+    /// a reference to a resource's attribute, with the instance when its key is known.
+    #[allow(clippy::too_many_arguments)]
+    fn reference(
+        &self,
+        data: bool,
+        rtype: &str,
+        name: &str,
+        rest: &[&TraversalOperator],
+        src: Src,
+        depth: usize,
+        loc: Loc,
+    ) -> Val {
+        // A splat does not name one attribute.
+        let mut attr = None;
+        let mut key = None;
+        for (i, op) in rest.iter().enumerate() {
+            match op {
+                TraversalOperator::Index(expr) if i == 0 => {
+                    key = match self.eval_at(expr, src, depth + 1).value {
+                        Value::Str(s) => s.as_literal().map(|k| format!("[{k:?}]")),
+                        Value::Number(n) => Some(format!("[{n}]")),
+                        _ => None,
+                    };
+                }
+                TraversalOperator::LegacyIndex(n) if i == 0 => {
+                    key = Some(format!("[{}]", n.value()));
+                }
+                TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_) => {}
+                TraversalOperator::GetAttr(a) => {
+                    attr = Some(a.as_str().to_string());
+                    break;
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    return Val::unknown(loc);
+                }
+            }
+        }
+        let r = Ref {
+            data,
+            rtype: rtype.to_string(),
+            name: name.to_string(),
+            key,
+            attr,
+        };
+        Val {
+            value: Value::Str(Str {
+                parts: vec![Part::Ref(r)],
+            }),
+            loc,
+        }
+    }
+
+    fn local(&self, name: &str, depth: usize) -> Val {
+        let Some((&key, &(expr, src))) = self.locals.get_key_value(name) else {
+            return Val::unknown(Loc {
+                file: 0,
+                range: 0..0,
+            });
+        };
+        if let Some(val) = self.memo.borrow().get(key) {
+            return val.clone();
+        }
+        if !self.active.borrow_mut().insert(key) {
+            return Val::unknown(src.loc(expr)); // a cycle
+        }
+        let val = self.eval_at(expr, src, depth);
+        self.active.borrow_mut().remove(key);
+        self.memo.borrow_mut().insert(key, val.clone());
+        val
+    }
+
+    fn variable(&self, name: &str, depth: usize) -> Val {
+        if let Some(val) = self.variable_memo.borrow().get(name) {
+            return val.clone();
+        }
+        let val = self.variable_value(name, depth);
+        self.variable_memo
+            .borrow_mut()
+            .insert(name.to_string(), val.clone());
+        val
+    }
+
+    /// A variable's value: its input or its default, converted to its type.
+    fn variable_value(&self, name: &str, depth: usize) -> Val {
+        let decl = self.variables.get(name).copied();
+        // Only a collection changes with its type (optional attributes); the type is read then.
+        let convert = |val: Val, null_unknown: bool| {
+            if !matches!(val.value, Value::Object(_) | Value::List(_)) {
+                return val;
+            }
+            let ty = match decl.and_then(|d| Some((d.ty?, d.src))) {
+                Some((ty, src)) => {
+                    let literal = Scope::default();
+                    types::parse(ty, &|e| literal.eval_at(e, src, depth + 1))
+                }
+                None => types::Type::Any,
+            };
+            types::convert(val, &ty, null_unknown)
+        };
+        if let Some(val) = self.inputs.get(name) {
+            // `nullable = false`: a `null` input means the default.
+            let null_means_default = matches!(val.value, Value::Null)
+                && decl.is_some_and(|d| !d.nullable && d.default.is_some());
+            if !null_means_default {
+                return convert(val.clone(), false);
+            }
+        }
+        match decl {
+            Some(Variable {
+                default: Some(default),
+                src,
+                ..
+            }) if self.defaults_unknown => Val::unknown(src.loc(default)),
+            Some(Variable {
+                default: Some(default),
+                src,
+                ..
+            }) => {
+                let val = self.eval_at(default, src, depth);
+                // `null` and `""` defaults mean "not set here": the caller decides, unless this
+                // is the caller's view. So does a `null` attribute of an object default.
+                match &val.value {
+                    _ if self.called => convert(val, false),
+                    Value::Null => Val::unknown(val.loc),
+                    Value::Str(s) if s.as_literal() == Some("") => Val::unknown(val.loc),
+                    _ => convert(val, true),
+                }
+            }
+            Some(Variable { src, .. }) => Val::unknown(Loc {
+                file: src.file,
+                range: 0..0,
+            }),
+            None => Val::unknown(Loc {
+                file: 0,
+                range: 0..0,
+            }),
+        }
+    }
+}
+
+fn input(name: String) -> Value {
+    Value::Str(Str {
+        parts: vec![Part::Input(name)],
+    })
+}
+
+fn is_resource_type(name: &str) -> bool {
+    name.contains('_')
+        && !matches!(
+            name,
+            "each" | "count" | "path" | "self" | "terraform" | "module"
+        )
+}
+
+fn index(val: &Val, key: &Value) -> Step {
+    match (&val.value, key) {
+        (Value::Unknown, _) | (_, Value::Unknown) => Step::Unknown,
+        (Value::List(items), Value::Number(n)) => {
+            if items.iter().any(Val::is_unknown) {
+                return Step::Unknown;
+            }
+            match n.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(v) => Step::Val(v.clone()),
+                None => Step::Failed,
+            }
+        }
+        (Value::Object(_), Value::Str(s)) => match s.as_literal() {
+            Some(k) => get_attr(val, k),
+            None => Step::Unknown,
+        },
+        (Value::Object(_), Value::Number(n)) => get_attr(val, n),
+        (Value::Null, _) => Step::Failed,
+        _ => Step::Unknown,
+    }
+}
+
+/// `value.name`: an attribute of a known object; a failure when the object lacks it.
+fn get_attr(val: &Val, name: &str) -> Step {
+    match &val.value {
+        Value::Object(entries) => match entries.iter().find(|(k, _)| k == name) {
+            Some((_, v)) => Step::Val(v.clone()),
+            None => Step::Failed,
+        },
+        Value::Null | Value::Bool(_) | Value::Number(_) => Step::Failed,
+        Value::List(_) | Value::Str(_) | Value::Unknown => Step::Unknown,
+    }
+}
+
+/// A value whose type is not known: unknown, or a string standing for an input or unknown.
+fn opaque(v: &Value) -> bool {
+    match v {
+        Value::Unknown => true,
+        Value::Str(s) => s
+            .parts
+            .iter()
+            .any(|p| matches!(p, Part::Input(_) | Part::Unknown)),
+        _ => false,
+    }
+}
+
+/// Known well enough for `try` to take: nothing in it is unknown (a reference to a resource
+/// or an input is not a failure).
+fn settled(v: &Value) -> bool {
+    match v {
+        Value::Unknown => false,
+        Value::Str(s) => !s.parts.iter().any(|p| matches!(p, Part::Unknown)),
+        Value::List(items) => items.iter().all(|i| settled(&i.value)),
+        Value::Object(entries) => entries.iter().all(|(_, v)| settled(&v.value)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => true,
+    }
+}
+
+fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value) -> Value {
+    use BinaryOperator::*;
+    match op {
+        And | Or => match (lhs, rhs) {
+            (Value::Bool(a), Value::Bool(b)) => {
+                Value::Bool(if op == And { *a && *b } else { *a || *b })
+            }
+            (Value::Bool(false), _) if op == And => Value::Bool(false),
+            (Value::Bool(true), _) if op == Or => Value::Bool(true),
+            _ => Value::Unknown,
+        },
+        Eq | NotEq => {
+            let equal = match (lhs, rhs) {
+                (Value::Null, Value::Null) => Some(true),
+                (Value::Null, v) | (v, Value::Null) => scalar(v).map(|_| false),
+                (Value::Number(_), Value::Number(_)) => {
+                    as_number(lhs).zip(as_number(rhs)).map(|(a, b)| a == b)
+                }
+                _ => match (scalar(lhs), scalar(rhs)) {
+                    (Some(a), Some(b)) => Some(a == b),
+                    _ => None,
+                },
+            };
+            match equal {
+                Some(e) => Value::Bool(if op == Eq { e } else { !e }),
+                None => Value::Unknown,
+            }
+        }
+        _ => {
+            let (Some(a), Some(b)) = (as_number(lhs), as_number(rhs)) else {
+                return Value::Unknown;
+            };
+            match op {
+                Less => Value::Bool(a < b),
+                LessEq => Value::Bool(a <= b),
+                Greater => Value::Bool(a > b),
+                GreaterEq => Value::Bool(a >= b),
+                Plus => number(Some(a + b)),
+                Minus => number(Some(a - b)),
+                Mul => number(Some(a * b)),
+                Div if b != 0.0 => number(Some(a / b)),
+                Mod if b != 0.0 => number(Some(a % b)),
+                _ => Value::Unknown,
+            }
+        }
+    }
+}
+
+/// The Terraform functions that can be known statically. Anything else is unknown, and so is a
+/// call whose arguments are not known well enough.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hcl_edit::structure::Body;
+
+    fn eval_attr(text: &str, name: &str) -> Val {
+        let body: Body = hcl_edit::parser::parse_body(text).unwrap();
+        let src = Src { file: 0, base: 0 };
+        let mut scope = Scope::default();
+        for block in body.blocks() {
+            if block.ident.as_str() == "locals" {
+                for attr in block.body.attributes() {
+                    scope.add_local(attr.key.as_str(), &attr.value, src);
+                }
+            }
+            if block.ident.as_str() == "variable" {
+                let default = block.body.get_attribute("default").map(|a| &a.value);
+                scope.add_variable(block.labels[0].as_str(), default, src);
+            }
+        }
+        let attr = body.get_attribute(name).unwrap();
+        scope.eval(&attr.value, src)
+    }
+
+    #[test]
+    fn resolves_locals_and_concat_with_origins() {
+        let text = "locals {\n  a = [\"x.y.create\"]\n  b = concat(local.a, [\"x.y.get\"], var.more)\n}\nvariable \"more\" {}\nv = local.b\n";
+        let val = eval_attr(text, "v");
+        let items = val.elements();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].as_str(), Some("x.y.create"));
+        assert_eq!(&text[items[0].loc.range.clone()], "\"x.y.create\"");
+        assert!(items[2].is_unknown());
+    }
+
+    #[test]
+    fn templates_keep_references() {
+        let val = eval_attr(
+            "v = \"serviceAccount:${google_service_account.ci[0].email}\"\n",
+            "v",
+        );
+        let s = val.as_template().unwrap();
+        assert_eq!(s.known_prefix(), "serviceAccount:");
+        let r = s.refs().next().unwrap();
+        assert_eq!(
+            (r.rtype.as_str(), r.name.as_str(), r.attr.as_deref()),
+            ("google_service_account", "ci", Some("email"))
+        );
+    }
+
+    fn strs(val: &Val) -> Vec<String> {
+        val.elements()
+            .iter()
+            .map(|v| v.as_str().unwrap_or("?").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn for_expressions_splats_and_operators() {
+        let text = "locals {\n  roles = { viewer = \"roles/viewer\", editor = \"roles/editor\" }\n  sas = [{ email = \"a@x\" }, { email = \"b@x\" }]\n}\nl = [for k, r in local.roles : r if k != \"viewer\"]\no = { for s in local.sas : s.email => \"serviceAccount:${s.email}\" }\ns = local.sas[*].email\nb = length(local.sas) > 1 && !false\nn = 2 * 3 - 1\n";
+        assert_eq!(strs(&eval_attr(text, "l")), ["roles/editor"]);
+        assert_eq!(
+            eval_attr(text, "o").get("b@x").and_then(Val::as_str),
+            Some("serviceAccount:b@x")
+        );
+        assert_eq!(strs(&eval_attr(text, "s")), ["a@x", "b@x"]);
+        assert_eq!(eval_attr(text, "b").value, Value::Bool(true));
+        assert_eq!(eval_attr(text, "n").value, Value::Number("5".into()));
+    }
+
+    #[test]
+    fn functions() {
+        let text = "locals {\n  m = merge({ a = \"1\" }, { b = \"2\", a = \"3\" })\n}\nu = setunion([\"a\", \"b\"], [\"b\", \"c\"])\nd = setsubtract([\"a\", \"b\"], [\"b\"])\nl = lookup(local.m, \"a\", \"none\")\nf = format(\"%s-compute@%s\", \"123\", \"developer.gserviceaccount.com\")\nj = join(\",\", split(\"/\", \"a/b\"))\nr = replace(\"a-b\", \"-\", \"_\")\nc = coalesce(\"\", \"x\")\nt = try(var.nope, \"fallback\")\n";
+        assert_eq!(strs(&eval_attr(text, "u")), ["a", "b", "c"]);
+        assert_eq!(strs(&eval_attr(text, "d")), ["a"]);
+        assert_eq!(eval_attr(text, "l").as_str(), Some("3"));
+        assert_eq!(
+            eval_attr(text, "f").as_str(),
+            Some("123-compute@developer.gserviceaccount.com")
+        );
+        assert_eq!(eval_attr(text, "j").as_str(), Some("a,b"));
+        assert_eq!(eval_attr(text, "r").as_str(), Some("a_b"));
+        assert_eq!(eval_attr(text, "c").as_str(), Some("x"));
+        assert_eq!(
+            eval_attr(text, "t").as_str(),
+            None,
+            "try does not guess past an unknown"
+        );
+    }
+
+    #[test]
+    fn cycles_and_unknowns_do_not_hang() {
+        let val = eval_attr(
+            "locals {\n  a = local.b\n  b = local.a\n}\nv = local.a\n",
+            "v",
+        );
+        assert_eq!(val.as_str(), None);
+        let val = eval_attr("variable \"x\" {\n  default = \"\"\n}\nv = var.x\n", "v");
+        assert_eq!(
+            val.as_template().unwrap().parts,
+            [Part::Input("var.x".into())]
+        );
+        let a = eval_attr("v = \"projects/${var.p}\"\n", "v");
+        let b = eval_attr("v = \"projects/${var.p}\"\n", "v");
+        assert_eq!(a.value, b.value, "the same input is the same value");
+        assert_ne!(a.value, eval_attr("v = \"projects/${var.q}\"\n", "v").value);
+    }
+
+    /// Evaluates attribute `name` of `text`, with its variable blocks (types included) and
+    /// `inputs` (name, expression) set as from tfvars.
+    fn eval_typed(text: &str, name: &str, inputs: &[(&str, &str)], called: bool) -> Val {
+        let body: Body = hcl_edit::parser::parse_body(text).unwrap();
+        let src = Src { file: 0, base: 0 };
+        let mut scope = Scope::default();
+        for block in body.blocks() {
+            if block.ident.as_str() == "variable" {
+                scope.add_variable_block(block.labels[0].as_str(), &block.body, src);
+            }
+        }
+        for (input, expr) in inputs {
+            let expr = hcl_edit::parser::parse_expr(expr).unwrap();
+            let val = Scope::default().eval(&expr, src);
+            scope.set_input(input, val);
+        }
+        if called {
+            scope.set_called();
+        }
+        let attr = body.get_attribute(name).unwrap();
+        scope.eval(&attr.value, src)
+    }
+
+    fn json(val: &Val) -> Option<serde_json::Value> {
+        functions::to_json(&val.value)
+    }
+
+    #[test]
+    fn splats_follow_the_hcl_spec() {
+        let text = "locals {\n  x = [{ a = [\"p\", \"q\"] }, { a = [\"r\", \"s\"] }]\n}\nlegacy = local.x.*.a[0]\nfull = local.x[*].a[0]\nlegacy_dot = local.x.*.a.0\nsingle = { a = \"b\" }[*].a\nnone = null[*]\n";
+        assert_eq!(
+            json(&eval_attr(text, "legacy")),
+            Some(serde_json::json!(["p", "q"]))
+        );
+        assert_eq!(
+            json(&eval_attr(text, "full")),
+            Some(serde_json::json!(["p", "r"]))
+        );
+        assert_eq!(
+            json(&eval_attr(text, "legacy_dot")),
+            Some(serde_json::json!(["p", "r"]))
+        );
+        assert_eq!(
+            json(&eval_attr(text, "single")),
+            Some(serde_json::json!(["b"]))
+        );
+        assert_eq!(json(&eval_attr(text, "none")), Some(serde_json::json!([])));
+    }
+
+    #[test]
+    fn the_last_argument_expands() {
+        let text = "locals {\n  maps = [{ a = 1 }, { b = 2 }, { a = 3 }]\n}\nm = merge(local.maps...)\nc = concat([[\"x\"], [\"y\"]]...)\nu = merge(var.unknown...)\n";
+        assert_eq!(
+            json(&eval_attr(text, "m")),
+            Some(serde_json::json!({"a": 3, "b": 2}))
+        );
+        assert_eq!(
+            json(&eval_attr(text, "c")),
+            Some(serde_json::json!(["x", "y"]))
+        );
+        assert!(eval_attr(text, "u").is_unknown());
+    }
+
+    #[test]
+    fn try_and_can_catch_failures_only() {
+        let text = "locals {\n  o = { a = \"x\" }\n}\nmissing = try(local.o.b, \"fallback\")\npresent = try(local.o.a, \"fallback\")\ninput = try(var.v.b, \"fallback\")\ncan_missing = can(local.o.b)\ncan_input = can(var.v.b)\nindex = try([\"a\"][3], \"fallback\")\n";
+        assert_eq!(eval_attr(text, "missing").as_str(), Some("fallback"));
+        assert_eq!(eval_attr(text, "present").as_str(), Some("x"));
+        assert!(
+            eval_attr(text, "input").is_unknown(),
+            "an input is not a failure"
+        );
+        assert_eq!(eval_attr(text, "can_missing").value, Value::Bool(false));
+        assert!(eval_attr(text, "can_input").is_unknown());
+        assert_eq!(eval_attr(text, "index").as_str(), Some("fallback"));
+    }
+
+    #[test]
+    fn types_apply_to_defaults_and_inputs() {
+        let text = "variable \"c\" {\n  type = object({\n    principals = optional(map(string), {})\n    groups = optional(list(object({ name = string, role = optional(string, \"roles/viewer\") })), [])\n  })\n  default = {}\n  nullable = false\n}\nv = var.c\n";
+        assert_eq!(
+            json(&eval_typed(text, "v", &[], false)),
+            Some(serde_json::json!({"principals": {}, "groups": []}))
+        );
+        assert_eq!(
+            json(&eval_typed(
+                text,
+                "v",
+                &[("c", "{ groups = [{ name = \"g\" }] }")],
+                false
+            )),
+            Some(
+                serde_json::json!({"principals": {}, "groups": [{"name": "g", "role": "roles/viewer"}]})
+            ),
+            "tfvars and a caller's inputs get the optional() defaults too"
+        );
+        assert_eq!(
+            json(&eval_typed(text, "v", &[("c", "null")], false)),
+            Some(serde_json::json!({"principals": {}, "groups": []})),
+            "nullable = false: null means the default"
+        );
+    }
+
+    #[test]
+    fn a_null_attribute_of_a_default_is_like_a_null_default() {
+        let text = "variable \"sa\" {\n  type = object({ email = string })\n  default = { email = null }\n}\nvariable \"plain\" {\n  default = null\n}\nfield = var.sa.email\nplain = var.plain\n";
+        assert!(eval_typed(text, "field", &[], false).is_unknown());
+        assert_eq!(
+            eval_typed(text, "plain", &[], false).value,
+            input("var.plain".into()),
+            "an input: the caller decides"
+        );
+        assert_eq!(
+            eval_typed(text, "field", &[], true).value,
+            Value::Null,
+            "called without it: the default, for certain"
+        );
+    }
+
+    #[test]
+    fn for_grouping_gathers_the_values_of_a_key() {
+        let text = "locals {\n  b = [{ r = \"viewer\", m = \"a\" }, { r = \"editor\", m = \"b\" }, { r = \"viewer\", m = \"c\" }]\n}\ng = { for x in local.b : x.r => x.m... }\nd = try({ for x in local.b : x.r => x.m }, \"duplicate\")\n";
+        assert_eq!(
+            json(&eval_attr(text, "g")),
+            Some(serde_json::json!({"viewer": ["a", "c"], "editor": ["b"]}))
+        );
+        assert_eq!(
+            eval_attr(text, "d").as_str(),
+            Some("duplicate"),
+            "a key twice without grouping fails"
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! Static values of Terraform expressions, and a small evaluator over hcl-edit expressions.
+//!
+//! Every value remembers where it was written ([`Loc`]), so a permission that comes from a
+//! `local` points at the string in the `locals` block. What cannot be known statically is
+//! [`Value::Unknown`] (or an unknown part of a string); rules never guess about unknowns.
+
+use crate::diagnostic::FileId;
+use hcl_edit::Span;
+use std::ops::Range;
+
+/// Where a value was written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Loc {
+    pub file: FileId,
+    pub range: Range<usize>,
+}
+
+/// A value and where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Val {
+    pub value: Value,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(String),
+    Str(Str),
+    /// A list, tuple or set. An element that is [`Value::Unknown`] stands for an unknown number
+    /// of unknown elements (for example the part of a `concat` that came from an input).
+    List(Vec<Val>),
+    Object(Vec<(String, Val)>),
+    Unknown,
+}
+
+/// A string that may be only partly known, such as `"serviceAccount:${google_service_account.x.email}"`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Str {
+    pub parts: Vec<Part>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Part {
+    Lit(String),
+    /// A reference to an attribute of a resource or data source of the module.
+    Ref(Ref),
+    /// An input whose value is unknown here but is the same wherever it is used in the module:
+    /// `var.project_id`, `module.network.name`.
+    Input(String),
+    Unknown,
+}
+
+/// `google_service_account.ci.email` or `data.google_compute_default_service_account.d.email`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Ref {
+    pub data: bool,
+    pub rtype: String,
+    pub name: String,
+    /// The instance, when the reference indexes a `count` or `for_each` resource with a
+    /// known key: `["billing"]`, `[0]` (the form of [`Resource::instance`](crate::model::Resource)).
+    pub key: Option<String>,
+    pub attr: Option<String>,
+}
+
+impl Str {
+    pub fn literal(s: impl Into<String>) -> Str {
+        Str {
+            parts: vec![Part::Lit(s.into())],
+        }
+    }
+
+    pub(crate) fn push(&mut self, part: Part) {
+        match (self.parts.last_mut(), part) {
+            (Some(Part::Lit(prev)), Part::Lit(next)) => prev.push_str(&next),
+            (_, Part::Lit(next)) if next.is_empty() => {}
+            (_, part) => self.parts.push(part),
+        }
+    }
+
+    /// The whole string, when every part of it is known.
+    pub fn as_literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Lit(s)] => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The known text the string starts with.
+    pub fn known_prefix(&self) -> &str {
+        match self.parts.first() {
+            Some(Part::Lit(s)) => s,
+            _ => "",
+        }
+    }
+
+    /// The known text the string ends with.
+    pub fn known_suffix(&self) -> &str {
+        match self.parts.last() {
+            Some(Part::Lit(s)) => s,
+            _ => "",
+        }
+    }
+
+    /// The string as written, with its unknown parts as `${...}`: `projects/${var.project}`.
+    pub fn display(&self) -> String {
+        if let [Part::Input(name)] = self.parts.as_slice() {
+            return name.clone();
+        }
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Lit(s) => out.push_str(s),
+                Part::Ref(r) => {
+                    let data = if r.data { "data." } else { "" };
+                    let attr = r
+                        .attr
+                        .as_deref()
+                        .map(|a| format!(".{a}"))
+                        .unwrap_or_default();
+                    let key = r.key.as_deref().unwrap_or("");
+                    out.push_str(&format!("${{{data}{}.{}{key}{attr}}}", r.rtype, r.name));
+                }
+                Part::Input(name) => out.push_str(&format!("${{{name}}}")),
+                Part::Unknown => out.push_str("${...}"),
+            }
+        }
+        out
+    }
+
+    pub fn refs(&self) -> impl Iterator<Item = &Ref> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Ref(r) => Some(r),
+            _ => None,
+        })
+    }
+
+    /// The string without a known prefix, if it starts with it.
+    pub fn strip_prefix(&self, prefix: &str) -> Option<Str> {
+        let first = match self.parts.first() {
+            Some(Part::Lit(s)) => s.strip_prefix(prefix)?,
+            _ => return None,
+        };
+        let mut rest = Str::default();
+        rest.push(Part::Lit(first.to_string()));
+        for part in &self.parts[1..] {
+            rest.push(part.clone());
+        }
+        Some(rest)
+    }
+}
+
+impl Val {
+    pub fn unknown(loc: Loc) -> Val {
+        Val {
+            value: Value::Unknown,
+            loc,
+        }
+    }
+
+    /// The string, when it is fully known.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => s.as_literal(),
+            _ => None,
+        }
+    }
+
+    pub fn as_template(&self) -> Option<&Str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.value, Value::Unknown)
+    }
+
+    /// The elements of a list; an unknown value is one unknown element.
+    pub fn elements(&self) -> Vec<&Val> {
+        match &self.value {
+            Value::List(items) => items.iter().collect(),
+            _ => vec![self],
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Val> {
+        match &self.value {
+            Value::Object(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// This value as the caller of module `call` sees it, as `module.CALL.OUTPUT`: references
+    /// to the module's resources are qualified (`google_service_account.this` becomes
+    /// `google_service_account.module.CALL.this`: the same account wherever it is used, and
+    /// never one of the caller's). `None` when a part is unknown or an input, whose meaning
+    /// belongs to the module.
+    pub fn exported(&self, call: &str) -> Option<Val> {
+        let value = match &self.value {
+            Value::Unknown => return None,
+            Value::Str(s) => {
+                let mut parts = Vec::with_capacity(s.parts.len());
+                for part in &s.parts {
+                    parts.push(match part {
+                        Part::Lit(_) => part.clone(),
+                        // Exported by a module it calls: already qualified.
+                        Part::Ref(r) if r.name.starts_with("module.") => part.clone(),
+                        Part::Ref(r) => Part::Ref(Ref {
+                            name: format!("module.{call}.{}", r.name),
+                            ..r.clone()
+                        }),
+                        Part::Input(_) | Part::Unknown => return None,
+                    });
+                }
+                Value::Str(Str { parts })
+            }
+            Value::List(items) => Value::List(
+                items
+                    .iter()
+                    .map(|v| v.exported(call))
+                    .collect::<Option<_>>()?,
+            ),
+            Value::Object(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| Some((k.clone(), v.exported(call)?)))
+                    .collect::<Option<_>>()?,
+            ),
+            other => other.clone(),
+        };
+        Some(Val {
+            value,
+            loc: self.loc.clone(),
+        })
+    }
+}
+
+/// Which file a parsed tree came from, and the offset its spans are relative to.
+#[derive(Clone, Copy, Debug)]
+pub struct Src {
+    pub file: FileId,
+    pub base: usize,
+}
+
+impl Src {
+    pub fn loc(self, node: &impl Span) -> Loc {
+        let range = node.span().unwrap_or(0..0);
+        Loc {
+            file: self.file,
+            range: range.start + self.base..range.end + self.base,
+        }
+    }
+}
+
+pub(crate) fn number(n: Option<f64>) -> Value {
+    match n {
+        Some(n) if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 => {
+            Value::Number(format!("{}", n as i64))
+        }
+        Some(n) if n.is_finite() => Value::Number(n.to_string()),
+        _ => Value::Unknown,
+    }
+}
+
+pub(crate) fn as_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.parse().ok(),
+        Value::Str(s) => s.as_literal()?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A scalar's text, for comparisons and string functions.
+pub(crate) fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::Str(s) => s.as_literal().map(str::to_string),
+        Value::Number(n) => Some(n.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
