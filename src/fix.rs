@@ -3,8 +3,8 @@
 //! still finds the text it expects, and the result still parses; files are written atomically.
 //!
 //! Fixes come in two classes (ruff's applicability): a safe fix keeps what Terraform grants
-//! (a repeated permission removed, a misspelt one renamed to its one close match: the provider
-//! rejects the misspelt one anyway); a behaviour-changing fix takes a permission away from
+//! (a repeated permission removed, a misspelt one renamed to its one close match, a misspelt
+//! member type corrected: the provider rejects the misspelt forms anyway); a behaviour-changing fix takes a permission away from
 //! someone (a create or delete permission removed from a deployer role, which may be the very
 //! identity that runs `terraform apply`) and is applied only with `--unsafe-fixes`. A rule not
 //! listed as safe here is behaviour-changing: a new rule's fixes start on the careful side.
@@ -16,7 +16,11 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 /// Rules whose fixes keep what Terraform grants.
-const SAFE: &[&str] = &["duplicate-permission", "unknown-permission"];
+const SAFE: &[&str] = &[
+    "duplicate-permission",
+    "invalid-member",
+    "unknown-permission",
+];
 
 /// Whether a rule's fixes are safe (applied by `--fix`) rather than behaviour-changing.
 pub fn is_safe(rule: &str) -> bool {
