@@ -336,6 +336,7 @@ fn rule(
                     allowed: defaults.allowed.clone(),
                     forbidden_ids: Default::default(),
                     forbidden_by_role: Default::default(),
+                    allowed_by_service: Default::default(),
                 });
                 let list = strings(value, key_name, err)?;
                 match key_name {

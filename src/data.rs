@@ -19,6 +19,10 @@ pub struct Deployer {
     /// [`Deployer::forbidden_in_role`]'s memo.
     #[serde(skip)]
     pub forbidden_by_role: Mutex<HashMap<crate::catalog::RoleId, Arc<[crate::catalog::PermId]>>>,
+    /// `allowed` by the service a pattern names (`container` for `container.pods.*`); `""` for
+    /// patterns that start with `*`. Built on first use.
+    #[serde(skip)]
+    pub allowed_by_service: OnceLock<HashMap<String, Vec<String>>>,
 }
 
 impl Clone for Deployer {
@@ -31,6 +35,7 @@ impl Clone for Deployer {
             allowed: self.allowed.clone(),
             forbidden_ids: OnceLock::new(),
             forbidden_by_role: Mutex::default(),
+            allowed_by_service: OnceLock::new(),
         }
     }
 }
@@ -70,8 +75,31 @@ impl Deployer {
     }
 
     fn matches_globs(&self, permission: &str) -> bool {
-        self.forbidden.iter().any(|g| glob_match(g, permission))
-            && !self.allowed.iter().any(|g| glob_match(g, permission))
+        if !self.forbidden.iter().any(|g| glob_match(g, permission)) {
+            return false;
+        }
+        // Only the allowed patterns of the permission's service, and those for any service.
+        let index = self.allowed_by_service.get_or_init(|| {
+            let mut index: HashMap<String, Vec<String>> = HashMap::new();
+            for pattern in &self.allowed {
+                let service = match pattern.split_once('.') {
+                    Some((service, _)) if !service.contains('*') => service,
+                    _ => "",
+                };
+                index
+                    .entry(service.to_string())
+                    .or_default()
+                    .push(pattern.clone());
+            }
+            index
+        });
+        let service = permission.split('.').next().unwrap_or_default();
+        let candidates = index
+            .get(service)
+            .into_iter()
+            .chain(index.get(""))
+            .flatten();
+        !candidates.into_iter().any(|g| glob_match(g, permission))
     }
 
     /// The forbidden permissions of a predefined role, computed once per role and run.

@@ -12,7 +12,7 @@
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use crate::discover::{self, Found};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -131,15 +131,21 @@ fn installed(root: &Path, root_path: &Path) -> HashMap<String, PathBuf> {
 /// read only inside `within` (canonical directories: the paths checked and the working
 /// directory).
 pub fn build(files: &[Found], first_free: FileId, within: &[PathBuf]) -> Project {
-    let mut groups: BTreeMap<PathBuf, Vec<(FileId, Found)>> = BTreeMap::new();
+    // Grouped by the cleaned path, so `main.tf` and `./iam.tf` are one module; by the text of
+    // the directory first (paths compare slowly, component by component), then in path order.
+    let mut groups: HashMap<&str, Vec<(FileId, Found)>> = HashMap::new();
     for (id, found) in files.iter().enumerate() {
-        // Grouped by the cleaned path, so `main.tf` and `./iam.tf` are one module.
         let dir = Path::new(&found.display)
             .parent()
-            .map(Path::to_path_buf)
+            .and_then(Path::to_str)
             .unwrap_or_default();
         groups.entry(dir).or_default().push((id, found.clone()));
     }
+    let mut groups: Vec<(PathBuf, Vec<(FileId, Found)>)> = groups
+        .into_iter()
+        .map(|(dir, files)| (PathBuf::from(dir), files))
+        .collect();
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
     let mut project = Project {
         modules: groups
             .into_iter()
@@ -476,11 +482,17 @@ fn scan_module(module: &ModuleDir) -> Vec<Call> {
         let Ok(bytes) = std::fs::read(&found.path) else {
             continue;
         };
-        if memchr::memmem::find(&bytes, b"module").is_none() {
+        let json = found.display.ends_with(".tf.json");
+        let maybe = if json {
+            memchr::memmem::find(&bytes, b"\"module\"").is_some()
+        } else {
+            has_module_header(&bytes)
+        };
+        if !maybe {
             continue;
         }
         let text = String::from_utf8_lossy(&bytes);
-        let calls = if found.display.ends_with(".tf.json") {
+        let calls = if json {
             scan_json(&text)
         } else {
             scan_native(&text)
@@ -494,6 +506,20 @@ fn scan_module(module: &ModuleDir) -> Vec<Call> {
         }));
     }
     out
+}
+
+/// A line that starts (after blanks) with `module` and a quote: the cheap test before a scan.
+fn has_module_header(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, b"module").any(|at| {
+        let line_start = bytes[..at]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        bytes[line_start..at]
+            .iter()
+            .all(|c| *c == b' ' || *c == b'\t')
+            && bytes[at + 6..].iter().find(|c| **c != b' ' && **c != b'\t') == Some(&b'"')
+    })
 }
 
 /// `module "NAME" { ... source = "S" ... }` at the top level of native syntax: the name, the

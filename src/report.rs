@@ -149,15 +149,18 @@ fn escape(d: &mut Diagnostic) {
     for label in &mut d.secondary {
         fix(&mut label.message);
     }
+    // Borrowed notes and help are the rules' own text; only formatted ones may quote input.
     for note in &mut d.notes {
-        if let std::borrow::Cow::Owned(escaped) = escape_controls(note) {
+        if let std::borrow::Cow::Owned(text) = note
+            && let std::borrow::Cow::Owned(escaped) = escape_controls(text)
+        {
             *note = escaped.into();
         }
     }
-    if let Some(help) = &mut d.help
-        && let std::borrow::Cow::Owned(escaped) = escape_controls(help)
+    if let Some(std::borrow::Cow::Owned(text)) = &d.help
+        && let std::borrow::Cow::Owned(escaped) = escape_controls(text)
     {
-        *help = escaped.into();
+        d.help = Some(escaped.into());
     }
 }
 

@@ -293,6 +293,10 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 /// Text from the input shown in a message or label: control characters escaped as Rust does
 /// (`\u{1b}`, `\n`).
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    // Control characters are C0 and DEL (one byte each) or C1 (0xC2 then 0x80..0x9F).
+    if !text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
+        return std::borrow::Cow::Borrowed(text);
+    }
     if !text.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(text);
     }

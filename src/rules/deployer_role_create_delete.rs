@@ -181,9 +181,19 @@ fn predefined(
         .strip_prefix("roles/")
         .and_then(|r| r.split('.').next())
         .unwrap_or_default();
-    let mut forbidden = forbidden;
-    forbidden.sort_by_key(|p| (!p.ends_with(".delete"), p.split('.').next() != Some(own)));
-    let shown: Vec<String> = forbidden.iter().take(3).map(|p| format!("`{p}`")).collect();
+    // Only the first three are named: picked by rank, not by sorting a role's thousands.
+    let rank = |p: &str| {
+        u8::from(!p.ends_with(".delete")) * 2 + u8::from(p.split('.').next() != Some(own))
+    };
+    let mut shown: Vec<String> = Vec::with_capacity(3);
+    for wanted in 0..4 {
+        for p in forbidden.iter().filter(|p| rank(p) == wanted) {
+            if shown.len() == 3 {
+                break;
+            }
+            shown.push(format!("`{p}`"));
+        }
+    }
     let more = match forbidden.len() - shown.len() {
         0 => String::new(),
         n => format!(" and {n} more"),

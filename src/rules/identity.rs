@@ -22,7 +22,7 @@ pub fn data() -> &'static Identity {
 }
 
 /// The permissions of `list` the grant's role holds, in the list's order.
-pub fn held<'a>(module: &Module, grant: &Grant, list: &'a [String]) -> Vec<&'a str> {
+pub fn held(module: &Module, grant: &Grant, list: &'static [String]) -> Vec<&'static str> {
     match &grant.target {
         // One lookup per listed permission, without expanding the role.
         RoleTarget::Predefined(name) => {
@@ -31,12 +31,9 @@ pub fn held<'a>(module: &Module, grant: &Grant, list: &'a [String]) -> Vec<&'a s
                 return Vec::new();
             };
             list.iter()
-                .filter(|p| {
-                    catalog
-                        .permission(p)
-                        .is_some_and(|id| catalog.role_has(role, id))
-                })
-                .map(String::as_str)
+                .zip(permission_ids(list).iter())
+                .filter(|(_, id)| id.is_some_and(|id| catalog.role_has(role, id)))
+                .map(|(p, _)| p.as_str())
                 .collect()
         }
         RoleTarget::Custom(i) => {
@@ -48,6 +45,25 @@ pub fn held<'a>(module: &Module, grant: &Grant, list: &'a [String]) -> Vec<&'a s
         }
         RoleTarget::OtherCustom(_) | RoleTarget::Unknown => Vec::new(),
     }
+}
+
+/// The catalog ids of a list of the rule data, looked up once: the data is `'static`, so its
+/// address names it.
+fn permission_ids(list: &'static [String]) -> std::sync::Arc<[Option<crate::catalog::PermId>]> {
+    static MEMO: OnceLock<
+        std::sync::Mutex<
+            std::collections::HashMap<usize, std::sync::Arc<[Option<crate::catalog::PermId>]>>,
+        >,
+    > = OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    let key = list.as_ptr() as usize;
+    let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+    memo.entry(key)
+        .or_insert_with(|| {
+            let catalog = Catalog::get();
+            list.iter().map(|p| catalog.permission(p)).collect()
+        })
+        .clone()
 }
 
 /// A role meant for a Google service agent: `roles/composer.serviceAgent`,
