@@ -4,7 +4,8 @@
 use crate::catalog::Catalog;
 use crate::model::{Grant, Module, RoleTarget};
 use serde::Deserialize;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,14 +48,13 @@ pub fn held(module: &Module, grant: &Grant, list: &'static [String]) -> Vec<&'st
     }
 }
 
+/// A list's catalog ids, `None` for a permission the catalog does not know.
+type Ids = std::sync::Arc<[Option<crate::catalog::PermId>]>;
+
 /// The catalog ids of a list of the rule data, looked up once: the data is `'static`, so its
 /// address names it.
-fn permission_ids(list: &'static [String]) -> std::sync::Arc<[Option<crate::catalog::PermId>]> {
-    static MEMO: OnceLock<
-        std::sync::Mutex<
-            std::collections::HashMap<usize, std::sync::Arc<[Option<crate::catalog::PermId>]>>,
-        >,
-    > = OnceLock::new();
+fn permission_ids(list: &'static [String]) -> Ids {
+    static MEMO: OnceLock<Mutex<HashMap<usize, Ids>>> = OnceLock::new();
     let memo = MEMO.get_or_init(Default::default);
     let key = list.as_ptr() as usize;
     let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
