@@ -209,7 +209,8 @@ pub fn build(files: &[Found], first_free: FileId, within: &[PathBuf]) -> Project
             .first()
             .and_then(|(_, f)| f.path.parent().map(Path::to_path_buf))
             .unwrap_or_default();
-        let json = installed(&root_dir, &root_path);
+        // Read when a registry or git call first needs it: most roots have none.
+        let mut json: Option<HashMap<String, PathBuf>> = None;
         // Iterative depth-first walk; `on_stack` finds cycles.
         let mut seen: HashMap<usize, bool> = HashMap::new(); // module -> still on the stack
         let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
@@ -235,15 +236,20 @@ pub fn build(files: &[Found], first_free: FileId, within: &[PathBuf]) -> Project
                         // A local call inside a downloaded module: its directory is there too.
                         Some(normalize(&project.modules[module].dir.join(&call.source)))
                     } else {
-                        json.get(&key).cloned().or_else(|| {
-                            // A module that was initialised as a root of its own.
-                            let own = project.modules[module].files.first().and_then(|(_, f)| {
-                                f.path.parent().map(|p| {
-                                    installed(&project.modules[module].dir, p).remove(&call.name)
-                                })
-                            });
-                            own.flatten()
-                        })
+                        json.get_or_insert_with(|| installed(&root_dir, &root_path))
+                            .get(&key)
+                            .cloned()
+                            .or_else(|| {
+                                // A module that was initialised as a root of its own.
+                                let own =
+                                    project.modules[module].files.first().and_then(|(_, f)| {
+                                        f.path.parent().map(|p| {
+                                            installed(&project.modules[module].dir, p)
+                                                .remove(&call.name)
+                                        })
+                                    });
+                                own.flatten()
+                            })
                     };
                     match dir {
                         None => call.target,

@@ -17,28 +17,42 @@ const MAX_WALK: usize = 100_000;
 /// Where a module's file functions may read. [`Files::default`] reads nothing.
 #[derive(Clone, Debug, Default)]
 pub struct Files {
+    /// The module's directory as given.
+    dir: Option<PathBuf>,
     /// The module's directory, canonical: relative paths (`path.module` is `.`) resolve
-    /// against it, and nothing outside it is read.
-    root: Option<PathBuf>,
+    /// against it, and nothing outside it is read. Found on first use: most modules read no
+    /// file.
+    canonical: std::sync::OnceLock<Option<PathBuf>>,
 }
 
 impl Files {
     /// File functions of the module in `dir` (the directory of its files).
     pub fn new(dir: &Path) -> Files {
         Files {
-            root: std::fs::canonicalize(dir).ok(),
+            dir: Some(dir.to_path_buf()),
+            canonical: std::sync::OnceLock::new(),
         }
+    }
+
+    fn root(&self) -> Option<&PathBuf> {
+        self.canonical
+            .get_or_init(|| {
+                self.dir
+                    .as_ref()
+                    .and_then(|d| std::fs::canonicalize(d).ok())
+            })
+            .as_ref()
     }
 
     /// Whether the module has a directory files can be read from: `path.module` is known.
     pub fn enabled(&self) -> bool {
-        self.root.is_some()
+        self.root().is_some()
     }
 
     /// The file a path names, when it is inside the tree: `Ok(None)` when it is inside but
     /// does not exist, `Err(())` when it is outside or cannot be told.
     fn resolve(&self, path: &str) -> Result<Option<PathBuf>, ()> {
-        let root = self.root.as_ref().ok_or(())?;
+        let root = self.root().ok_or(())?;
         let written = Path::new(path);
         let joined = if written.is_absolute() {
             written.to_path_buf()
