@@ -593,22 +593,40 @@ impl Cx<'_, '_> {
 
     fn condition(&self, body: &Body, src: Src) -> Option<Condition> {
         let Some(block) = body.get_blocks("condition").next() else {
-            // A generated condition: there is one, but what it says is not known here.
+            // A generated condition: as many as its collection has.
             let dynamic = body
                 .get_blocks("dynamic")
                 .find(|b| b.labels.first().is_some_and(|l| l.as_str() == "condition"))?;
-            return Some(Condition {
-                file: src.file,
-                ident: src.loc(&dynamic.ident).range,
-                title: None,
-                expression: None,
-            });
+            return match self.blocks(body, "condition", src) {
+                Blocks::Known(blocks) => {
+                    let (content, binding) = blocks.into_iter().next()?;
+                    let read = || Condition {
+                        file: src.file,
+                        ident: src.loc(&dynamic.ident).range,
+                        title: self.attr(&content.body, "title", src),
+                        expression: self.attr(&content.body, "expression", src),
+                        certain: true,
+                    };
+                    Some(match binding {
+                        Some((name, binding)) => self.scope.bind(&name, binding, read),
+                        None => read(),
+                    })
+                }
+                Blocks::Unknown => Some(Condition {
+                    file: src.file,
+                    ident: src.loc(&dynamic.ident).range,
+                    title: None,
+                    expression: None,
+                    certain: false,
+                }),
+            };
         };
         Some(Condition {
             file: src.file,
             ident: src.loc(&block.ident).range,
             title: self.attr(&block.body, "title", src),
             expression: self.attr(&block.body, "expression", src),
+            certain: true,
         })
     }
 
@@ -1651,6 +1669,7 @@ impl Cx<'_, '_> {
                     ident: c.loc.range.clone(),
                     title: c.get("title").cloned(),
                     expression: c.get("expression").cloned(),
+                    certain: true,
                 });
             let (on, on_account) = self.grant_target(body, top.src, level);
             grants.push(Grant {

@@ -262,6 +262,9 @@ pub struct Condition {
     pub ident: Range<usize>,
     pub title: Option<Val>,
     pub expression: Option<Val>,
+    /// False for a `dynamic "condition"` over a collection that cannot be known: there may be
+    /// no condition at all.
+    pub certain: bool,
 }
 
 impl Condition {

@@ -30,7 +30,7 @@ impl Rule for BasicRole {
             if let Some(condition) = grant
                 .condition
                 .as_ref()
-                .filter(|_| BASIC.contains(&name.as_str()))
+                .filter(|c| c.certain && BASIC.contains(&name.as_str()))
             {
                 let mut diag = META.diagnostic(
                     Label::new(condition.file, condition.ident.clone(), "not allowed on a basic role"),

@@ -54,7 +54,7 @@ impl Rule for PublicMember {
                 if let Some(label) = super::used_in(&grant.res, &member.val.loc) {
                     diag = diag.secondary(label);
                 }
-                if let Some(condition) = &grant.condition {
+                if let Some(condition) = grant.condition.as_ref().filter(|c| c.certain) {
                     diag = diag
                         .secondary(Label::new(condition.file, condition.ident.clone(), "does not limit a public member"))
                         .note("GCP does not apply IAM conditions to allUsers or allAuthenticatedUsers");
