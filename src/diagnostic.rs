@@ -114,6 +114,11 @@ impl Diagnostic {
         }
     }
 
+    /// The files its labels point into (the primary's first; may repeat).
+    pub fn files(&self) -> impl Iterator<Item = FileId> + '_ {
+        std::iter::once(self.primary.file).chain(self.secondary.iter().map(|l| l.file))
+    }
+
     pub fn fix(mut self, fix: Fix) -> Diagnostic {
         self.fix = Some(fix);
         self

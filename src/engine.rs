@@ -339,12 +339,12 @@ where
         suppressions.extend(walk.suppressions);
         texts.extend(walk.texts);
     }
-    let needed: BTreeSet<FileId> = diagnostics
-        .iter()
-        .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
-        .collect();
+    // `--var-file` files are no walk's: their text is kept here when a finding points there.
     for var_file in &vars {
-        if needed.contains(&var_file.id) {
+        if diagnostics
+            .iter()
+            .any(|d| d.files().any(|f| f == var_file.id))
+        {
             texts.insert(
                 var_file.id,
                 Kept::new(&var_file.text, !options.positions_only),
@@ -450,6 +450,19 @@ struct Walk<T> {
     suppressions: Vec<Suppression>,
 }
 
+impl<T> Walk<T> {
+    fn new() -> Walk<T> {
+        Walk {
+            held: BTreeMap::new(),
+            stack: Vec::new(),
+            runs: 0,
+            results: Vec::new(),
+            diagnostics: Vec::new(),
+            suppressions: Vec::new(),
+        }
+    }
+}
+
 impl<F> Runner<'_, F> {
     /// The parse of a module, held until the walk ends; its syntax errors go to the first walk
     /// that reads it.
@@ -492,7 +505,7 @@ impl<F> Runner<'_, F> {
         let needed: BTreeSet<FileId> = walk
             .diagnostics
             .iter()
-            .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
+            .flat_map(Diagnostic::files)
             .chain(walk.suppressions.iter().map(Suppression::file))
             .chain(self.cycles.iter().copied())
             .collect();
@@ -507,13 +520,20 @@ impl<F> Runner<'_, F> {
         out
     }
 
-    /// Labels in `.tf.json` files of the modules a walk holds, mapped into the JSON.
-    fn map_labels<T>(&self, walk: &Walk<T>, diags: &mut [Diagnostic]) {
+    /// A context's findings into the walk: labels in `.tf.json` files of the modules the walk
+    /// holds mapped into the JSON, and the context's call labelled.
+    fn record<T>(&self, walk: &mut Walk<T>, mut diags: Vec<Diagnostic>, context: &Context) {
         for parsed in walk.held.values() {
             if parsed.files.iter().any(|f| f.map.is_some()) {
-                map_json_labels(&parsed.files, diags);
+                map_json_labels(&parsed.files, &mut diags);
             }
         }
+        if let Some(site) = &context.site {
+            for d in &mut diags {
+                d.secondary.push(site.clone());
+            }
+        }
+        walk.diagnostics.extend(diags);
     }
 }
 
@@ -524,14 +544,7 @@ where
 {
     /// Checks a root and, through its calls, every module it reaches.
     fn walk(&self, root: usize) -> WalkOut<T> {
-        let mut walk = Walk {
-            held: BTreeMap::new(),
-            stack: Vec::new(),
-            runs: 0,
-            results: Vec::new(),
-            diagnostics: Vec::new(),
-            suppressions: Vec::new(),
-        };
+        let mut walk = Walk::new();
         let context = Context {
             call: None,
             inputs: Vec::new(),
@@ -553,14 +566,7 @@ where
 
     /// A module that no walk read: only its syntax errors and suppressions.
     fn read_only(&self, module: usize) -> WalkOut<T> {
-        let mut walk: Walk<T> = Walk {
-            held: BTreeMap::new(),
-            stack: Vec::new(),
-            runs: 0,
-            results: Vec::new(),
-            diagnostics: Vec::new(),
-            suppressions: Vec::new(),
-        };
+        let mut walk: Walk<T> = Walk::new();
         self.acquire(&mut walk, module);
         let texts = self.texts(&walk);
         self.release(module);
@@ -702,12 +708,23 @@ where
         module: usize,
         context: &Context,
     ) -> Vec<(String, model::value::Val)> {
+        self.extract_in(walk, module, context).1.outputs
+    }
+
+    /// A module's model in a context, with what the modules it calls export.
+    fn extract_in(
+        &self,
+        walk: &mut Walk<T>,
+        module: usize,
+        context: &Context,
+    ) -> (Arc<Parsed>, model::Module) {
         walk.runs += 1;
         let parsed = self.acquire(walk, module);
         let mut source = self.source(&parsed, context);
         let mut extracted = model::extract(&source);
         self.with_outputs(walk, module, &mut source, &mut extracted, context);
-        extracted.outputs
+        drop(source);
+        (parsed, extracted)
     }
 
     /// Checks a module in one context, then the modules it calls with their inputs. Returns
@@ -719,21 +736,10 @@ where
         module: usize,
         context: &Context,
     ) -> Vec<model::Workload> {
-        walk.runs += 1;
-        let parsed = self.acquire(walk, module);
-        let mut source = self.source(&parsed, context);
-        let mut extracted = model::extract(&source);
-        self.with_outputs(walk, module, &mut source, &mut extracted, context);
-        drop(source);
-        let (result, mut diags) = (self.f)(&extracted);
-        self.map_labels(walk, &mut diags);
-        if let Some(site) = &context.site {
-            for d in &mut diags {
-                d.secondary.push(site.clone());
-            }
-        }
+        let (parsed, mut extracted) = self.extract_in(walk, module, context);
+        let (result, diags) = (self.f)(&extracted);
         walk.results.push(result);
-        walk.diagnostics.extend(diags);
+        self.record(walk, diags, context);
 
         let mut callee_workloads = Vec::new();
         if context.depth < MAX_DEPTH {
@@ -752,38 +758,25 @@ where
 
         // Workloads whose identity was set outside this module: the caller's to compare.
         let own_files: BTreeSet<FileId> = parsed.files.iter().map(|f| f.id).collect();
-        let from_outside = |w: &model::Workload| {
-            w.slots.iter().any(|slot| match &slot.state {
-                model::SlotState::Set { val, sa } => {
-                    slot.runtime
-                        && matches!(
-                            sa,
-                            model::principal::SaRef::Resource(_)
-                                | model::principal::SaRef::Email(_)
-                        )
-                        && !own_files.contains(&val.loc.file)
-                }
-                _ => false,
-            })
+        let given = |slot: &model::IdentitySlot| match &slot.state {
+            model::SlotState::Set { val, sa } => {
+                slot.runtime
+                    && matches!(
+                        sa,
+                        model::principal::SaRef::Resource(_) | model::principal::SaRef::Email(_)
+                    )
+                    && !own_files.contains(&val.loc.file)
+            }
+            _ => false,
         };
+        let from_outside = |w: &model::Workload| w.slots.iter().any(given);
         let mut for_caller = Vec::new();
         if let Some(call) = &context.call {
             let dir = self.project.modules[module].dir.display().to_string();
             let prefix = format!("{call}.");
             for workload in extracted.workloads.iter().filter(|w| from_outside(w)) {
                 let mut workload = workload.clone();
-                workload.slots.retain(|slot| match &slot.state {
-                    model::SlotState::Set { val, sa } => {
-                        slot.runtime
-                            && matches!(
-                                sa,
-                                model::principal::SaRef::Resource(_)
-                                    | model::principal::SaRef::Email(_)
-                            )
-                            && !own_files.contains(&val.loc.file)
-                    }
-                    _ => false,
-                });
+                workload.slots.retain(given);
                 // Calls of one module are replicas of one process (the same service in two
                 // regions): the same workload of the module is one process whatever the call.
                 // Keyed by the workload's place in the module, not by its image: every call's
@@ -813,14 +806,8 @@ where
                 estate: true,
                 ..model::Module::default()
             };
-            let (_, mut diags) = (self.f)(&estate);
-            self.map_labels(walk, &mut diags);
-            if let Some(site) = &context.site {
-                for d in &mut diags {
-                    d.secondary.push(site.clone());
-                }
-            }
-            walk.diagnostics.extend(diags);
+            let (_, diags) = (self.f)(&estate);
+            self.record(walk, diags, context);
         }
         for_caller
     }

@@ -40,6 +40,8 @@ pub struct Call {
     pub file: FileId,
     /// The name label, with its quotes.
     pub label: Range<usize>,
+    /// The 1-based line of the label.
+    pub line: usize,
     pub target: Target,
 }
 
@@ -157,7 +159,7 @@ pub fn build(files: &[Found], first_free: FileId, within: &[PathBuf]) -> Project
             .collect(),
         ..Project::default()
     };
-    let mut scans: Vec<Vec<Call>> = project.modules.par_iter().map(scan_module).collect();
+    let scans: Vec<Vec<Call>> = project.modules.par_iter().map(scan_module).collect();
     let mut by_dir: HashMap<PathBuf, usize> = project
         .modules
         .iter()
@@ -166,25 +168,22 @@ pub fn build(files: &[Found], first_free: FileId, within: &[PathBuf]) -> Project
         .collect();
 
     // Local calls first: they decide which walked modules are roots.
+    project.calls = scans;
+    for i in 0..project.modules.len() {
+        resolve_local(&mut project, i, &by_dir);
+    }
     let mut called = vec![false; project.modules.len()];
-    for (i, calls) in scans.iter_mut().enumerate() {
+    for calls in &project.calls {
         for call in calls {
-            if is_local(&call.source) {
-                let dir = normalize(&project.modules[i].dir.join(&call.source));
-                call.target = match by_dir.get(&dir) {
-                    Some(&j) if j == i => Target::Cycle,
-                    Some(&j) => {
-                        called[j] = true;
-                        Target::Module(j)
-                    }
-                    None => Target::Missing,
-                };
+            if let Target::Module(j) = call.target {
+                called[j] = true;
             }
         }
     }
-    project.calls = scans;
 
     let mut next_id = first_free;
+    // Each module's own `modules.json`, read once, for modules initialised as roots themselves.
+    let mut own_json: HashMap<usize, HashMap<String, PathBuf>> = HashMap::new();
     let walked = project.modules.len();
     let mut roots: Vec<usize> = (0..walked).filter(|&i| !called[i]).collect();
     let mut owner: Vec<Option<usize>> = vec![None; walked];
@@ -241,14 +240,18 @@ pub fn build(files: &[Found], first_free: FileId, within: &[PathBuf]) -> Project
                             .cloned()
                             .or_else(|| {
                                 // A module that was initialised as a root of its own.
-                                let own =
-                                    project.modules[module].files.first().and_then(|(_, f)| {
-                                        f.path.parent().map(|p| {
-                                            installed(&project.modules[module].dir, p)
-                                                .remove(&call.name)
-                                        })
-                                    });
-                                own.flatten()
+                                own_json
+                                    .entry(module)
+                                    .or_insert_with(|| {
+                                        let m = &project.modules[module];
+                                        m.files
+                                            .first()
+                                            .and_then(|(_, f)| f.path.parent())
+                                            .map(|p| installed(&m.dir, p))
+                                            .unwrap_or_default()
+                                    })
+                                    .get(&call.name)
+                                    .cloned()
                             })
                     };
                     match dir {
@@ -325,16 +328,8 @@ pub fn build(files: &[Found], first_free: FileId, within: &[PathBuf]) -> Project
                     .files
                     .iter()
                     .find(|(id, _)| *id == call.file);
-                let at = found.map_or_else(String::new, |(_, f)| {
-                    let line = std::fs::read(&f.path).map_or(0, |b| {
-                        b[..call.label.start.min(b.len())]
-                            .iter()
-                            .filter(|&&c| c == b'\n')
-                            .count()
-                            + 1
-                    });
-                    format!("{}:{line}", f.display)
-                });
+                let at =
+                    found.map_or_else(String::new, |(_, f)| format!("{}:{}", f.display, call.line));
                 project.unfollowed.push(Unfollowed {
                     at,
                     name: call.name.clone(),
@@ -507,6 +502,7 @@ fn scan_module(module: &ModuleDir) -> Vec<Call> {
             name,
             source,
             file: *id,
+            line: memchr::memchr_iter(b'\n', &text.as_bytes()[..label.start]).count() + 1,
             label,
             target: Target::NotInstalled,
         }));

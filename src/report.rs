@@ -198,14 +198,10 @@ fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
             // The certain fixes of the parts, as one; parts without one stay for a person.
             let mut fixes: Vec<crate::diagnostic::Fix> = first.fix.take().into_iter().collect();
             for d in &rest {
-                if !first.secondary.contains(&d.primary) {
-                    first.secondary.push(d.primary.clone());
-                }
-                for label in &d.secondary {
-                    if !first.secondary.contains(label) {
-                        first.secondary.push(label.clone());
-                    }
-                }
+                push_new(
+                    &mut first.secondary,
+                    [&d.primary].into_iter().chain(&d.secondary).cloned(),
+                );
                 fixes.extend(d.fix.iter().cloned());
             }
             first.fix = match fixes.len() {
@@ -279,25 +275,13 @@ fn merge(diagnostics: Vec<Diagnostic>, files: &Files) -> Vec<Diagnostic> {
                     if last.instances.is_empty() {
                         last.instances.extend(without_instances(&last.d.message).1);
                     }
-                    for instance in without_instances(&d.message).1 {
-                        if !last.instances.contains(&instance) {
-                            last.instances.push(instance);
-                        }
-                    }
+                    push_new(&mut last.instances, without_instances(&d.message).1);
                     if last.key != k {
-                        for value in differing_quotes(&last.key, &k) {
-                            if !last.also.contains(&value) {
-                                last.also.push(value);
-                            }
-                        }
+                        push_new(&mut last.also, differing_quotes(&last.key, &k));
                     }
                 }
                 last.d.severity = last.d.severity.max(d.severity);
-                for label in d.secondary {
-                    if !last.d.secondary.contains(&label) {
-                        last.d.secondary.push(label);
-                    }
-                }
+                push_new(&mut last.d.secondary, d.secondary);
             }
             _ => merged.push(Merged {
                 key: k,
@@ -363,6 +347,15 @@ fn differing_quotes(kept: &str, other: &str) -> Vec<String> {
             .collect()
     } else {
         b.into_iter().filter(|y| !a.contains(y)).collect()
+    }
+}
+
+/// Appends the items not already in `list`, in order.
+fn push_new<T: PartialEq>(list: &mut Vec<T>, items: impl IntoIterator<Item = T>) {
+    for item in items {
+        if !list.contains(&item) {
+            list.push(item);
+        }
     }
 }
 
