@@ -781,14 +781,11 @@ where
                 // regions): the same workload of the module is one process whatever the call.
                 // Keyed by the workload's place in the module, not by its image: every call's
                 // instance is the same process even when the calls run different images.
-                let process = if workload.process.contains(model::extract::RUNNING) {
-                    workload.res.address()
-                } else {
-                    workload.process.clone()
-                };
-                let process = process
+                workload.image = None;
+                let process = workload
+                    .process
                     .strip_prefix(&prefix)
-                    .unwrap_or(&process)
+                    .unwrap_or(&workload.process)
                     .to_string();
                 workload.process = format!("{dir}#{process}");
                 for_caller.push(workload);

@@ -47,9 +47,6 @@ pub struct FileSource<'a> {
     pub map: Option<&'a crate::tfjson::OffsetMap>,
 }
 
-/// Between a workload's type and its image in the process key of replicas.
-pub const RUNNING: &str = " running ";
-
 /// The process key of node pools whose cluster is named by a literal (or unknown: `?`),
 /// resolved to the cluster resource when the module declares it.
 const CLUSTER_NAMED: &str = "google_container_cluster named ";
@@ -805,13 +802,11 @@ impl Cx<'_, '_> {
                 },
                 None => format!("{CLUSTER_NAMED}?"),
             }
-        } else if let Some(image) = self.container_image(&top.block.body, top.src, 0) {
-            // Replicas of one process (the same image in two regions) are one process.
-            format!("{}{RUNNING}{image}", spec.rtype)
         } else {
             res.address()
         };
         Workload {
+            image: self.container_image(&top.block.body, top.src, 0),
             res,
             product: spec.product,
             slots,
@@ -1088,6 +1083,7 @@ impl Cx<'_, '_> {
             product,
             slots,
             cluster_name: name,
+            image: None,
         }
     }
 

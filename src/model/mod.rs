@@ -375,6 +375,20 @@ pub struct Workload {
     pub process: String,
     /// For a GKE cluster, its `name`, which node pools may use to name it.
     pub cluster_name: Option<String>,
+    /// The one known container image it runs (Cloud Run): workloads of one kind running the
+    /// same image are replicas of one process.
+    pub image: Option<String>,
+}
+
+impl Workload {
+    /// What makes two workloads one process: the same image for workloads of one kind,
+    /// else [`Workload::process`].
+    pub fn process_key(&self) -> std::borrow::Cow<'_, str> {
+        match &self.image {
+            Some(image) => format!("{} running {image}", self.res.rtype).into(),
+            None => self.process.as_str().into(),
+        }
+    }
 }
 
 /// One place where a workload's identity is set (a resource may have several: GKE node pools).

@@ -42,7 +42,10 @@ impl Rule for SharedServiceAccount {
                         SaRef::Default(_) | SaRef::ServiceAgent | SaRef::Unknown => continue,
                     };
                 let list = users.entry(key).or_default();
-                if !list.iter().any(|(w, _)| w.process == workload.process) {
+                if !list
+                    .iter()
+                    .any(|(w, _)| w.process_key() == workload.process_key())
+                {
                     list.push((workload, val));
                 }
             }
