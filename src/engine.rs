@@ -757,7 +757,6 @@ where
         }
 
         // Workloads whose identity was set outside this module: the caller's to compare.
-        let own_files: BTreeSet<FileId> = parsed.files.iter().map(|f| f.id).collect();
         let given = |slot: &model::IdentitySlot| match &slot.state {
             model::SlotState::Set { val, sa } => {
                 slot.runtime
@@ -765,7 +764,7 @@ where
                         sa,
                         model::principal::SaRef::Resource(_) | model::principal::SaRef::Email(_)
                     )
-                    && !own_files.contains(&val.loc.file)
+                    && !parsed.files.iter().any(|f| f.id == val.loc.file)
             }
             _ => false,
         };
