@@ -9,8 +9,9 @@
 //! nothing, and each finding carries a label at the call whose inputs produce it.
 
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
+use crate::diagnostic::{Diagnostic, Edit, FileId, Label, Severity};
 use crate::discover::{self, Excludes, Found};
+use crate::eval::DataFiles;
 use crate::load::{
     ParsedFile, map_json_labels, parse_bytes, parse_files, read_and_parse, source_of,
 };
@@ -186,6 +187,7 @@ fn single_file(
             plan,
             called_by_others: false,
             module_outputs: Vec::new(),
+            data: None,
         });
         stats = Stats::of(&module);
         let mut diags = check(&module, config);
@@ -299,6 +301,23 @@ where
         reported.push(found.reported);
     }
     diagnostics.extend(project.diagnostics.iter().cloned());
+    // Data files are read inside the paths given only (a named file's directory): the
+    // scanned tree, never the working directory around it.
+    let data_within: Vec<PathBuf> = roots
+        .iter()
+        .filter_map(|r| {
+            let dir = match r.is_dir() {
+                true => r.as_path(),
+                false => r.parent().unwrap_or(Path::new(".")),
+            };
+            let dir = match dir.as_os_str().is_empty() {
+                true => Path::new("."),
+                false => dir,
+            };
+            dir.canonicalize().ok()
+        })
+        .collect();
+    let data = Arc::new(DataFiles::new(displays.len(), data_within));
 
     let runner = Runner {
         project: &project,
@@ -316,6 +335,7 @@ where
         first_downloaded,
         positions_only: options.positions_only,
         cycles: project.diagnostics.iter().map(|d| d.primary.file).collect(),
+        data: data.clone(),
     };
     let walks: Vec<WalkOut<T>> = project
         .roots
@@ -351,6 +371,16 @@ where
             );
         }
     }
+    let (data_suppressions, problems) = located_in_data(
+        &data,
+        &mut displays,
+        &mut reported,
+        &mut diagnostics,
+        &mut texts,
+        options,
+    );
+    suppressions.extend(data_suppressions);
+    diagnostics.extend(problems);
     let mut files = Files::new(displays);
     for (id, text) in texts {
         files.set(id, text);
@@ -370,6 +400,69 @@ where
         unfollowed: project.unfollowed.clone(),
     };
     (results, report)
+}
+
+/// The data files modules read become files of the report: a finding located in one (a role
+/// written in a YAML file) shows its text, is reported when the module that decoded it is,
+/// and is labelled at the call that decoded it. Its `# iamlint-ignore:` comments are
+/// suppressions like a `.tf` file's: they are returned with the problems they have.
+fn located_in_data(
+    data: &DataFiles,
+    displays: &mut Vec<String>,
+    reported: &mut Vec<bool>,
+    diagnostics: &mut [Diagnostic],
+    texts: &mut BTreeMap<FileId, Kept>,
+    options: &Options,
+) -> (Vec<Suppression>, Vec<Diagnostic>) {
+    let first = displays.len();
+    let files = data.files();
+    for file in &files {
+        displays.push(file.display.clone());
+        let by = file.reader.as_ref().map(|r| r.file);
+        reported.push(by.is_some_and(|id| reported.get(id).copied().unwrap_or(false)));
+    }
+    for d in diagnostics.iter_mut() {
+        // Fixes are written for Terraform's syntax, not YAML's.
+        if d.fix.as_ref().is_some_and(|fix| {
+            fix.edits.iter().any(|e| match e {
+                Edit::Replace { file, .. } | Edit::RemoveElement { file, .. } => *file >= first,
+            })
+        }) {
+            d.fix = None;
+        }
+        let Some(file) = d.primary.file.checked_sub(first).and_then(|i| files.get(i)) else {
+            continue;
+        };
+        if let Some(reader) = &file.reader
+            && !d
+                .secondary
+                .iter()
+                .any(|l| l.file == reader.file && l.range == reader.range)
+        {
+            d.secondary.push(Label::new(
+                reader.file,
+                reader.range.clone(),
+                "decoded from this file here",
+            ));
+        }
+    }
+    let mut suppressions = Vec::new();
+    let mut problems = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let id = first + i;
+        let mut commented = false;
+        if file.reader.is_some() && file.text.contains("iamlint-ignore") {
+            let (found, bad) =
+                crate::suppress::collect(id, &file.text, &[], crate::suppress::Date::today());
+            commented = !found.is_empty() || !bad.is_empty();
+            suppressions.extend(found);
+            problems.extend(bad);
+        }
+        if commented || diagnostics.iter().any(|d| d.files().any(|f| f == id)) {
+            texts.insert(id, Kept::new(&file.text, !options.positions_only));
+        }
+    }
+    (suppressions, problems)
 }
 
 /// A module read and parsed once, shared by the walks that reach it.
@@ -419,6 +512,8 @@ struct Runner<'a, F> {
     positions_only: bool,
     /// Files with the graph's own diagnostics, whose text the report needs.
     cycles: BTreeSet<FileId>,
+    /// The data files modules read (`file("data/iam.yaml")`), ids after every other file.
+    data: Arc<DataFiles>,
 }
 
 /// One context a module is checked in.
@@ -591,6 +686,7 @@ where
             plan: false,
             called_by_others: false,
             module_outputs: Vec::new(),
+            data: Some(self.data.clone()),
         }
     }
 

@@ -73,18 +73,80 @@ fn nothing_outside_the_tree_is_read() {
         ..Options::default()
     })
     .unwrap();
-    let lines: Vec<usize> = report
+    // The one finding is located in the YAML file read, labelled at the grant that used it.
+    let found: Vec<(String, usize)> = report
         .diagnostics
         .iter()
         .map(|d| {
             assert_eq!(d.rule, "public-member", "{d:?}");
-            tf[..d.primary.range.start].lines().count()
+            let file = report.files.display(d.primary.file).to_string();
+            let used_at = d
+                .secondary
+                .iter()
+                .find(|l| {
+                    report.files.display(l.file).ends_with("main.tf")
+                        && l.message.starts_with("used by")
+                })
+                .map(|l| tf[..l.range.start].lines().count())
+                .unwrap_or(0);
+            (file, used_at)
         })
         .collect();
-    let inside_line = tf[..tf.find("\"inside\"").unwrap()].lines().count() + 3;
+    let inside_line = tf[..tf.find("\"inside\"").unwrap()].lines().count();
     assert_eq!(
-        lines,
-        [inside_line],
-        "only the file inside the module is read"
+        found.len(),
+        1,
+        "only the file inside the tree is read: {found:?}"
+    );
+    assert!(found[0].0.ends_with("module/inside.yaml"), "{found:?}");
+    assert_eq!(found[0].1, inside_line, "{found:?}");
+}
+
+/// A module reads a data file beside it in the scanned tree (`${path.module}/../data`): the
+/// finding is located at the YAML line, and the call that decoded it is labelled.
+#[test]
+fn a_sibling_folder_in_the_tree_is_read_and_located() {
+    let root = scratch("sibling");
+    let module = root.join("modules").join("iam");
+    fs::create_dir_all(&module).unwrap();
+    fs::create_dir_all(root.join("data")).unwrap();
+    fs::write(
+        root.join("data").join("iam.yaml"),
+        "# bindings\nmember: \"allUsers\"\n",
+    )
+    .unwrap();
+    let tf = grant(
+        "shared",
+        "yamldecode(file(\"${path.module}/../../data/iam.yaml\")).member",
+    );
+    fs::write(module.join("main.tf"), &tf).unwrap();
+    let report = lint(&Options {
+        paths: vec![root.clone()],
+        jobs: Some(1),
+        config: config::Config::default(),
+        ..Options::default()
+    })
+    .unwrap();
+    assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
+    let d = &report.diagnostics[0];
+    assert_eq!(d.rule, "public-member");
+    let at = report.files.position(d.primary.file, d.primary.range.start);
+    assert!(
+        report
+            .files
+            .display(d.primary.file)
+            .ends_with("data/iam.yaml")
+    );
+    assert_eq!((at.line, at.column), (2, 9));
+    assert!(
+        d.secondary
+            .iter()
+            .any(|l| l.message == "decoded from this file here"
+                && report.files.display(l.file).ends_with("main.tf")),
+        "{d:?}"
+    );
+    assert_eq!(
+        report.files.text(d.primary.file),
+        "# bindings\nmember: \"allUsers\"\n"
     );
 }

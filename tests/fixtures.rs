@@ -68,7 +68,17 @@ fn markers(case: &Path) -> BTreeMap<(String, usize), Vec<String>> {
         .flat_map(|d| fs::read_dir(d).unwrap().map(|e| e.unwrap().path()))
         .filter(|p| p.extension().is_some_and(|e| e == "tf" || e == "tfvars"))
         .collect();
+    // Data files a module reads (`yamldecode(file(...))`) anywhere under the case: a finding
+    // located in one is marked there, in a YAML comment.
+    files.extend(
+        walkdir::WalkDir::new(case)
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| e.into_path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml")),
+    );
     files.sort();
+    files.dedup();
     for file in files {
         let text = String::from_utf8_lossy(&fs::read(&file).unwrap()).into_owned();
         let lines: Vec<&str> = text.lines().collect();
@@ -164,9 +174,10 @@ fn fixtures_match_markers_and_goldens() {
         // Only this case's files: sub-cases are checked on their own.
         let dirs = case_files_dirs(case);
         let own = |path: &str| {
-            Path::new(path)
-                .parent()
-                .is_some_and(|p| dirs.iter().any(|d| d == p))
+            let path = Path::new(path);
+            path.parent().is_some_and(|p| dirs.iter().any(|d| d == p))
+                || (path.starts_with(case)
+                    && path.extension().is_some_and(|e| e == "yaml" || e == "yml"))
         };
         let mut got: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
         for d in &report.diagnostics {

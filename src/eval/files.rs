@@ -1,12 +1,19 @@
 //! The files `file`, `fileexists`, `fileset` and `templatefile` may read: only those inside the
-//! module's own directory tree. A path is checked twice before anything is opened: written
-//! (`../../etc/passwd` leaves the tree and is never touched) and resolved (a symlink that points
-//! out of the tree is not followed). Everything else is unknown, never an error, so `try`
-//! does not fall back past it.
+//! scanned tree (the paths given and the working directory; without one, the module's own
+//! directory). A path is checked twice before anything is opened: written (`../../etc/passwd`
+//! leaves the tree and is never touched) and resolved (a symlink that points out of the tree is
+//! not followed). Everything else is unknown, never an error, so `try` does not fall back past
+//! it.
+//!
+//! The files read are registered in the run's [`DataFiles`]: a value `yamldecode` takes from one
+//! is located at its line there, so a finding points into the YAML file.
 
 use super::functions::{Failed, Out};
 use super::value::{Loc, Str, Val, Value};
+use crate::diagnostic::FileId;
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Files larger than this are not read (unknown).
 const MAX_FILE: u64 = 4 << 20;
@@ -14,23 +21,140 @@ const MAX_FILE: u64 = 4 << 20;
 /// A `fileset` that would look at more entries than this is unknown.
 const MAX_WALK: usize = 100_000;
 
+/// The data files a run's modules read, each with a [`FileId`] after the run's own files, so
+/// that values decoded from them can point into them. Shared by every walk of the run.
+#[derive(Debug)]
+pub struct DataFiles {
+    /// The id of the first data file.
+    base: FileId,
+    /// Canonical directories reads are confined to.
+    within: Vec<PathBuf>,
+    inner: Mutex<DataInner>,
+}
+
+#[derive(Debug, Default)]
+struct DataInner {
+    by_path: HashMap<PathBuf, FileId>,
+    files: Vec<DataFile>,
+}
+
+/// A file a module read.
+#[derive(Clone, Debug)]
+pub struct DataFile {
+    pub display: String,
+    pub text: Arc<str>,
+    /// The first decode call that located values in it (`yamldecode(file(...))`).
+    pub reader: Option<Loc>,
+}
+
+impl DataFiles {
+    /// A registry whose first file gets `base`, reading only inside `within` (canonical).
+    pub fn new(base: FileId, within: Vec<PathBuf>) -> DataFiles {
+        DataFiles {
+            base,
+            within,
+            inner: Mutex::default(),
+        }
+    }
+
+    fn register(&self, path: PathBuf, display: String, text: &str) -> FileId {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&id) = inner.by_path.get(&path) {
+            return id;
+        }
+        let id = self.base + inner.files.len();
+        inner.by_path.insert(path, id);
+        inner.files.push(DataFile {
+            display,
+            text: Arc::from(text),
+            reader: None,
+        });
+        id
+    }
+
+    /// The data file whose whole text is `text`, if one was read, with its text.
+    fn origin(&self, candidates: &[FileId], text: &str) -> Option<(FileId, Arc<str>)> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        candidates.iter().find_map(|&id| {
+            let file = inner.files.get(id.checked_sub(self.base)?)?;
+            (&*file.text == text).then(|| (id, file.text.clone()))
+        })
+    }
+
+    fn set_reader(&self, id: FileId, loc: &Loc) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(file) = id
+            .checked_sub(self.base)
+            .and_then(|i| inner.files.get_mut(i))
+            && file.reader.is_none()
+        {
+            file.reader = Some(loc.clone());
+        }
+    }
+
+    /// The files read, in id order from the base.
+    pub fn files(&self) -> Vec<DataFile> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.files.clone()
+    }
+}
+
 /// Where a module's file functions may read. [`Files::default`] reads nothing.
 #[derive(Clone, Debug, Default)]
 pub struct Files {
     /// The module's directory as given.
     dir: Option<PathBuf>,
     /// The module's directory, canonical: relative paths (`path.module` is `.`) resolve
-    /// against it, and nothing outside it is read. Found on first use: most modules read no
-    /// file.
+    /// against it. Found on first use: most modules read no file.
     canonical: std::sync::OnceLock<Option<PathBuf>>,
+    /// The run's registry, which also says which trees may be read; without one, only the
+    /// module's own directory.
+    data: Option<Arc<DataFiles>>,
+    /// The data files this module read, to recognise their text in `yamldecode`.
+    read: Arc<Mutex<Vec<FileId>>>,
 }
 
 impl Files {
-    /// File functions of the module in `dir` (the directory of its files).
+    /// File functions of the module in `dir` (the directory of its files), reading inside
+    /// that directory only.
     pub fn new(dir: &Path) -> Files {
         Files {
             dir: Some(dir.to_path_buf()),
-            canonical: std::sync::OnceLock::new(),
+            ..Files::default()
+        }
+    }
+
+    /// File functions of the module in `dir` that read inside the trees of `data` and register
+    /// what they read there.
+    pub fn in_run(dir: &Path, data: Arc<DataFiles>) -> Files {
+        Files {
+            dir: Some(dir.to_path_buf()),
+            data: Some(data),
+            ..Files::default()
+        }
+    }
+
+    /// Whether `path` (canonical or normalised) is inside a tree reads are confined to.
+    fn inside(&self, path: &Path, root: &Path) -> bool {
+        match &self.data {
+            Some(data) if !data.within.is_empty() => {
+                data.within.iter().any(|w| path.starts_with(w))
+            }
+            _ => path.starts_with(root),
+        }
+    }
+
+    /// The file whose whole text `text` is, when this module read it: its id and text.
+    pub fn origin(&self, text: &str) -> Option<(FileId, Arc<str>)> {
+        let data = self.data.as_ref()?;
+        let read = self.read.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        data.origin(&read, text)
+    }
+
+    /// Records that `loc` decoded values located in data file `id`.
+    pub fn decoded(&self, id: FileId, loc: &Loc) {
+        if let Some(data) = &self.data {
+            data.set_reader(id, loc);
         }
     }
 
@@ -61,11 +185,11 @@ impl Files {
         };
         // Lexically first: a path that leaves the tree is never touched.
         let lexical = normalize(&joined).ok_or(())?;
-        if !lexical.starts_with(root) {
+        if !self.inside(&lexical, root) {
             return Err(());
         }
         match std::fs::canonicalize(&lexical) {
-            Ok(real) if real.starts_with(root) => Ok(Some(real)),
+            Ok(real) if self.inside(&real, root) => Ok(Some(real)),
             Ok(_) => Err(()),
             // A dangling symlink is not "missing": where it points is not known.
             Err(_) if std::fs::symlink_metadata(&lexical).is_ok() => Err(()),
@@ -85,7 +209,25 @@ impl Files {
             return Err(None);
         }
         let bytes = std::fs::read(&file).map_err(|_| None)?;
-        String::from_utf8(bytes).map_err(|_| Some(Failed))
+        let text = String::from_utf8(bytes).map_err(|_| Some(Failed))?;
+        if let (Some(data), Some(dir)) = (&self.data, &self.dir) {
+            // Shown as the module's directory as displayed joined with the path written.
+            let written = Path::new(path);
+            let display = match written.is_absolute() {
+                true => None,
+                false => normalize(&dir.join(written)),
+            }
+            .map_or_else(
+                || file.display().to_string(),
+                |p| p.to_string_lossy().replace('\\', "/"),
+            );
+            let id = data.register(file, display, &text);
+            let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+            if !read.contains(&id) {
+                read.push(id);
+            }
+        }
+        Ok(text)
     }
 
     /// The text of a file as `file` gives it.

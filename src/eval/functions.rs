@@ -1238,6 +1238,12 @@ fn yamldecode(c: &Call) -> Out {
             // Aliases that expand beyond reason (a "billion laughs"): not decoded.
             return Ok(Value::Unknown);
         }
+        // The whole text of a file the module read: its values are located there.
+        if let Some((file, _)) = c.files.origin(s) {
+            let value = super::yaml::decode(s, file).map_err(|()| Failed)?;
+            c.files.decoded(file, &c.loc);
+            return Ok(value.unwrap_or(Value::Unknown));
+        }
         let docs = yaml_rust2::YamlLoader::load_from_str(s).map_err(|_| Failed)?;
         match docs.as_slice() {
             [] => Ok(Value::Null),
@@ -1299,7 +1305,22 @@ fn yaml_expanded_size(s: &str) -> Option<u64> {
     Some(sizes.total)
 }
 
-fn from_yaml(y: &yaml_rust2::Yaml, loc: &Loc, depth: usize) -> Value {
+/// A YAML scalar as a value (a collection is unknown: see [`super::yaml`]).
+pub(super) fn from_yaml_scalar(y: &yaml_rust2::Yaml) -> Value {
+    match y {
+        yaml_rust2::Yaml::Array(_) | yaml_rust2::Yaml::Hash(_) => Value::Unknown,
+        scalar => from_yaml(
+            scalar,
+            &Loc {
+                file: 0,
+                range: 0..0,
+            },
+            0,
+        ),
+    }
+}
+
+pub(super) fn from_yaml(y: &yaml_rust2::Yaml, loc: &Loc, depth: usize) -> Value {
     use yaml_rust2::Yaml;
     if depth > 64 {
         return Value::Unknown;

@@ -11,7 +11,8 @@ pub mod functions;
 pub mod scope;
 pub mod types;
 pub mod value;
+mod yaml;
 
-pub use files::Files;
+pub use files::{DataFile, DataFiles, Files};
 pub use scope::{Binding, MAX_ITEMS, Scope};
 pub use value::{Loc, Part, Ref, Src, Str, Val, Value};

@@ -33,6 +33,9 @@ pub struct ModuleSource<'a> {
     /// come from those callers (each call is checked with its inputs), so here a variable
     /// without a tfvars value is unknown instead of its default.
     pub called_by_others: bool,
+    /// The run's registry of data files, which file functions read through (inside the
+    /// scanned tree); without one they read inside the module's directory only.
+    pub data: Option<std::sync::Arc<crate::eval::DataFiles>>,
 }
 
 pub struct FileSource<'a> {
@@ -156,7 +159,10 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
     if !source.plan
         && let Some(dir) = module_dir(source)
     {
-        scope.set_files(crate::eval::Files::new(&dir));
+        scope.set_files(match &source.data {
+            Some(data) => crate::eval::Files::in_run(&dir, data.clone()),
+            None => crate::eval::Files::new(&dir),
+        });
     }
     if source.call.is_some() {
         scope.set_called();
@@ -343,13 +349,18 @@ impl Cx<'_, '_> {
                 }
                 Value::Object(entries) if entries.len() <= MAX_ITEMS => {
                     for (key, value) in entries {
-                        out.push(Some((
-                            format!("[{key:?}]"),
-                            "each".to_string(),
-                            Binding::Iterator {
-                                key: text(key),
-                                value,
+                        // A key decoded from a data file is located there, at its entry.
+                        let key = match value.loc.file != top.src.file {
+                            true => Val {
+                                value: Value::Str(Str::literal(key.clone())),
+                                loc: value.loc.clone(),
                             },
+                            false => text(key.clone()),
+                        };
+                        out.push(Some((
+                            format!("[{:?}]", key.as_str().unwrap_or_default()),
+                            "each".to_string(),
+                            Binding::Iterator { key, value },
                         )));
                     }
                 }
