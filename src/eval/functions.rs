@@ -69,6 +69,8 @@ pub static FUNCTIONS: &[Function] = &[
     f("base64encode", 1, 1, |c| {
         str1(c, |s| Ok(lit(base64_encode(s.as_bytes()))))
     }),
+    f("base64sha256", 1, 1, |c| hashed(c, sha256, true)),
+    f("base64sha512", 1, 1, |c| hashed(c, sha512, true)),
     f("basename", 1, 1, |c| {
         str1(c, |s| {
             let trimmed = s.trim_end_matches('/');
@@ -93,11 +95,13 @@ pub static FUNCTIONS: &[Function] = &[
     f("cidrhost", 2, 2, cidrhost),
     f("cidrnetmask", 1, 1, cidrnetmask),
     f("cidrsubnet", 3, 3, cidrsubnet),
+    variadic("cidrsubnets", 1, cidrsubnets),
     variadic("coalesce", 1, coalesce),
     variadic("coalescelist", 1, coalescelist),
     f("compact", 1, 1, compact),
     variadic("concat", 0, concat),
     f("contains", 2, 2, contains),
+    f("csvdecode", 1, 1, csvdecode),
     f("dirname", 1, 1, |c| {
         str1(c, |s| {
             Ok(lit(match s.rsplit_once('/') {
@@ -138,6 +142,7 @@ pub static FUNCTIONS: &[Function] = &[
     f("lower", 1, 1, |c| scalar1(c, |s| Ok(lit(s.to_lowercase())))),
     f("matchkeys", 3, 3, matchkeys),
     variadic("max", 1, |c| min_max(c, true)),
+    f("md5", 1, 1, |c| hashed(c, md5, false)),
     variadic("merge", 0, merge),
     variadic("min", 1, |c| min_max(c, false)),
     f("nonsensitive", 1, 1, |c| Ok(c.args[0].value.clone())),
@@ -167,6 +172,9 @@ pub static FUNCTIONS: &[Function] = &[
     variadic("setproduct", 1, setproduct),
     f("setsubtract", 2, 2, setsubtract),
     variadic("setunion", 0, setunion),
+    f("sha1", 1, 1, |c| hashed(c, sha1, false)),
+    f("sha256", 1, 1, |c| hashed(c, sha256, false)),
+    f("sha512", 1, 1, |c| hashed(c, sha512, false)),
     f("signum", 1, 1, |c| {
         num1(c, |n| if n == 0.0 { 0.0 } else { n.signum() })
     }),
@@ -186,6 +194,7 @@ pub static FUNCTIONS: &[Function] = &[
     f("sum", 1, 1, sum),
     // Evaluated by the scope, which evaluates the template.
     f("templatefile", 2, 2, |_| Ok(Value::Unknown)),
+    f("templatestring", 2, 2, |_| Ok(Value::Unknown)),
     f("title", 1, 1, |c| str1(c, |s| Ok(lit(title(s))))),
     f("tobool", 1, 1, tobool),
     f("tolist", 1, 1, |c| tolist_like(c, false)),
@@ -1354,21 +1363,54 @@ pub(super) fn from_yaml(y: &yaml_rust2::Yaml, loc: &Loc, depth: usize) -> Value 
     }
 }
 
-// ---- IP networks (IPv4; IPv6 is unknown) ---------------------------------------------------
+// ---- IP networks (IPv4 and IPv6) -------------------------------------------------------------
 
-fn cidr(s: &str) -> Option<(u32, u32)> {
+/// A prefix: its address as a number, its length, and the width of its family (32 or 128).
+fn cidr(s: &str) -> Option<(u128, u32, u32)> {
     let (addr, bits) = s.split_once('/')?;
-    let addr: std::net::Ipv4Addr = addr.parse().ok()?;
     let bits: u32 = bits.parse().ok()?;
-    (bits <= 32).then_some((u32::from(addr), bits))
+    let (addr, width) = match addr.parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
+        std::net::IpAddr::V6(a) => (u128::from(a), 128),
+    };
+    (bits <= width).then_some((addr, bits, width))
 }
 
-fn mask(bits: u32) -> u32 {
-    if bits == 0 {
-        0
-    } else {
-        u32::MAX << (32 - bits)
+/// The network mask of a prefix length in a family of `width` bits.
+fn mask(bits: u32, width: u32) -> u128 {
+    let all = match width {
+        32 => u128::from(u32::MAX),
+        _ => u128::MAX,
+    };
+    match bits {
+        0 => 0,
+        _ => all & (all << (width - bits)),
     }
+}
+
+fn address(ip: u128, width: u32) -> String {
+    match width {
+        // Terraform prints an IPv4 address as such, never as IPv6.
+        32 => std::net::Ipv4Addr::from(ip as u32).to_string(),
+        _ => std::net::Ipv6Addr::from(ip).to_string(),
+    }
+}
+
+/// The `netnum`th subnet of `newbits` more bits of a prefix, `Err` when it does not fit.
+fn subnet(prefix: (u128, u32, u32), newbits: i64, netnum: i64) -> Result<(u128, u32), Failed> {
+    let (addr, bits, width) = prefix;
+    let total = bits as i64 + newbits;
+    if !(0..=width as i64).contains(&total)
+        || !(0..=64).contains(&newbits)
+        || netnum < 0
+        || (newbits < 63 && netnum >= 1i64 << newbits)
+    {
+        return Err(Failed);
+    }
+    let total = total as u32;
+    let base = addr & mask(bits, width);
+    let shifted = (netnum as u128).checked_shl(width - total).unwrap_or(0);
+    Ok((base | shifted, total))
 }
 
 fn cidrsubnet(c: &Call) -> Out {
@@ -1377,39 +1419,164 @@ fn cidrsubnet(c: &Call) -> Out {
     else {
         return Ok(Value::Unknown);
     };
-    let Some((addr, bits)) = cidr(&prefix) else {
+    let Some(prefix) = cidr(&prefix) else {
         return Ok(Value::Unknown);
     };
-    let total = bits as i64 + newbits;
-    if newbits < 0 || total > 32 || netnum < 0 || netnum >= 1i64 << newbits {
-        return Err(Failed);
+    let (net, total) = subnet(prefix, newbits, netnum)?;
+    Ok(lit(format!("{}/{total}", address(net, prefix.2))))
+}
+
+/// `cidrsubnets(prefix, newbits...)`: consecutive subnets of the sizes given, each aligned
+/// to its size after the one before, as Terraform allocates them.
+fn cidrsubnets(c: &Call) -> Out {
+    let Some(prefix) = string(&c.args[0]).and_then(|p| cidr(&p)) else {
+        return Ok(Value::Unknown);
+    };
+    let (addr, bits, width) = prefix;
+    let mut out = Vec::new();
+    // The next free address, relative to the prefix's base.
+    let base = addr & mask(bits, width);
+    let mut next: u128 = 0;
+    let space = width - bits;
+    for arg in &c.args[1..] {
+        let Some(newbits) = int(arg) else {
+            return Ok(Value::Unknown);
+        };
+        if newbits < 1 || bits as i64 + newbits > width as i64 {
+            return Err(Failed);
+        }
+        let size_bits = space - newbits as u32;
+        let size: u128 = 1u128.checked_shl(size_bits).ok_or(Failed)?;
+        // Align up to the subnet's size.
+        let start = next.div_ceil(size).checked_mul(size).ok_or(Failed)?;
+        if space < 128 && start >= 1u128 << space {
+            return Err(Failed);
+        }
+        next = start.checked_add(size).ok_or(Failed)?;
+        if space < 128 && next > 1u128 << space {
+            return Err(Failed);
+        }
+        out.push(Val {
+            value: lit(format!(
+                "{}/{}",
+                address(base | start, width),
+                bits + newbits as u32
+            )),
+            loc: c.loc.clone(),
+        });
     }
-    let total = total as u32;
-    let base = addr & mask(bits);
-    let net = base | (netnum as u32).checked_shl(32 - total).unwrap_or(0);
-    Ok(lit(format!("{}/{total}", std::net::Ipv4Addr::from(net))))
+    Ok(Value::List(out))
 }
 
 fn cidrhost(c: &Call) -> Out {
     let (Some(prefix), Some(host)) = (string(&c.args[0]), int(&c.args[1])) else {
         return Ok(Value::Unknown);
     };
-    let Some((addr, bits)) = cidr(&prefix) else {
+    let Some((addr, bits, width)) = cidr(&prefix) else {
         return Ok(Value::Unknown);
     };
-    let size = 1i64 << (32 - bits);
-    let host = if host < 0 { size + host } else { host };
-    if host < 0 || host >= size {
-        return Err(Failed);
-    }
-    let ip = (addr & mask(bits)) | host as u32;
-    Ok(lit(std::net::Ipv4Addr::from(ip).to_string()))
+    let host_bits = width - bits;
+    let host = if host_bits >= 63 {
+        // More hosts than an i64 counts: any number given is in range.
+        match u128::try_from(host) {
+            Ok(h) => h,
+            Err(_) => return Ok(Value::Unknown),
+        }
+    } else {
+        let size = 1i64 << host_bits;
+        let host = if host < 0 { size + host } else { host };
+        if host < 0 || host >= size {
+            return Err(Failed);
+        }
+        host as u128
+    };
+    Ok(lit(address((addr & mask(bits, width)) | host, width)))
 }
 
 fn cidrnetmask(c: &Call) -> Out {
     str1(c, |s| match cidr(s) {
-        Some((_, bits)) => Ok(lit(std::net::Ipv4Addr::from(mask(bits)).to_string())),
+        Some((_, bits, 32)) => Ok(lit(address(mask(bits, 32), 32))),
+        // Terraform: netmasks are an IPv4 notion.
+        Some(_) => Err(Failed),
         None => Ok(Value::Unknown),
+    })
+}
+
+// ---- Hashes and CSV ----------------------------------------------------------------------------
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A hash of a string's UTF-8 bytes, as Terraform's `md5`, `sha1`, ... give it.
+fn hashed(c: &Call, hash: fn(&[u8]) -> Vec<u8>, base64: bool) -> Out {
+    scalar1(c, |s| {
+        let digest = hash(s.as_bytes());
+        Ok(lit(match base64 {
+            true => base64_encode(&digest),
+            false => hex(&digest),
+        }))
+    })
+}
+
+fn md5(b: &[u8]) -> Vec<u8> {
+    use md5::Digest;
+    md5::Md5::digest(b).to_vec()
+}
+
+fn sha1(b: &[u8]) -> Vec<u8> {
+    use sha1::Digest;
+    sha1::Sha1::digest(b).to_vec()
+}
+
+fn sha256(b: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(b).to_vec()
+}
+
+fn sha512(b: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha512::digest(b).to_vec()
+}
+
+/// `csvdecode`: a list of objects keyed by the header row, every value a string.
+fn csvdecode(c: &Call) -> Out {
+    str1(c, |s| {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(s.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|_| Failed)?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|_| Failed)?;
+            if rows.len() >= MAX_ITEMS {
+                return Ok(Value::Unknown);
+            }
+            let entries = headers
+                .iter()
+                .zip(record.iter())
+                .map(|(h, v)| {
+                    (
+                        h.clone(),
+                        Val {
+                            value: lit(v.to_string()),
+                            loc: c.loc.clone(),
+                        },
+                    )
+                })
+                .collect();
+            rows.push(Val {
+                value: Value::Object(entries),
+                loc: c.loc.clone(),
+            });
+        }
+        Ok(Value::List(rows))
     })
 }
 
@@ -1750,7 +1917,75 @@ mod tests {
         check("cidrhost(\"10.12.112.0/20\", 16)", json!("10.12.112.16"));
         check("cidrhost(\"10.12.112.0/20\", 268)", json!("10.12.113.12"));
         check("cidrnetmask(\"172.16.0.0/12\")", json!("255.240.0.0"));
-        unknown("cidrsubnet(\"fd00:fd12:3456:7890::/56\", 16, 162)");
+        check(
+            "cidrsubnet(\"fd00:fd12:3456:7890::/56\", 16, 162)",
+            json!("fd00:fd12:3456:7800:a200::/72"),
+        );
+        check(
+            "cidrhost(\"fd00:fd12:3456:7890:00a2::/72\", 34)",
+            json!("fd00:fd12:3456:7890::22"),
+        );
+        check(
+            "cidrsubnets(\"10.1.0.0/16\", 4, 4, 8, 4)",
+            json!([
+                "10.1.0.0/20",
+                "10.1.16.0/20",
+                "10.1.32.0/24",
+                "10.1.48.0/20"
+            ]),
+        );
+        check(
+            "cidrsubnets(\"fd00:fd12:3456:7890::/56\", 16, 16, 16, 32)",
+            json!([
+                "fd00:fd12:3456:7800::/72",
+                "fd00:fd12:3456:7800:100::/72",
+                "fd00:fd12:3456:7800:200::/72",
+                "fd00:fd12:3456:7800:300::/88"
+            ]),
+        );
+        check(
+            "md5(\"hello world\")",
+            json!("5eb63bbbe01eeed093cb22bb8f5acdc3"),
+        );
+        check(
+            "sha1(\"hello world\")",
+            json!("2aae6c35c94fcfb415dbe95f408b9ce91ee846ed"),
+        );
+        check(
+            "sha256(\"hello world\")",
+            json!("b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"),
+        );
+        check(
+            "base64sha256(\"hello world\")",
+            json!("uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek="),
+        );
+        check(
+            "csvdecode(\"role,member\\nroles/viewer,group:a@x.com\\n\")",
+            json!([{"role": "roles/viewer", "member": "group:a@x.com"}]),
+        );
+        check(
+            "templatestring(\"hello $${name}%%{ if admin } (admin)%%{ endif }\", { name = \"al\", admin = true })",
+            json!("hello al (admin)"),
+        );
+        check(
+            "\"%{ for r in [\"a\", \"b\"] ~}\n  ${r},\n%{~ endfor }\"",
+            json!("a,b,"),
+        );
+        check(
+            "\"x %{~ if false }no%{ else }yes%{ endif ~} y\"",
+            json!("xyesy"),
+        );
+        check(
+            "\"%{ for k, v in { a = 1 } }${k}=${v}%{ endfor }\"",
+            json!("a=1"),
+        );
+        // An unknown condition: that part of the string is unknown, the rest is kept.
+        assert_eq!(
+            eval("\"p-%{ if var.x }a%{ endif }\""),
+            Value::Str(Str {
+                parts: vec![Part::Lit("p-".into()), Part::Unknown]
+            })
+        );
     }
 
     #[test]

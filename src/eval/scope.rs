@@ -8,7 +8,7 @@ use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, ObjectKey, Traversal, TraversalOperator, UnaryOperator,
 };
 use hcl_edit::structure::Body;
-use hcl_edit::template::{Element, Template};
+use hcl_edit::template::{Directive, Element, Template};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
@@ -60,6 +60,15 @@ enum Step {
     Val(Val),
     Unknown,
     Failed,
+}
+
+/// A piece of a template being evaluated: a part of the string, or a strip marker's request.
+enum Piece {
+    Part(Part),
+    /// `~` before a directive or interpolation: the literal before loses its trailing spaces.
+    StripPrev,
+    /// `~` after one: the literal after loses its leading spaces.
+    StripNext,
 }
 
 /// What a bound name stands for.
@@ -280,6 +289,9 @@ impl<'a> Scope<'a> {
         if name == "templatefile" {
             return made(self.templatefile(&args, loc, depth));
         }
+        if name == "templatestring" {
+            return made(self.templatestring(&args, loc, depth));
+        }
         let call = Call {
             args,
             loc: loc.clone(),
@@ -314,17 +326,36 @@ impl<'a> Scope<'a> {
     /// `templatefile(path, vars)`: the template read from the module's files, evaluated with
     /// `vars` as its only names.
     fn templatefile(&self, args: &[Val], loc: &Loc, depth: usize) -> Value {
-        let vars = match &args[1].value {
-            Value::Object(entries) => entries,
-            v if opaque(v) => return Value::Unknown,
-            _ => return self.fail(),
-        };
         let text = match self.files.template(&args[0]) {
             Ok(Some(text)) => text,
             Ok(None) => return Value::Unknown,
             Err(Failed) => return self.fail(),
         };
-        let Ok(template) = hcl_edit::parser::parse_template(&text) else {
+        self.render(&text, &args[1], loc, depth)
+    }
+
+    /// `templatestring(string, vars)`: a string value (a template kept as data, written
+    /// `"$${name}"`) evaluated as a template with `vars` as its only names.
+    fn templatestring(&self, args: &[Val], loc: &Loc, depth: usize) -> Value {
+        match &args[0].value {
+            Value::Str(s) => match s.as_literal() {
+                Some(text) => self.render(text, &args[1], loc, depth),
+                None => Value::Unknown,
+            },
+            v if opaque(v) => Value::Unknown,
+            _ => self.fail(),
+        }
+    }
+
+    /// The template `text` evaluated with the object `vars` as its only names; its values
+    /// point at the call.
+    fn render(&self, text: &str, vars: &Val, loc: &Loc, depth: usize) -> Value {
+        let vars = match &vars.value {
+            Value::Object(entries) => entries,
+            v if opaque(v) => return Value::Unknown,
+            _ => return self.fail(),
+        };
+        let Ok(template) = hcl_edit::parser::parse_template(text) else {
             return self.fail();
         };
         let inner = Scope {
@@ -449,23 +480,153 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// A string template: literals, interpolations and `%{ if }` / `%{ for }` directives, with
+    /// the `~` strip markers applied to the literals beside them.
     fn template(&self, template: &Template, src: Src, depth: usize) -> Value {
+        let mut pieces = Vec::new();
+        let mut work = 0usize;
+        self.template_pieces(template, src, depth, &mut pieces, &mut work);
         let mut out = Str::default();
-        for element in template.iter() {
-            match element {
-                Element::Literal(lit) => out.push(Part::Lit(lit.value().clone())),
-                Element::Interpolation(interp) => {
-                    match self.eval_at(&interp.expr, src, depth + 1).value {
-                        Value::Str(s) => s.parts.into_iter().for_each(|p| out.push(p)),
-                        Value::Number(n) => out.push(Part::Lit(n)),
-                        Value::Bool(b) => out.push(Part::Lit(b.to_string())),
-                        _ => out.push(Part::Unknown),
+        let mut strip_next = false;
+        for piece in pieces {
+            match piece {
+                Piece::StripPrev => {
+                    if let Some(Part::Lit(last)) = out.parts.last_mut() {
+                        let kept = last.trim_end().len();
+                        last.truncate(kept);
                     }
                 }
-                Element::Directive(_) => out.push(Part::Unknown),
+                Piece::StripNext => strip_next = true,
+                Piece::Part(Part::Lit(text)) => {
+                    let text = match std::mem::take(&mut strip_next) {
+                        true => text.trim_start().to_string(),
+                        false => text,
+                    };
+                    out.push(Part::Lit(text));
+                }
+                Piece::Part(part) => {
+                    strip_next = false;
+                    out.push(part);
+                }
             }
         }
         Value::Str(out)
+    }
+
+    fn template_pieces(
+        &self,
+        template: &Template,
+        src: Src,
+        depth: usize,
+        out: &mut Vec<Piece>,
+        work: &mut usize,
+    ) {
+        *work += 1;
+        if depth > MAX_DEPTH || *work > MAX_ITEMS {
+            out.push(Piece::Part(Part::Unknown));
+            return;
+        }
+        let strip = |out: &mut Vec<Piece>, before: bool, after: bool| {
+            if before {
+                out.push(Piece::StripPrev);
+            }
+            if after {
+                out.push(Piece::StripNext);
+            }
+        };
+        for element in template.iter() {
+            match element {
+                Element::Literal(lit) => out.push(Piece::Part(Part::Lit(lit.value().clone()))),
+                Element::Interpolation(interp) => {
+                    strip(out, interp.strip.strip_start(), false);
+                    match self.eval_at(&interp.expr, src, depth + 1).value {
+                        Value::Str(s) => out.extend(s.parts.into_iter().map(Piece::Part)),
+                        Value::Number(n) => out.push(Piece::Part(Part::Lit(n))),
+                        Value::Bool(b) => out.push(Piece::Part(Part::Lit(b.to_string()))),
+                        _ => out.push(Piece::Part(Part::Unknown)),
+                    }
+                    strip(out, false, interp.strip.strip_end());
+                }
+                Element::Directive(directive) => match &**directive {
+                    Directive::If(d) => {
+                        strip(out, d.if_expr.strip.strip_start(), false);
+                        let end = d.endif_expr.strip;
+                        match self.eval_at(&d.if_expr.cond_expr, src, depth + 1).value {
+                            Value::Bool(true) => {
+                                strip(out, false, d.if_expr.strip.strip_end());
+                                self.template_pieces(
+                                    &d.if_expr.template,
+                                    src,
+                                    depth + 1,
+                                    out,
+                                    work,
+                                );
+                                let close = d.else_expr.as_ref().map_or(end, |e| e.strip);
+                                strip(out, close.strip_start(), false);
+                            }
+                            Value::Bool(false) => {
+                                if let Some(e) = &d.else_expr {
+                                    strip(out, false, e.strip.strip_end());
+                                    self.template_pieces(&e.template, src, depth + 1, out, work);
+                                }
+                                strip(out, end.strip_start(), false);
+                            }
+                            _ => out.push(Piece::Part(Part::Unknown)),
+                        }
+                        strip(out, false, end.strip_end());
+                    }
+                    Directive::For(d) => {
+                        let f = &d.for_expr;
+                        strip(out, f.strip.strip_start(), false);
+                        let collection = self.eval_at(&f.collection_expr, src, depth + 1).value;
+                        let pairs: Vec<(Val, Val)> = match collection {
+                            Value::List(items) if items.len() <= MAX_ITEMS => items
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, v)| {
+                                    let key = Val {
+                                        value: Value::Number(i.to_string()),
+                                        loc: v.loc.clone(),
+                                    };
+                                    (key, v)
+                                })
+                                .collect(),
+                            Value::Object(entries) if entries.len() <= MAX_ITEMS => entries
+                                .into_iter()
+                                .map(|(k, v)| {
+                                    let key = Val {
+                                        value: Value::Str(Str::literal(k)),
+                                        loc: v.loc.clone(),
+                                    };
+                                    (key, v)
+                                })
+                                .collect(),
+                            _ => {
+                                out.push(Piece::Part(Part::Unknown));
+                                strip(out, false, d.endfor_expr.strip.strip_end());
+                                continue;
+                            }
+                        };
+                        for (key, value) in pairs {
+                            strip(out, false, f.strip.strip_end());
+                            let body = |out: &mut Vec<Piece>, work: &mut usize| {
+                                self.bind(f.value_var.as_str(), Binding::Var(value), || {
+                                    self.template_pieces(&f.template, src, depth + 1, out, work)
+                                })
+                            };
+                            match &f.key_var {
+                                Some(k) => {
+                                    self.bind(k.as_str(), Binding::Var(key), || body(out, work))
+                                }
+                                None => body(out, work),
+                            }
+                            strip(out, d.endfor_expr.strip.strip_start(), false);
+                        }
+                        strip(out, false, d.endfor_expr.strip.strip_end());
+                    }
+                },
+            }
+        }
     }
 
     fn traversal(&self, t: &Traversal, src: Src, depth: usize, loc: Loc) -> Val {
