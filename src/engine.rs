@@ -188,6 +188,7 @@ fn single_file(
             called_by_others: false,
             module_outputs: Vec::new(),
             data: None,
+            root_dir: None,
         });
         stats = Stats::of(&module);
         let mut diags = check(&module, config);
@@ -687,6 +688,7 @@ where
             called_by_others: false,
             module_outputs: Vec::new(),
             data: Some(self.data.clone()),
+            root_dir: None,
         }
     }
 
@@ -817,6 +819,11 @@ where
         walk.runs += 1;
         let parsed = self.acquire(walk, module);
         let mut source = self.source(&parsed, context);
+        // Relative paths in file functions are relative to the root module of the walk.
+        source.root_dir = walk
+            .stack
+            .first()
+            .map(|&root| self.project.modules[root].dir.clone());
         let mut extracted = model::extract(&source);
         self.with_outputs(walk, module, &mut source, &mut extracted, context);
         drop(source);

@@ -100,13 +100,21 @@ impl DataFiles {
 }
 
 /// Where a module's file functions may read. [`Files::default`] reads nothing.
+///
+/// As in Terraform, a relative path is relative to the root module's directory (the working
+/// directory of `terraform apply`), and `path.module` is the module's directory relative to
+/// it: `.` in a root module, `../../modules/gcs` in a module it calls.
 #[derive(Clone, Debug, Default)]
 pub struct Files {
-    /// The module's directory as given.
+    /// The module's directory as displayed.
     dir: Option<PathBuf>,
-    /// The module's directory, canonical: relative paths (`path.module` is `.`) resolve
-    /// against it. Found on first use: most modules read no file.
+    /// The root module's directory as displayed (the module's own when it is checked alone).
+    root: Option<PathBuf>,
+    /// The root module's directory, canonical: relative paths resolve against it. Found on
+    /// first use: most modules read no file.
     canonical: std::sync::OnceLock<Option<PathBuf>>,
+    /// The module's own directory, canonical, for [`Files::new`]: nothing outside it is read.
+    own: std::sync::OnceLock<Option<PathBuf>>,
     /// The run's registry, which also says which trees may be read; without one, only the
     /// module's own directory.
     data: Option<Arc<DataFiles>>,
@@ -115,32 +123,42 @@ pub struct Files {
 }
 
 impl Files {
-    /// File functions of the module in `dir` (the directory of its files), reading inside
-    /// that directory only.
+    /// File functions of the module in `dir` (the directory of its files) checked alone,
+    /// reading inside that directory only.
     pub fn new(dir: &Path) -> Files {
         Files {
             dir: Some(dir.to_path_buf()),
+            root: Some(dir.to_path_buf()),
             ..Files::default()
         }
     }
 
-    /// File functions of the module in `dir` that read inside the trees of `data` and register
-    /// what they read there.
-    pub fn in_run(dir: &Path, data: Arc<DataFiles>) -> Files {
+    /// File functions of the module in `dir`, in a context whose root module is in `root`,
+    /// reading inside the trees of `data` and registering what they read there.
+    pub fn in_run(dir: &Path, root: &Path, data: Arc<DataFiles>) -> Files {
         Files {
             dir: Some(dir.to_path_buf()),
+            root: Some(root.to_path_buf()),
             data: Some(data),
             ..Files::default()
         }
     }
 
     /// Whether `path` (canonical or normalised) is inside a tree reads are confined to.
-    fn inside(&self, path: &Path, root: &Path) -> bool {
+    fn inside(&self, path: &Path) -> bool {
         match &self.data {
             Some(data) if !data.within.is_empty() => {
                 data.within.iter().any(|w| path.starts_with(w))
             }
-            _ => path.starts_with(root),
+            _ => self
+                .own
+                .get_or_init(|| {
+                    self.dir
+                        .as_ref()
+                        .and_then(|d| std::fs::canonicalize(d).ok())
+                })
+                .as_ref()
+                .is_some_and(|own| path.starts_with(own)),
         }
     }
 
@@ -161,16 +179,24 @@ impl Files {
     fn root(&self) -> Option<&PathBuf> {
         self.canonical
             .get_or_init(|| {
-                self.dir
+                self.root
                     .as_ref()
                     .and_then(|d| std::fs::canonicalize(d).ok())
             })
             .as_ref()
     }
 
-    /// Whether the module has a directory files can be read from: `path.module` is known.
+    /// Whether file functions can read: `path.module` and `path.root` are known.
     pub fn enabled(&self) -> bool {
         self.root().is_some()
+    }
+
+    /// `path.module`: the module's directory relative to the root module's, `.` for the
+    /// root; `None` when it cannot be told.
+    pub fn path_module(&self) -> Option<String> {
+        self.root()?;
+        let (dir, root) = (self.dir.as_ref()?, self.root.as_ref()?);
+        relative(dir, root)
     }
 
     /// The file a path names, when it is inside the tree: `Ok(None)` when it is inside but
@@ -185,11 +211,11 @@ impl Files {
         };
         // Lexically first: a path that leaves the tree is never touched.
         let lexical = normalize(&joined).ok_or(())?;
-        if !self.inside(&lexical, root) {
+        if !self.inside(&lexical) {
             return Err(());
         }
         match std::fs::canonicalize(&lexical) {
-            Ok(real) if self.inside(&real, root) => Ok(Some(real)),
+            Ok(real) if self.inside(&real) => Ok(Some(real)),
             Ok(_) => Err(()),
             // A dangling symlink is not "missing": where it points is not known.
             Err(_) if std::fs::symlink_metadata(&lexical).is_ok() => Err(()),
@@ -210,8 +236,8 @@ impl Files {
         }
         let bytes = std::fs::read(&file).map_err(|_| None)?;
         let text = String::from_utf8(bytes).map_err(|_| Some(Failed))?;
-        if let (Some(data), Some(dir)) = (&self.data, &self.dir) {
-            // Shown as the module's directory as displayed joined with the path written.
+        if let (Some(data), Some(dir)) = (&self.data, &self.root) {
+            // Shown as the root module's directory as displayed joined with the path written.
             let written = Path::new(path);
             let display = match written.is_absolute() {
                 true => None,
@@ -308,6 +334,51 @@ impl Files {
                 .collect(),
         ))
     }
+}
+
+/// `dir` relative to `base`, both as displayed: `modules/gcs` from `fast/stages/x` is
+/// `../../../modules/gcs`; `None` when one is absolute and the other not, or `base` climbs
+/// out of where `dir` can be reached lexically.
+fn relative(dir: &Path, base: &Path) -> Option<String> {
+    let dir = lexical(dir);
+    let base = lexical(base);
+    if dir.is_absolute() != base.is_absolute() {
+        return None;
+    }
+    let d: Vec<Component> = dir.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = d.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if b[common..].contains(&Component::ParentDir) {
+        return None;
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); b.len() - common];
+    parts.extend(
+        d[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Some(match parts.is_empty() {
+        true => ".".to_string(),
+        false => parts.join("/"),
+    })
+}
+
+/// `a/./b/../c` -> `a/c` and `./../a` -> `../a`, without touching the file system.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !matches!(out.components().next_back(), Some(Component::Normal(_))) || !out.pop()
+                {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// `a/./b/../c` -> `a/c`, without touching the file system; `None` when `..` climbs above the start.

@@ -657,17 +657,14 @@ impl<'a> Scope<'a> {
         }
         match (root, ops.first()) {
             ("path", Some(TraversalOperator::GetAttr(name))) if ops.len() == 1 => {
-                // Paths are relative to the module's directory, which file functions resolve.
+                // Relative to the root module's directory, as file functions resolve paths.
                 let known = match name.as_str() {
-                    "module" => self.files.enabled(),
-                    "root" => self.files.enabled() && !self.called,
-                    _ => false,
+                    "module" => self.files.path_module(),
+                    "root" => self.files.enabled().then(|| ".".to_string()),
+                    _ => None,
                 };
                 Val {
-                    value: match known {
-                        true => Value::Str(Str::literal(".")),
-                        false => Value::Unknown,
-                    },
+                    value: known.map_or(Value::Unknown, |p| Value::Str(Str::literal(p))),
                     loc,
                 }
             }

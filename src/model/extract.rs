@@ -36,6 +36,9 @@ pub struct ModuleSource<'a> {
     /// The run's registry of data files, which file functions read through (inside the
     /// scanned tree); without one they read inside the module's directory only.
     pub data: Option<std::sync::Arc<crate::eval::DataFiles>>,
+    /// The directory of the root module of the context, as displayed: relative paths in file
+    /// functions resolve against it. The module's own when `None`.
+    pub root_dir: Option<std::path::PathBuf>,
 }
 
 pub struct FileSource<'a> {
@@ -160,7 +163,11 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
         && let Some(dir) = module_dir(source)
     {
         scope.set_files(match &source.data {
-            Some(data) => crate::eval::Files::in_run(&dir, data.clone()),
+            Some(data) => crate::eval::Files::in_run(
+                &dir,
+                source.root_dir.as_deref().unwrap_or(&dir),
+                data.clone(),
+            ),
             None => crate::eval::Files::new(&dir),
         });
     }
