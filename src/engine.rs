@@ -758,7 +758,7 @@ where
         if context.depth >= MAX_DEPTH {
             return out;
         }
-        for call in extracted.calls.iter().filter(|c| c.instance.is_none()) {
+        for call in &extracted.calls {
             let Some(target) = self.target(walk, module, call) else {
                 continue;
             };
@@ -770,7 +770,9 @@ where
             let outputs = self.outputs_of(walk, target, &child);
             walk.stack.pop();
             if !outputs.is_empty() {
-                out.push((call.name.clone(), outputs));
+                // An instance is known by its key: `organization[0]`, `sa["ci"]`.
+                let name = format!("{}{}", call.name, call.instance.as_deref().unwrap_or(""));
+                out.push((name, outputs));
             }
         }
         out

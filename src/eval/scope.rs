@@ -704,6 +704,36 @@ impl<'a> Scope<'a> {
                         None => Val::unknown(loc),
                     }
                 }
+                // `module.NAME[0].output`, `module.NAME["key"].output`: an instance of a call
+                // with `count` or `for_each`, known by its key.
+                Some(index @ (TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))) => {
+                    let key = match index {
+                        TraversalOperator::LegacyIndex(n) => Some(format!("[{n}]")),
+                        TraversalOperator::Index(expr) => {
+                            match self.eval_at(expr, src, depth + 1).value {
+                                Value::Number(n) => Some(format!("[{n}]")),
+                                Value::Str(s) => s.as_literal().map(|s| format!("[{s:?}]")),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    let known = match (key, ops.get(2)) {
+                        (Some(key), Some(TraversalOperator::GetAttr(output))) => self
+                            .module_outputs
+                            .get(&format!("{}{key}", call.as_str()))
+                            .and_then(|outputs| outputs.get(output.as_str())),
+                        _ => None,
+                    };
+                    match known {
+                        Some(val) => {
+                            let mut val = val.clone();
+                            val.loc = loc.clone();
+                            self.apply(val, &ops[3..], src, depth, loc)
+                        }
+                        None => Val::unknown(loc),
+                    }
+                }
                 _ => Val::unknown(loc),
             },
             ("data", _) => match (ops.first(), ops.get(1)) {
