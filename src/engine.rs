@@ -302,9 +302,10 @@ where
         reported.push(found.reported);
     }
     diagnostics.extend(project.diagnostics.iter().cloned());
-    // Data files are read inside the paths given only (a named file's directory): the
-    // scanned tree, never the working directory around it.
-    let data_within: Vec<PathBuf> = roots
+    // Data files are read inside the paths given (a named file's directory) and the
+    // directories of the modules their calls reach, whose code is read anyway: never the
+    // working directory around them.
+    let mut data_within: Vec<PathBuf> = roots
         .iter()
         .filter_map(|r| {
             let dir = match r.is_dir() {
@@ -318,6 +319,13 @@ where
             dir.canonicalize().ok()
         })
         .collect();
+    for module in project.modules.iter().filter(|m| m.downloaded) {
+        if let Ok(dir) = module.dir.canonicalize()
+            && !data_within.iter().any(|w| dir.starts_with(w))
+        {
+            data_within.push(dir);
+        }
+    }
     let data = Arc::new(DataFiles::new(displays.len(), data_within));
 
     let runner = Runner {
@@ -758,11 +766,19 @@ where
         if context.depth >= MAX_DEPTH {
             return out;
         }
+        // Calls some instance of which was not read: their instances are not a whole
+        // collection (`module.sa` is unknown), though each known one still is.
+        let mut partial: BTreeSet<&str> = BTreeSet::new();
         for call in &extracted.calls {
             let Some(target) = self.target(walk, module, call) else {
+                partial.insert(&call.name);
                 continue;
             };
-            if walk.runs >= MAX_RUNS || !self.acquire(walk, target).has_outputs {
+            if walk.runs >= MAX_RUNS {
+                partial.insert(&call.name);
+                continue;
+            }
+            if !self.acquire(walk, target).has_outputs {
                 continue;
             }
             let child = self.child(context, call);
@@ -774,6 +790,10 @@ where
                 let name = format!("{}{}", call.name, call.instance.as_deref().unwrap_or(""));
                 out.push((name, outputs));
             }
+        }
+        for name in partial {
+            // Marks the call: no collection of its instances is built.
+            out.push((format!("{name}[?]"), Vec::new()));
         }
         out
     }
@@ -791,7 +811,11 @@ where
         let mut known = 0;
         for _ in 0..4 {
             let outputs = self.call_outputs(walk, module, extracted, context);
-            let now: usize = outputs.iter().map(|(_, o)| o.len()).sum();
+            let now: usize = outputs
+                .iter()
+                .flat_map(|(_, o)| o)
+                .filter(|(_, v)| !v.is_unknown())
+                .count();
             if now <= known {
                 return;
             }

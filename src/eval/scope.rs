@@ -33,6 +33,9 @@ pub struct Scope<'a> {
     /// The known outputs of the local modules this module calls, by call name: their values
     /// stand for `module.NAME.OUTPUT`.
     module_outputs: HashMap<String, HashMap<String, Val>>,
+    /// The `for_each` or `count` of the module's resources, by (data, type, name):
+    /// `google_x.y` alone is the collection of its instances.
+    repetitions: HashMap<(bool, &'a str, &'a str), Repetition<'a>>,
     memo: RefCell<HashMap<&'a str, Val>>,
     active: RefCell<HashSet<&'a str>>,
     /// Names bound while evaluating: `each`, `count`, a `dynamic` block's iterator, the
@@ -62,6 +65,14 @@ enum Step {
     Failed,
 }
 
+/// How a resource repeats: `for_each` or `count`, and its expression.
+#[derive(Clone, Copy)]
+struct Repetition<'a> {
+    for_each: bool,
+    expr: &'a Expression,
+    src: Src,
+}
+
 /// A piece of a template being evaluated: a part of the string, or a strip marker's request.
 enum Piece {
     Part(Part),
@@ -81,6 +92,26 @@ pub enum Binding {
 }
 
 impl<'a> Scope<'a> {
+    /// Records a resource's `for_each` or `count`: a reference to the resource alone is the
+    /// collection of its instances.
+    pub fn add_repetition(
+        &mut self,
+        data: bool,
+        rtype: &'a str,
+        name: &'a str,
+        for_each: bool,
+        expr: &'a Expression,
+        src: Src,
+    ) {
+        self.repetitions
+            .entry((data, rtype, name))
+            .or_insert(Repetition {
+                for_each,
+                expr,
+                src,
+            });
+    }
+
     pub fn add_local(&mut self, name: &'a str, expr: &'a Expression, src: Src) {
         self.locals.entry(name).or_insert((expr, src));
     }
@@ -125,6 +156,61 @@ impl<'a> Scope<'a> {
     pub fn set_module_outputs(&mut self, call: &str, outputs: &[(String, Val)]) {
         self.module_outputs
             .insert(call.to_string(), outputs.iter().cloned().collect());
+    }
+
+    /// The instances of call `name` as Terraform gives `module.NAME` for a call with `count`
+    /// or `for_each`; unknown unless every instance was read.
+    fn module_instances(&self, name: &str, loc: &Loc) -> Value {
+        let prefix = format!("{name}[");
+        let mut by_index: Vec<(usize, Val)> = Vec::new();
+        let mut by_key: Vec<(String, Val)> = Vec::new();
+        let mut keys: Vec<&String> = self
+            .module_outputs
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .collect();
+        keys.sort();
+        for key in keys {
+            let instance = &key[prefix.len()..key.len().saturating_sub(1)];
+            let Some(outputs) = self.module_outputs.get(key) else {
+                continue;
+            };
+            let mut entries: Vec<(String, Val)> = outputs
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let object = Val {
+                value: Value::Object(entries),
+                loc: loc.clone(),
+            };
+            if let Ok(n) = instance.parse::<usize>() {
+                by_index.push((n, object));
+            } else if let Some(k) = instance
+                .strip_prefix('"')
+                .and_then(|k| k.strip_suffix('"'))
+                .filter(|k| !k.contains('\\'))
+            {
+                by_key.push((k.to_string(), object));
+            } else {
+                // `[?]`: some instance was not read; or a key this cannot read back.
+                return Value::Unknown;
+            }
+        }
+        match (by_index.is_empty(), by_key.is_empty()) {
+            (false, true) => {
+                by_index.sort_by_key(|(n, _)| *n);
+                if by_index.iter().enumerate().any(|(i, (n, _))| i != *n) {
+                    return Value::Unknown;
+                }
+                Value::List(by_index.into_iter().map(|(_, v)| v).collect())
+            }
+            (true, false) => {
+                by_key.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Object(by_key)
+            }
+            _ => Value::Unknown,
+        }
     }
 
     /// Marks the module as called by other modules while analysed on its own: a variable that
@@ -690,7 +776,7 @@ impl<'a> Scope<'a> {
                         .module_outputs
                         .get(call.as_str())
                         .and_then(|outputs| outputs.get(output.as_str()));
-                    match known {
+                    match known.filter(|v| !v.is_unknown() || ops.len() > 2) {
                         // Reported, if ever, where this module uses it.
                         Some(val) => {
                             let mut val = val.clone();
@@ -703,6 +789,21 @@ impl<'a> Scope<'a> {
                         },
                         None => Val::unknown(loc),
                     }
+                }
+                // `module.NAME`: the instances of a call with `count` (a list) or `for_each`
+                // (an object), each an object of its outputs, when every one is known.
+                None | Some(TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_)) => {
+                    let value = self.module_instances(call.as_str(), &loc);
+                    self.apply(
+                        Val {
+                            value,
+                            loc: loc.clone(),
+                        },
+                        &ops[1..],
+                        src,
+                        depth,
+                        loc,
+                    )
                 }
                 // `module.NAME[0].output`, `module.NAME["key"].output`: an instance of a call
                 // with `count` or `for_each`, known by its key.
@@ -734,7 +835,6 @@ impl<'a> Scope<'a> {
                         None => Val::unknown(loc),
                     }
                 }
-                _ => Val::unknown(loc),
             },
             ("data", _) => match (ops.first(), ops.get(1)) {
                 (
@@ -842,6 +942,11 @@ impl<'a> Scope<'a> {
         depth: usize,
         loc: Loc,
     ) -> Val {
+        if rest.is_empty()
+            && let Some(value) = self.instances(data, rtype, name, depth, &loc)
+        {
+            return Val { value, loc };
+        }
         // A splat does not name one attribute.
         let mut attr = None;
         let mut key = None;
@@ -879,6 +984,66 @@ impl<'a> Scope<'a> {
                 parts: vec![Part::Ref(r)],
             }),
             loc,
+        }
+    }
+
+    /// `google_x.y` alone, for a resource with a known `for_each` (an object keyed like it)
+    /// or `count` (a list): each instance a reference to it, its attributes readable.
+    fn instances(
+        &self,
+        data: bool,
+        rtype: &str,
+        name: &str,
+        depth: usize,
+        loc: &Loc,
+    ) -> Option<Value> {
+        let rep = *self.repetitions.get(&(data, rtype, name))?;
+        let reference = |key: String| Val {
+            value: Value::Str(Str {
+                parts: vec![Part::Ref(Ref {
+                    data,
+                    rtype: rtype.to_string(),
+                    name: name.to_string(),
+                    key: Some(key),
+                    attr: None,
+                })],
+            }),
+            loc: loc.clone(),
+        };
+        let value = self.eval_at(rep.expr, rep.src, depth + 1).value;
+        match (rep.for_each, value) {
+            (true, Value::Object(entries)) if entries.len() <= MAX_ITEMS => Some(Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, _)| {
+                        let key = format!("[{k:?}]");
+                        (k, reference(key))
+                    })
+                    .collect(),
+            )),
+            (true, Value::List(items)) if items.len() <= MAX_ITEMS => {
+                let mut keys = Vec::with_capacity(items.len());
+                for item in &items {
+                    keys.push(item.as_str()?.to_string());
+                }
+                keys.sort();
+                keys.dedup();
+                Some(Value::Object(
+                    keys.into_iter()
+                        .map(|k| {
+                            let key = format!("[{k:?}]");
+                            (k, reference(key))
+                        })
+                        .collect(),
+                ))
+            }
+            (false, Value::Number(n)) => {
+                let n: usize = n.parse().ok().filter(|&n| n <= MAX_ITEMS)?;
+                Some(Value::List(
+                    (0..n).map(|i| reference(format!("[{i}]"))).collect(),
+                ))
+            }
+            _ => None,
         }
     }
 
@@ -1014,7 +1179,20 @@ fn get_attr(val: &Val, name: &str) -> Step {
             None => Step::Failed,
         },
         Value::Null | Value::Bool(_) | Value::Number(_) => Step::Failed,
-        Value::List(_) | Value::Str(_) | Value::Unknown => Step::Unknown,
+        // An instance of a resource (`v` in `for k, v in google_x.y`): its attribute.
+        Value::Str(s) => match s.parts.as_slice() {
+            [Part::Ref(r)] if r.attr.is_none() => Step::Val(Val {
+                value: Value::Str(Str {
+                    parts: vec![Part::Ref(Ref {
+                        attr: Some(name.to_string()),
+                        ..r.clone()
+                    })],
+                }),
+                loc: val.loc.clone(),
+            }),
+            _ => Step::Unknown,
+        },
+        Value::List(_) | Value::Unknown => Step::Unknown,
     }
 }
 

@@ -155,6 +155,17 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
                     scope.add_variable_block(name.as_str(), &top.block.body, top.src);
                 }
             }
+            kind @ ("resource" | "data") if top.block.labels.len() == 2 => {
+                let (rtype, name) = (top.block.labels[0].as_str(), top.block.labels[1].as_str());
+                let body = &top.block.body;
+                let repetition = match body.get_attribute("for_each") {
+                    Some(a) => Some((true, &a.value)),
+                    None => body.get_attribute("count").map(|a| (false, &a.value)),
+                };
+                if let Some((for_each, expr)) = repetition {
+                    scope.add_repetition(kind == "data", rtype, name, for_each, expr, top.src);
+                }
+            }
             _ => {}
         }
     }
@@ -219,9 +230,12 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
             ("output", 1) => {
                 if let Some(value) = block.body.get_attribute("value") {
                     let val = cx.scope.eval(&value.value, top.src);
-                    if let Some(call) = source.call.as_deref()
-                        && let Some(exported) = val.exported(call.trim_start_matches("module."))
-                    {
+                    if let Some(call) = source.call.as_deref() {
+                        // Every output is listed, unknown when it cannot be exported: a
+                        // caller iterating over instances (`for k, v in module.sa`) sees all.
+                        let exported = val
+                            .exported(call.trim_start_matches("module."))
+                            .unwrap_or_else(|| Val::unknown(val.loc.clone()));
                         module.outputs.push((block.labels[0].to_string(), exported));
                     }
                 }
