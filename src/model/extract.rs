@@ -329,11 +329,15 @@ impl Cx<'_, '_> {
                 Value::List(items) if items.len() <= MAX_ITEMS => {
                     for item in items {
                         match item.as_str().map(str::to_string) {
+                            // A set's key is its element, where that is written.
                             Some(key) => out.push(Some((
                                 format!("[{key:?}]"),
                                 "each".to_string(),
                                 Binding::Iterator {
-                                    key: text(key),
+                                    key: Val {
+                                        value: Value::Str(Str::literal(key)),
+                                        loc: item.loc.clone(),
+                                    },
                                     value: item,
                                 },
                             ))),
@@ -343,11 +347,19 @@ impl Cx<'_, '_> {
                 }
                 Value::Object(entries) if entries.len() <= MAX_ITEMS => {
                     for (key, value) in entries {
+                        // A map's key where it is written, when it is.
+                        let key_val = match self.scope.key_loc(&value, &key) {
+                            Some(loc) => Val {
+                                value: Value::Str(Str::literal(key.clone())),
+                                loc,
+                            },
+                            None => text(key.clone()),
+                        };
                         out.push(Some((
                             format!("[{key:?}]"),
                             "each".to_string(),
                             Binding::Iterator {
-                                key: text(key),
+                                key: key_val,
                                 value,
                             },
                         )));
@@ -421,8 +433,11 @@ impl Cx<'_, '_> {
                 Value::Object(entries) if entries.len() <= MAX_ITEMS => {
                     for (k, value) in entries {
                         let key = Val {
+                            loc: self
+                                .scope
+                                .key_loc(&value, &k)
+                                .unwrap_or_else(|| loc.clone()),
                             value: Value::Str(Str::literal(k)),
-                            loc: loc.clone(),
                         };
                         out.push((
                             content,
@@ -520,7 +535,7 @@ impl Cx<'_, '_> {
                 .map(|v| v.elements().into_iter().cloned().collect())
                 .unwrap_or_default(),
         };
-        let (on, on_account) = self.grant_target(body, top.src, level);
+        let (on, on_account, on_expr) = self.grant_target(body, top.src, level);
         Grant {
             res: self.header(top),
             policy_data: None,
@@ -531,6 +546,7 @@ impl Cx<'_, '_> {
             members: members.into_iter().map(member).collect(),
             on,
             on_account,
+            on_expr,
             target_key: self.target_key(body, top.src),
             condition: self.condition(body, top.src),
         }
@@ -542,15 +558,19 @@ impl Cx<'_, '_> {
         body: &Body,
         src: Src,
         level: Level,
-    ) -> (Option<(&'static str, Val)>, Option<SaRef>) {
-        let on = RESOURCE_ATTRS
+    ) -> (Option<(&'static str, Val)>, Option<SaRef>, Option<String>) {
+        let Some((attr, expr)) = RESOURCE_ATTRS
             .iter()
-            .find_map(|&attr| self.attr(body, attr, src).map(|v| (attr, v)));
-        let on_account = match (level, &on) {
-            (Level::ServiceAccount, Some((_, val))) => val.as_template().map(classify_identity),
+            .find_map(|&name| body.get_attribute(name).map(|a| (name, &a.value)))
+        else {
+            return (None, None, None);
+        };
+        let val = self.scope.eval(expr, src);
+        let on_account = match level {
+            Level::ServiceAccount => val.as_template().map(classify_identity),
             _ => None,
         };
-        (on, on_account)
+        (Some((attr, val)), on_account, expression_text(expr))
     }
 
     fn target_key(&self, body: &Body, src: Src) -> Option<Vec<(String, Value)>> {
@@ -653,7 +673,7 @@ impl Cx<'_, '_> {
             }
             let Some(data) = data else {
                 // The policy is not readable here: the resource still replaces the whole policy.
-                let (on, on_account) = self.grant_target(&block.body, top.src, level);
+                let (on, on_account, on_expr) = self.grant_target(&block.body, top.src, level);
                 module.grants.push(Grant {
                     res: self.header(top),
                     policy_data: None,
@@ -664,6 +684,7 @@ impl Cx<'_, '_> {
                     members: Vec::new(),
                     on,
                     on_account,
+                    on_expr,
                     target_key: self.target_key(&block.body, top.src),
                     condition: None,
                 });
@@ -679,7 +700,7 @@ impl Cx<'_, '_> {
                         .attr(&binding.body, "members", data.src)
                         .map(|v| v.elements().into_iter().cloned().collect::<Vec<_>>())
                         .unwrap_or_default();
-                    let (on, on_account) = self.grant_target(&block.body, top.src, level);
+                    let (on, on_account, on_expr) = self.grant_target(&block.body, top.src, level);
                     module.grants.push(Grant {
                         res: self.header(top),
                         policy_data: Some(self.header(data)),
@@ -690,6 +711,7 @@ impl Cx<'_, '_> {
                         members: members.into_iter().map(member).collect(),
                         on,
                         on_account,
+                        on_expr,
                         target_key: self.target_key(&block.body, top.src),
                         condition: self.condition(&binding.body, data.src),
                     });
@@ -765,6 +787,7 @@ impl Cx<'_, '_> {
             alias: self.attr(body, "alias", top.src),
             impersonate_service_account: self.attr(body, "impersonate_service_account", top.src),
             credentials: self.attr(body, "credentials", top.src),
+            credentials_attr: body.get_attribute("credentials").map(|a| span(a)),
             access_token: self.attr(body, "access_token", top.src),
         }
     }
@@ -1122,6 +1145,14 @@ const DATAFLOW_IDENTITY_OPTIONS: &[&str] = &[
     "serviceAccountEmail",
     "service_account_email",
 ];
+
+/// An expression as written, on one line, for messages that name a target by its source
+/// (`local.p.id`): none when it is long or spans lines.
+fn expression_text(expr: &hcl_edit::expr::Expression) -> Option<String> {
+    let text = expr.to_string();
+    let text = text.trim();
+    (!text.is_empty() && text.len() <= 80 && !text.contains(['\n', '\r'])).then(|| text.to_string())
+}
 
 pub const RESOURCE_ATTRS: &[&str] = &[
     "service_account_id",
@@ -1667,7 +1698,7 @@ impl Cx<'_, '_> {
                     expression: c.get("expression").cloned(),
                     certain: true,
                 });
-            let (on, on_account) = self.grant_target(body, top.src, level);
+            let (on, on_account, on_expr) = self.grant_target(body, top.src, level);
             grants.push(Grant {
                 res: self.header(top),
                 policy_data: None,
@@ -1678,6 +1709,7 @@ impl Cx<'_, '_> {
                 members: members.into_iter().map(member).collect(),
                 on,
                 on_account,
+                on_expr,
                 target_key: self.target_key(body, top.src),
                 condition,
             });
@@ -1688,7 +1720,7 @@ impl Cx<'_, '_> {
     /// One grant of an ACL entry or dataset access: a role to one member.
     fn data_grant(&self, top: &Top, kind: GrantKind, role: Option<Val>, member_val: Val) -> Grant {
         let body = &top.block.body;
-        let (on, on_account) = self.grant_target(body, top.src, Level::Resource);
+        let (on, on_account, on_expr) = self.grant_target(body, top.src, Level::Resource);
         Grant {
             res: self.header(top),
             policy_data: None,
@@ -1699,6 +1731,7 @@ impl Cx<'_, '_> {
             members: vec![member(member_val)],
             on,
             on_account,
+            on_expr,
             target_key: self.target_key(body, top.src),
             condition: None,
         }
