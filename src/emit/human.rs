@@ -53,6 +53,36 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
             plural(notes, "note")
         )?;
     }
+    // More than a screenful: which rules they are, most first.
+    if errors + warnings + notes > TALLY_AFTER {
+        let mut tally: Vec<(&str, usize)> = Vec::new();
+        for d in &report.diagnostics {
+            match tally.iter_mut().find(|(rule, _)| *rule == d.rule) {
+                Some((_, n)) => *n += 1,
+                None => tally.push((d.rule, 1)),
+            }
+        }
+        tally.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let width = tally
+            .iter()
+            .map(|(_, n)| n.to_string().len())
+            .max()
+            .unwrap_or(1);
+        writeln!(out, "by rule:")?;
+        for (rule, n) in tally {
+            writeln!(out, "  {n:>width$} {rule}")?;
+        }
+    }
+    // Findings are only as complete as what could be evaluated.
+    let stats = &report.stats;
+    let unknown = stats.grants - stats.grants_known;
+    if stats.grants >= UNKNOWN_HINT_MIN && unknown * 100 >= stats.grants * UNKNOWN_HINT_PERCENT {
+        writeln!(
+            out,
+            "{unknown} of {} could not be evaluated (a role or member from an input or a computed value): see --stats",
+            plural(stats.grants, "grant")
+        )?;
+    }
     let not_installed = report.unfollowed.iter().filter(|u| u.not_installed).count();
     if not_installed > 0 {
         writeln!(
@@ -121,6 +151,13 @@ fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<usize> {
         .with_labels(labels)
         .with_notes(notes)
 }
+
+/// Above this many findings (a screenful), the summary adds a tally by rule.
+const TALLY_AFTER: usize = 20;
+/// The summary says how many grants could not be evaluated when they are at least this share
+/// (in percent) of at least this many grants.
+const UNKNOWN_HINT_PERCENT: usize = 30;
+const UNKNOWN_HINT_MIN: usize = 5;
 
 /// Text, as git decides: no NUL byte in its first 8,000 bytes.
 fn is_text(text: &str) -> bool {
