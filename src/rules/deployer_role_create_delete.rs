@@ -190,15 +190,30 @@ fn predefined(
             .iter()
             .position(|n| *n == noun)
             .unwrap_or(CONSEQUENTIAL.len());
-        (
-            !p.ends_with(".delete"),
-            p.split('.').next() != Some(own),
-            weight,
-        )
+        let service = p.split('.').next().unwrap_or_default();
+        let core = CORE_SERVICES
+            .iter()
+            .position(|s| *s == service)
+            .unwrap_or(CORE_SERVICES.len());
+        (!p.ends_with(".delete"), service != own, core, weight)
     };
     let mut ranked = forbidden.clone();
     ranked.sort_by_key(|p| rank(p));
-    let shown: Vec<String> = ranked.iter().take(3).map(|p| format!("`{p}`")).collect();
+    // The best of each service first (Owner: Cloud Run services, Compute Engine instances,
+    // GKE clusters), then the next best.
+    let mut picked: Vec<&str> = Vec::with_capacity(3);
+    for p in &ranked {
+        let service = p.split('.').next();
+        if picked.len() < 3 && !picked.iter().any(|q| q.split('.').next() == service) {
+            picked.push(p);
+        }
+    }
+    for p in &ranked {
+        if picked.len() < 3 && !picked.contains(p) {
+            picked.push(p);
+        }
+    }
+    let shown: Vec<String> = picked.iter().map(|p| format!("`{p}`")).collect();
     let more = match forbidden.len() - shown.len() {
         0 => String::new(),
         n => format!(" and {n} more"),
@@ -259,6 +274,23 @@ const CONSEQUENTIAL: &[&str] = &[
     "firewalls",
     "disks",
     "images",
+];
+
+/// Services most estates run on, for ordering the permissions of broad roles (Owner, Editor).
+const CORE_SERVICES: &[&str] = &[
+    "run",
+    "compute",
+    "container",
+    "storage",
+    "cloudsql",
+    "bigquery",
+    "cloudfunctions",
+    "pubsub",
+    "spanner",
+    "secretmanager",
+    "cloudkms",
+    "iam",
+    "resourcemanager",
 ];
 
 fn resource_services(rtype: &str) -> Option<&'static [&'static str]> {
