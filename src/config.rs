@@ -334,6 +334,7 @@ fn rule(
                     terraform_words: defaults.terraform_words.clone(),
                     forbidden: defaults.forbidden.clone(),
                     allowed: defaults.allowed.clone(),
+                    needed_roles: defaults.needed_roles.clone(),
                     forbidden_ids: Default::default(),
                     forbidden_by_role: Default::default(),
                     allowed_by_service: Default::default(),

@@ -13,6 +13,10 @@ pub struct Deployer {
     /// Matches of `forbidden` that are never reported: telemetry a pipeline writes, not resources.
     #[serde(default)]
     pub allowed: Vec<String>,
+    /// Predefined roles a deploy identity needs to do its work, whose remaining create
+    /// permissions come with the role: reported as a note, not an error.
+    #[serde(default)]
+    pub needed_roles: Vec<String>,
     /// The catalog's permissions matching `forbidden`, sorted; computed on first use.
     #[serde(skip)]
     pub forbidden_ids: OnceLock<Vec<crate::catalog::PermId>>,
@@ -33,6 +37,7 @@ impl Clone for Deployer {
             terraform_words: self.terraform_words.clone(),
             forbidden: self.forbidden.clone(),
             allowed: self.allowed.clone(),
+            needed_roles: self.needed_roles.clone(),
             forbidden_ids: OnceLock::new(),
             forbidden_by_role: Mutex::default(),
             allowed_by_service: OnceLock::new(),

@@ -226,3 +226,73 @@ fn a_clean_run_in_every_format() {
         }
     }
 }
+
+/// Runs the human format over `files` written into a fresh directory.
+fn human_summary(name: &str, files: &[(&str, String)]) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("summary")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    for (file, text) in files {
+        fs::write(dir.join(file), text).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--color", "never"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_human_summary_tallies_rules_past_a_screenful() {
+    let grant = |i: usize, role: &str, member: &str| {
+        format!(
+            "resource \"google_project_iam_member\" \"g{i}\" {{\n  project = \"acme\"\n  role    = \"{role}\"\n  member  = \"{member}\"\n}}\n"
+        )
+    };
+    let mut text = String::new();
+    for i in 0..15 {
+        text += &grant(
+            i,
+            "roles/editor",
+            "serviceAccount:ci@acme.iam.gserviceaccount.com",
+        );
+    }
+    for i in 15..21 {
+        text += &grant(i, "roles/viewer", &format!("user:u{i}@gmail.com"));
+    }
+    let out = human_summary("tally", &[("main.tf", text.clone())]);
+    let summary = &out[out.find("checked 1 file").expect(&out)..];
+    assert!(
+        summary.contains("by rule:\n  15 basic-role\n   6 user-member\n"),
+        "{summary}"
+    );
+    // A screenful or less: no tally.
+    let few: String = text
+        .lines()
+        .take(15 * 5)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let out = human_summary("no-tally", &[("main.tf", few)]);
+    assert!(!out.contains("by rule:"), "{out}");
+}
+
+#[test]
+fn the_human_summary_says_when_many_grants_could_not_be_evaluated() {
+    let mut text = String::from("variable \"member\" {\n  type = string\n}\n");
+    for i in 0..6 {
+        text += &format!(
+            "resource \"google_project_iam_member\" \"g{i}\" {{\n  project = \"acme\"\n  role    = \"roles/viewer\"\n  member  = var.member\n}}\n"
+        );
+    }
+    let out = human_summary("unknown", &[("main.tf", text)]);
+    assert!(
+        out.contains("6 of 6 grants could not be evaluated (a role or member from an input or a computed value): see --stats"),
+        "{out}"
+    );
+    let known = "resource \"google_project_iam_member\" \"g\" {\n  project = \"acme\"\n  role    = \"roles/viewer\"\n  member  = \"group:a@example.com\"\n}\n";
+    let out = human_summary("known", &[("main.tf", known.to_string())]);
+    assert!(!out.contains("see --stats"), "{out}");
+}

@@ -462,3 +462,110 @@ fn control_characters_from_the_input_never_reach_the_output() {
         );
     }
 }
+
+/// A `terraform show -json` plan on one line: one grant that is a finding, then `padding`
+/// bytes of buckets.
+fn one_line_plan(padding: usize) -> String {
+    let grant = r#"{"address":"google_project_iam_member.ci","mode":"managed","type":"google_project_iam_member","name":"ci","values":{"condition":[],"member":"serviceAccount:ci@acme-prod.iam.gserviceaccount.com","project":"acme-prod","role":"roles/editor"}}"#;
+    let mut resources = vec![grant.to_string()];
+    let mut size = 0;
+    let mut i = 0;
+    while size < padding {
+        let bucket = format!(
+            r#"{{"address":"google_storage_bucket.b{i}","mode":"managed","type":"google_storage_bucket","name":"b{i}","values":{{"name":"bucket-{i}","location":"EU","labels":{{"team":"{}"}}}}}}"#,
+            "x".repeat(150)
+        );
+        size += bucket.len() + 1;
+        resources.push(bucket);
+        i += 1;
+    }
+    format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.9.5","planned_values":{{"root_module":{{"resources":[{}]}}}}}}"#,
+        resources.join(",")
+    )
+}
+
+#[test]
+fn a_one_line_plan_of_a_megabyte_gives_a_small_report_in_every_format() {
+    // Snippets show a window of a long line around its labels, not the line: a 1 MB plan on
+    // one line with one finding gives a report under 10 KB. SARIF always carries the rules'
+    // documentation (the same for every run), so for it the growth over the same finding in
+    // a small plan is measured.
+    let dir = scratch("one-line-plan");
+    let big = dir.join("big.plan.json");
+    let small = dir.join("small.plan.json");
+    fs::write(&big, one_line_plan(1 << 20)).unwrap();
+    fs::write(&small, one_line_plan(0)).unwrap();
+    assert!(fs::metadata(&big).unwrap().len() > 1 << 20);
+    let report = |plan: &Path, format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+            .args(["--format", format, "--color", "never", "--plan"])
+            .arg(plan)
+            .output()
+            .unwrap();
+        assert_normal(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: the finding is reported"
+        );
+        out.stdout
+    };
+    for format in [
+        "human",
+        "gcc",
+        "json",
+        "sarif",
+        "github",
+        "junit",
+        "checkstyle",
+    ] {
+        let out = report(&big, format);
+        let size = match format {
+            "sarif" => out.len().saturating_sub(report(&small, format).len()),
+            _ => out.len(),
+        };
+        assert!(
+            size < 10_000,
+            "{format}: {size} bytes: {}",
+            String::from_utf8_lossy(&out[..out.len().min(2000)])
+        );
+        if format == "human" {
+            let text = String::from_utf8_lossy(&out);
+            // The location is the file's own, the window shows the role and its label.
+            assert!(text.contains("big.plan.json:1:"), "{text}");
+            assert!(text.contains(r#""role":"roles/editor""#), "{text}");
+            assert!(text.contains("^^^^^^^^^^^^^^ basic role"), "{text}");
+            assert!(text.contains("..."), "{text}");
+        }
+    }
+    // The gcc location in the big plan is the real column of the role.
+    let gcc = String::from_utf8(report(&big, "gcc")).unwrap();
+    let text = fs::read_to_string(&big).unwrap();
+    let column = text.find(r#""roles/editor""#).unwrap() + 1;
+    assert!(gcc.contains(&format!("big.plan.json:1:{column}:")), "{gcc}");
+    let human = String::from_utf8(report(&big, "human")).unwrap();
+    assert!(
+        human.contains(&format!("big.plan.json:1:{column}\n")),
+        "{human}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_text_gets_no_snippet() {
+    let dir = scratch("not-text");
+    let mut binary: Vec<u8> = (0u8..=255).collect();
+    binary.extend_from_slice(b"\x1b[2J\x00\x07");
+    fs::write(dir.join("binary.tf"), binary).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--color", "never"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_normal(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("error[parse-error]"), "{text}");
+    assert!(text.contains("binary.tf:"), "{text}");
+    assert!(text.contains("not shown: the file is not text"), "{text}");
+    assert!(!text.contains(" | "), "a snippet was printed: {text}");
+}

@@ -201,3 +201,133 @@ fn rules_index_is_fresh() {
         "rules/README.md is stale: run UPDATE_EXPECT=1 cargo test"
     );
 }
+
+/// Every directory under `fixtures/` with a `.tf` or `.tf.json` file.
+fn all_fixture_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    if entries.iter().any(|p| {
+        p.file_name().is_some_and(|n| {
+            n.to_string_lossy().ends_with(".tf") || n.to_string_lossy().ends_with(".tf.json")
+        })
+    }) {
+        out.push(dir.to_path_buf());
+    }
+    for entry in entries {
+        if entry.is_dir() {
+            all_fixture_dirs(&entry, out);
+        }
+    }
+}
+
+/// Why a message breaks the style every emitted message follows (clippy's
+/// `lint_message_convention`): it starts lowercase (or with a backticked name), has no trailing
+/// period, never shows a raw `${...}` template, never embeds a `file:line` (which breaks
+/// baselines: lines belong in labels), and never ends a target in an empty slot ("on project").
+fn message_style(message: &str) -> Option<&'static str> {
+    let first = message.chars().next()?;
+    // Product names keep their capitals (`Cloud Run service `api` runs as ...`).
+    const PRODUCTS: &[&str] = &[
+        "App Engine ",
+        "Autopilot ",
+        "Cloud ",
+        "Composer ",
+        "Compute Engine ",
+        "Dataflow ",
+        "Dataproc ",
+        "GKE ",
+        "Notebooks ",
+        "TPU ",
+    ];
+    if !(first.is_lowercase()
+        || first == '`'
+        || first.is_ascii_digit()
+        || PRODUCTS.iter().any(|p| message.starts_with(p)))
+    {
+        return Some("starts with a capital");
+    }
+    if message.ends_with('.') {
+        return Some("ends with a period");
+    }
+    if message.contains("${") {
+        return Some("shows a raw `${...}` template");
+    }
+    let bytes = message.as_bytes();
+    for (i, _) in message.match_indices(".tf:") {
+        if bytes.get(i + 4).is_some_and(u8::is_ascii_digit) {
+            return Some("embeds a file:line");
+        }
+    }
+    for (i, _) in message.match_indices(".json:") {
+        if bytes.get(i + 6).is_some_and(u8::is_ascii_digit) {
+            return Some("embeds a file:line");
+        }
+    }
+    for slot in [
+        " on project",
+        " on folder",
+        " on organization",
+        " on service account",
+    ] {
+        for (i, _) in message.match_indices(slot) {
+            let rest = &message[i + slot.len()..];
+            if rest.is_empty() || rest.starts_with([':', ',', ';']) {
+                return Some("names no target (a bare \"on project\")");
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn message_style_catches_what_it_should() {
+    assert_eq!(
+        message_style("`roles/editor` is granted on project"),
+        Some("names no target (a bare \"on project\")")
+    );
+    assert_eq!(
+        message_style("shared with `x` in iam.tf:12"),
+        Some("embeds a file:line")
+    );
+    assert_eq!(
+        message_style("on cloud run service `${google_cloud_run_service.x.name}`"),
+        Some("shows a raw `${...}` template")
+    );
+    assert_eq!(message_style("Capital"), Some("starts with a capital"));
+    assert_eq!(message_style("a period."), Some("ends with a period"));
+    assert_eq!(
+        message_style("`allUsers` is granted `roles/run.invoker` on project `acme`"),
+        None
+    );
+}
+
+#[test]
+fn every_emitted_message_follows_the_style() {
+    let mut dirs = Vec::new();
+    all_fixture_dirs(Path::new("fixtures"), &mut dirs);
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    for dir in &dirs {
+        let report = common::lint_case(dir);
+        for d in &report.diagnostics {
+            checked += 1;
+            if let Some(why) = message_style(&d.message) {
+                bad.push(format!(
+                    "{}: [{}] {why}: {}",
+                    dir.display(),
+                    d.rule,
+                    d.message
+                ));
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} messages were checked");
+    assert!(
+        bad.is_empty(),
+        "messages that break the style:\n{}",
+        bad.join("\n")
+    );
+}

@@ -47,6 +47,9 @@ pub struct Scope<'a> {
     files: Files,
     /// How many evaluations failed for certain (what `try` and `can` catch).
     failures: Cell<usize>,
+    /// Where the keys of object constructors are written, by the place of their value and the
+    /// key: a finding about a map key (a role => members map) points at the key.
+    key_locs: RefCell<HashMap<(Loc, String), Loc>>,
 }
 
 /// A `variable` block: its default, type constraint and `nullable`.
@@ -219,6 +222,15 @@ impl<'a> Scope<'a> {
         self.defaults_unknown = true;
     }
 
+    /// Where the key of an object entry is written, given its value (as evaluated) and the
+    /// key: `"roles/owner"` in `{ "roles/owner" = [...] }`.
+    pub fn key_loc(&self, value: &Val, key: &str) -> Option<Loc> {
+        self.key_locs
+            .borrow()
+            .get(&(value.loc.clone(), key.to_string()))
+            .cloned()
+    }
+
     pub fn eval(&self, expr: &Expression, src: Src) -> Val {
         self.eval_at(expr, src, 0)
     }
@@ -260,8 +272,8 @@ impl<'a> Scope<'a> {
             ),
             Expression::Object(object) => {
                 let mut entries = Vec::new();
-                for (key, value) in object.iter() {
-                    let key = match key {
+                for (object_key, value) in object.iter() {
+                    let key = match object_key {
                         ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
                         ObjectKey::Expression(expr) => self
                             .eval_at(expr, src, depth + 1)
@@ -271,6 +283,10 @@ impl<'a> Scope<'a> {
                     match key {
                         Some(key) => {
                             let value = self.eval_at(value.expr(), src, depth + 1);
+                            self.key_locs
+                                .borrow_mut()
+                                .entry((value.loc.clone(), key.clone()))
+                                .or_insert_with(|| src.loc(object_key));
                             entries.retain(|(k, _): &(String, Val)| *k != key);
                             entries.push((key, value));
                         }

@@ -356,11 +356,15 @@ impl Cx<'_, '_> {
                 Value::List(items) if items.len() <= MAX_ITEMS => {
                     for item in items {
                         match item.as_str().map(str::to_string) {
+                            // A set's key is its element, where that is written.
                             Some(key) => out.push(Some((
                                 format!("[{key:?}]"),
                                 "each".to_string(),
                                 Binding::Iterator {
-                                    key: text(key),
+                                    key: Val {
+                                        value: Value::Str(Str::literal(key)),
+                                        loc: item.loc.clone(),
+                                    },
                                     value: item,
                                 },
                             ))),
@@ -370,18 +374,26 @@ impl Cx<'_, '_> {
                 }
                 Value::Object(entries) if entries.len() <= MAX_ITEMS => {
                     for (key, value) in entries {
-                        // A key decoded from a data file is located there, at its entry.
-                        let key = match value.loc.file != top.src.file {
-                            true => Val {
+                        // A map's key where it is written, when it is; a key decoded from
+                        // a data file is located there, at its entry.
+                        let key_val = match self.scope.key_loc(&value, &key) {
+                            Some(loc) => Val {
+                                value: Value::Str(Str::literal(key.clone())),
+                                loc,
+                            },
+                            None if value.loc.file != top.src.file => Val {
                                 value: Value::Str(Str::literal(key.clone())),
                                 loc: value.loc.clone(),
                             },
-                            false => text(key.clone()),
+                            None => text(key.clone()),
                         };
                         out.push(Some((
-                            format!("[{:?}]", key.as_str().unwrap_or_default()),
+                            format!("[{key:?}]"),
                             "each".to_string(),
-                            Binding::Iterator { key, value },
+                            Binding::Iterator {
+                                key: key_val,
+                                value,
+                            },
                         )));
                     }
                 }
@@ -453,8 +465,11 @@ impl Cx<'_, '_> {
                 Value::Object(entries) if entries.len() <= MAX_ITEMS => {
                     for (k, value) in entries {
                         let key = Val {
+                            loc: self
+                                .scope
+                                .key_loc(&value, &k)
+                                .unwrap_or_else(|| loc.clone()),
                             value: Value::Str(Str::literal(k)),
-                            loc: loc.clone(),
                         };
                         out.push((
                             content,
@@ -552,7 +567,7 @@ impl Cx<'_, '_> {
                 .map(|v| v.elements().into_iter().cloned().collect())
                 .unwrap_or_default(),
         };
-        let (on, on_account) = self.grant_target(body, top.src, level);
+        let (on, on_account, on_expr) = self.grant_target(body, top.src, level);
         Grant {
             res: self.header(top),
             policy_data: None,
@@ -563,6 +578,7 @@ impl Cx<'_, '_> {
             members: members.into_iter().map(member).collect(),
             on,
             on_account,
+            on_expr,
             target_key: self.target_key(body, top.src),
             condition: self.condition(body, top.src),
         }
@@ -574,15 +590,19 @@ impl Cx<'_, '_> {
         body: &Body,
         src: Src,
         level: Level,
-    ) -> (Option<(&'static str, Val)>, Option<SaRef>) {
-        let on = RESOURCE_ATTRS
+    ) -> (Option<(&'static str, Val)>, Option<SaRef>, Option<String>) {
+        let Some((attr, expr)) = RESOURCE_ATTRS
             .iter()
-            .find_map(|&attr| self.attr(body, attr, src).map(|v| (attr, v)));
-        let on_account = match (level, &on) {
-            (Level::ServiceAccount, Some((_, val))) => val.as_template().map(classify_identity),
+            .find_map(|&name| body.get_attribute(name).map(|a| (name, &a.value)))
+        else {
+            return (None, None, None);
+        };
+        let val = self.scope.eval(expr, src);
+        let on_account = match level {
+            Level::ServiceAccount => val.as_template().map(classify_identity),
             _ => None,
         };
-        (on, on_account)
+        (Some((attr, val)), on_account, expression_text(expr))
     }
 
     fn target_key(&self, body: &Body, src: Src) -> Option<Vec<(String, Value)>> {
@@ -685,7 +705,7 @@ impl Cx<'_, '_> {
             }
             let Some(data) = data else {
                 // The policy is not readable here: the resource still replaces the whole policy.
-                let (on, on_account) = self.grant_target(&block.body, top.src, level);
+                let (on, on_account, on_expr) = self.grant_target(&block.body, top.src, level);
                 module.grants.push(Grant {
                     res: self.header(top),
                     policy_data: None,
@@ -696,6 +716,7 @@ impl Cx<'_, '_> {
                     members: Vec::new(),
                     on,
                     on_account,
+                    on_expr,
                     target_key: self.target_key(&block.body, top.src),
                     condition: None,
                 });
@@ -711,7 +732,7 @@ impl Cx<'_, '_> {
                         .attr(&binding.body, "members", data.src)
                         .map(|v| v.elements().into_iter().cloned().collect::<Vec<_>>())
                         .unwrap_or_default();
-                    let (on, on_account) = self.grant_target(&block.body, top.src, level);
+                    let (on, on_account, on_expr) = self.grant_target(&block.body, top.src, level);
                     module.grants.push(Grant {
                         res: self.header(top),
                         policy_data: Some(self.header(data)),
@@ -722,6 +743,7 @@ impl Cx<'_, '_> {
                         members: members.into_iter().map(member).collect(),
                         on,
                         on_account,
+                        on_expr,
                         target_key: self.target_key(&block.body, top.src),
                         condition: self.condition(&binding.body, data.src),
                     });
@@ -797,6 +819,7 @@ impl Cx<'_, '_> {
             alias: self.attr(body, "alias", top.src),
             impersonate_service_account: self.attr(body, "impersonate_service_account", top.src),
             credentials: self.attr(body, "credentials", top.src),
+            credentials_attr: body.get_attribute("credentials").map(|a| span(a)),
             access_token: self.attr(body, "access_token", top.src),
         }
     }
@@ -1154,6 +1177,14 @@ const DATAFLOW_IDENTITY_OPTIONS: &[&str] = &[
     "serviceAccountEmail",
     "service_account_email",
 ];
+
+/// An expression as written, on one line, for messages that name a target by its source
+/// (`local.p.id`): none when it is long or spans lines.
+fn expression_text(expr: &hcl_edit::expr::Expression) -> Option<String> {
+    let text = expr.to_string();
+    let text = text.trim();
+    (!text.is_empty() && text.len() <= 80 && !text.contains(['\n', '\r'])).then(|| text.to_string())
+}
 
 pub const RESOURCE_ATTRS: &[&str] = &[
     "service_account_id",
@@ -1699,7 +1730,7 @@ impl Cx<'_, '_> {
                     expression: c.get("expression").cloned(),
                     certain: true,
                 });
-            let (on, on_account) = self.grant_target(body, top.src, level);
+            let (on, on_account, on_expr) = self.grant_target(body, top.src, level);
             grants.push(Grant {
                 res: self.header(top),
                 policy_data: None,
@@ -1710,6 +1741,7 @@ impl Cx<'_, '_> {
                 members: members.into_iter().map(member).collect(),
                 on,
                 on_account,
+                on_expr,
                 target_key: self.target_key(body, top.src),
                 condition,
             });
@@ -1720,7 +1752,7 @@ impl Cx<'_, '_> {
     /// One grant of an ACL entry or dataset access: a role to one member.
     fn data_grant(&self, top: &Top, kind: GrantKind, role: Option<Val>, member_val: Val) -> Grant {
         let body = &top.block.body;
-        let (on, on_account) = self.grant_target(body, top.src, Level::Resource);
+        let (on, on_account, on_expr) = self.grant_target(body, top.src, Level::Resource);
         Grant {
             res: self.header(top),
             policy_data: None,
@@ -1731,6 +1763,7 @@ impl Cx<'_, '_> {
             members: vec![member(member_val)],
             on,
             on_account,
+            on_expr,
             target_key: self.target_key(body, top.src),
             condition: None,
         }

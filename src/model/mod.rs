@@ -247,6 +247,8 @@ pub struct Grant {
     pub on: Option<(&'static str, Val)>,
     /// For grants on a service account: which one.
     pub on_account: Option<SaRef>,
+    /// The expression of [`Grant::on`] as written (`local.project.id`), when short.
+    pub on_expr: Option<String>,
     /// Every attribute that identifies what the grant is on (all but role, members, condition,
     /// meta-arguments), sorted; `None` when one of them cannot be known statically. Two grants
     /// with equal keys are on the same resource.
@@ -315,12 +317,51 @@ impl Grant {
         let name = match (&self.on_account, &self.on) {
             (Some(SaRef::Resource(name)), _) => Some(principal::account_address(name)),
             (Some(SaRef::Email(email)), _) => Some(email.clone()),
-            (_, Some((_, val))) => val.as_template().map(|s| s.display()),
+            (_, Some((_, val))) => val.as_template().and_then(|s| self.target_name(s)),
             _ => None,
         };
-        match name {
-            Some(name) => format!("{what} `{name}`"),
-            None => what.to_string(),
+        match (name, &self.on_expr) {
+            (Some(name), _) => format!("{what} `{name}`"),
+            // Never an empty slot: the target by the expression that gives it.
+            (None, Some(expr)) if !expr.contains("${") => match what.rsplit_once(" of ") {
+                Some((head, noun)) => format!("{head} of the {noun} given by `{expr}`"),
+                None => format!("the {what} given by `{expr}`"),
+            },
+            (None, _) => match what.rsplit_once(" of ") {
+                Some((head, noun)) => format!("{head} of a {noun} not known statically"),
+                None => format!("a {what} not known statically"),
+            },
+        }
+    }
+
+    /// The target's name for messages when it reads as a name: a literal, an input
+    /// (`var.project_id`), or a resource of the kind the grant is on, by its address
+    /// (`google_cloud_run_v2_service.api`); never a template with `${...}` in it.
+    fn target_name(&self, s: &value::Str) -> Option<String> {
+        use value::Part;
+        match s.parts.as_slice() {
+            [Part::Lit(lit)] => Some(lit.clone()),
+            [Part::Input(name)] => Some(name.clone()),
+            // The resource itself, by its name or id: named by its address.
+            [Part::Ref(r)]
+                if !r.data
+                    && (matches!(r.attr.as_deref(), Some("name" | "id"))
+                        || self
+                            .res
+                            .rtype
+                            .strip_suffix("_iam_member")
+                            .or_else(|| self.res.rtype.strip_suffix("_iam_binding"))
+                            .or_else(|| self.res.rtype.strip_suffix("_iam_policy"))
+                            == Some(r.rtype.as_str())) =>
+            {
+                Some(format!(
+                    "{}.{}{}",
+                    r.rtype,
+                    r.name,
+                    r.key.as_deref().unwrap_or("")
+                ))
+            }
+            _ => None,
         }
     }
 
@@ -431,5 +472,8 @@ pub struct Provider {
     pub alias: Option<Val>,
     pub impersonate_service_account: Option<Val>,
     pub credentials: Option<Val>,
+    /// Where `credentials = ...` is written in the provider block (its value may come from a
+    /// variable's default elsewhere).
+    pub credentials_attr: Option<Range<usize>>,
     pub access_token: Option<Val>,
 }

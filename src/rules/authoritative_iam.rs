@@ -37,6 +37,18 @@ fn same_condition(a: &Option<Condition>, b: &Option<Condition>) -> bool {
     }
 }
 
+/// Roles that many principals hold on a project, folder or organization: an authoritative
+/// binding of one of them removes every holder it does not list.
+fn broadly_held(role: &str) -> bool {
+    matches!(
+        role,
+        "roles/owner"
+            | "roles/editor"
+            | "roles/iam.serviceAccountTokenCreator"
+            | "roles/iam.serviceAccountUser"
+    ) || (role.starts_with("roles/") && role.ends_with(".admin"))
+}
+
 /// Where to point at a grant: its role, or its resource type.
 fn at(grant: &Grant) -> Label {
     match (&grant.role, grant.kind) {
@@ -160,15 +172,28 @@ impl Rule for AuthoritativeIam {
                     "authoritative for every role",
                     "use an `_iam_member` resource per grant: a whole-policy resource removes every grant it does not list, including Google's service agents, and can lock everyone out",
                 ),
-                _ => (
-                    Severity::Note,
-                    format!(
-                        "`{}` removes every other member of its role on {scope}",
-                        grant.res.rtype
+                _ => match grant.role_display(module).filter(|r| broadly_held(r)) {
+                    // A role many principals hold elsewhere (other teams' pipelines, Google's
+                    // setup): each apply removes them all.
+                    Some(role) => (
+                        Severity::Warning,
+                        format!(
+                            "`{}` removes every other holder of `{role}` on {scope}",
+                            grant.res.rtype
+                        ),
+                        "authoritative for a role many principals hold",
+                        "use `_iam_member` resources, which add a member without removing the others: a role this widely held is granted by other teams, pipelines and Google's own setup, and each apply takes it from them",
                     ),
-                    "authoritative for this role",
-                    "use `_iam_member` resources, which add a member without removing the others",
-                ),
+                    None => (
+                        Severity::Note,
+                        format!(
+                            "`{}` removes every other member of its role on {scope}",
+                            grant.res.rtype
+                        ),
+                        "authoritative for this role",
+                        "use `_iam_member` resources, which add a member without removing the others",
+                    ),
+                },
             };
             let mut diag = META
                 .diagnostic(

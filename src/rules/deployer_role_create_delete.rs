@@ -182,18 +182,38 @@ fn predefined(
         .and_then(|r| r.split('.').next())
         .unwrap_or_default();
     // Only the first three are named: picked by rank, not by sorting a role's thousands.
+    // Deletes first, then the role's own service, then what serves traffic or holds data
+    // before records of work done (executions, operations, revisions).
     let rank = |p: &str| {
-        u8::from(!p.ends_with(".delete")) * 2 + u8::from(p.split('.').next() != Some(own))
+        let noun = p.split('.').nth(1).unwrap_or_default();
+        let weight = CONSEQUENTIAL
+            .iter()
+            .position(|n| *n == noun)
+            .unwrap_or(CONSEQUENTIAL.len());
+        let service = p.split('.').next().unwrap_or_default();
+        let core = CORE_SERVICES
+            .iter()
+            .position(|s| *s == service)
+            .unwrap_or(CORE_SERVICES.len());
+        (!p.ends_with(".delete"), service != own, core, weight)
     };
-    let mut shown: Vec<String> = Vec::with_capacity(3);
-    for wanted in 0..4 {
-        for p in forbidden.iter().filter(|p| rank(p) == wanted) {
-            if shown.len() == 3 {
-                break;
-            }
-            shown.push(format!("`{p}`"));
+    let mut ranked = forbidden.clone();
+    ranked.sort_by_key(|p| rank(p));
+    // The best of each service first (Owner: Cloud Run services, Compute Engine instances,
+    // GKE clusters), then the next best.
+    let mut picked: Vec<&str> = Vec::with_capacity(3);
+    for p in &ranked {
+        let service = p.split('.').next();
+        if picked.len() < 3 && !picked.iter().any(|q| q.split('.').next() == service) {
+            picked.push(p);
         }
     }
+    for p in &ranked {
+        if picked.len() < 3 && !picked.contains(p) {
+            picked.push(p);
+        }
+    }
+    let shown: Vec<String> = picked.iter().map(|p| format!("`{p}`")).collect();
     let more = match forbidden.len() - shown.len() {
         0 => String::new(),
         n => format!(" and {n} more"),
@@ -209,6 +229,14 @@ fn predefined(
             shown.join(", ")
         ),
     );
+    if data.needed_roles.iter().any(|r| r == name)
+        && !forbidden.iter().any(|p| p.ends_with(".delete"))
+    {
+        diag.severity = Severity::Note;
+        diag = diag.note(format!(
+            "a deploy identity needs `{name}` to do its work; its create permissions come with the role"
+        ));
+    }
     for (id, val) in &deployers {
         diag = diag.secondary(Label::new(
             val.loc.file,
@@ -223,6 +251,48 @@ fn predefined(
 
 /// The permission services (`storage` in `storage.objects.create`) whose permissions act on a
 /// resource-level IAM resource's resource, by its Terraform type.
+/// Kinds of resources by what losing or adding one costs: live services and stored data first.
+const CONSEQUENTIAL: &[&str] = &[
+    "services",
+    "clusters",
+    "instances",
+    "databases",
+    "buckets",
+    "datasets",
+    "tables",
+    "functions",
+    "jobs",
+    "topics",
+    "subscriptions",
+    "secrets",
+    "repositories",
+    "keyRings",
+    "cryptoKeys",
+    "serviceAccounts",
+    "networks",
+    "subnetworks",
+    "firewalls",
+    "disks",
+    "images",
+];
+
+/// Services most estates run on, for ordering the permissions of broad roles (Owner, Editor).
+const CORE_SERVICES: &[&str] = &[
+    "run",
+    "compute",
+    "container",
+    "storage",
+    "cloudsql",
+    "bigquery",
+    "cloudfunctions",
+    "pubsub",
+    "spanner",
+    "secretmanager",
+    "cloudkms",
+    "iam",
+    "resourcemanager",
+];
+
 fn resource_services(rtype: &str) -> Option<&'static [&'static str]> {
     const TABLE: &[(&str, &[&str])] = &[
         ("google_storage_bucket_iam_", &["storage"]),

@@ -183,7 +183,15 @@ impl InvalidMember {
             .find(|f| f.id == loc.file && f.map.is_none())
             .and_then(|f| f.text.get(loc.range.clone()));
         let problem = problem(s, written)?;
-        let shown = s.display();
+        // What is known of the member; an interpolation is `...`, never a raw `${...}`.
+        let shown: String = s
+            .parts
+            .iter()
+            .map(|p| match p {
+                crate::model::value::Part::Lit(lit) => lit.as_str(),
+                _ => "...",
+            })
+            .collect();
         Some(match problem {
             Problem::Misspelt {
                 kind,

@@ -55,6 +55,10 @@ impl Rule for ProjectLevelActas {
                 .note(format!(
                     "`{first}` granted at {scope} level applies to every service account there, including ones created later and ones that hold Owner"
                 ));
+            // A role written in a `locals` list: the grant that uses it is named at its block.
+            if let Some(label) = super::used_in(&grant.res, &role.loc) {
+                diag = diag.secondary(label);
+            }
             if matches!(&grant.target, RoleTarget::Predefined(n) if identity::is_agent_role(n)) {
                 diag = diag.note(
                     "a service agent role is meant for the Google-managed service agent that Google grants it to, not for user-managed accounts or people",

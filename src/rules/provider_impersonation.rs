@@ -33,14 +33,40 @@ impl Rule for ProviderImpersonation {
     fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>) {
         for p in &module.providers {
             if let Some(credentials) = set(&p.credentials) {
-                out.push(
-                    META.diagnostic(
-                        Label::new(credentials.loc.file, credentials.loc.range.clone(), "a service account key"),
+                // The primary is what must change, `credentials = ...` in the provider; a value
+                // written elsewhere (a variable's default) is labelled where it comes from.
+                let elsewhere = credentials.loc.file != p.file
+                    || !(p.block.start <= credentials.loc.range.start
+                        && credentials.loc.range.end <= p.block.end);
+                let (primary, origin) = match &p.credentials_attr {
+                    Some(attr) if elsewhere => (
+                        Label::new(p.file, attr.clone(), "a service account key"),
+                        Some(Label::new(
+                            credentials.loc.file,
+                            credentials.loc.range.clone(),
+                            "its value is set here",
+                        )),
+                    ),
+                    _ => (
+                        Label::new(
+                            credentials.loc.file,
+                            credentials.loc.range.clone(),
+                            "a service account key",
+                        ),
+                        None,
+                    ),
+                };
+                let mut diag = META
+                    .diagnostic(
+                        primary,
                         format!("{} authenticates with a key (`credentials`)", name(p)),
                     )
                     .note("a downloaded key is a long-lived secret: it can leak from a laptop or a CI variable and works from anywhere")
-                    .help("remove `credentials` and set `impersonate_service_account` to the environment's deploy service account"),
-                );
+                    .help("remove `credentials` and set `impersonate_service_account` to the environment's deploy service account");
+                if let Some(origin) = origin {
+                    diag = diag.secondary(origin);
+                }
+                out.push(diag);
                 continue;
             }
             if let Some(token) = set(&p.access_token).filter(|t| t.as_str().is_some()) {

@@ -45,12 +45,24 @@ impl Rule for PublicMember {
                     Some(r) => format!("`{r}`"),
                     None => "a role".into(),
                 };
-                let mut diag = META
-                    .diagnostic(
-                        Label::new(member.val.loc.file, member.val.loc.range.clone(), label),
-                        format!("`{who}` is granted {what} on {}", grant.describe_target()),
-                    )
-                    .help("grant it to the callers that need it; if it is meant to be public (a website, a public bucket), allow the resource type and role under [rules.public-member] in iamlint.toml");
+                let mut diag = META.diagnostic(
+                    Label::new(member.val.loc.file, member.val.loc.range.clone(), label),
+                    format!("`{who}` is granted {what} on {}", grant.describe_target()),
+                );
+                // Severity by consequence: reading or invoking is how public websites, webhooks
+                // and data sets are made; anything more is an error.
+                diag = match (role, read_only(module, grant)) {
+                    (Some(r), true) => {
+                        diag.severity = Severity::Warning;
+                        diag.note("the role only reads or invokes: public websites, webhooks and open data are made this way")
+                            .help(format!(
+                                "if it is meant to be public, allow it in iamlint.toml: `[rules.public-member] allow = [{{ resource = \"{}\", role = \"{r}\" }}]`; otherwise grant it to the callers that need it",
+                                allow_type(&grant.res.rtype)
+                            ))
+                    }
+                    (Some(_), false) => diag.help("grant it to the callers that need it: this role does more than read or invoke, which no public website or data set needs"),
+                    (None, _) => diag.help("grant it to the callers that need it; if it is meant to be public (a website, a public bucket), allow the resource type and role under [rules.public-member] in iamlint.toml"),
+                };
                 if let Some(label) = super::used_in(&grant.res, &member.val.loc) {
                     diag = diag.secondary(label);
                 }
@@ -63,4 +75,66 @@ impl Rule for PublicMember {
             }
         }
     }
+}
+
+/// Predefined roles that only read or invoke, by the end of their name.
+const READ_ROLE_ENDS: &[&str] = &["viewer", "Viewer", "reader", "Reader", "invoker", "Invoker"];
+
+/// A permission's verb that only reads or invokes: `get`, `list`, `getIamPolicy`, `getData`,
+/// `invoke`, `download...`; not the token and key verbs (`getAccessToken`, `getOpenIdToken`).
+fn reads(permission: &str) -> bool {
+    let verb = permission.rsplit('.').next().unwrap_or("");
+    let token = ["getAccessToken", "getOpenIdToken", "getKey", "access"];
+    !token.contains(&verb)
+        && (verb == "get"
+            || verb.starts_with("list")
+            || verb == "invoke"
+            || verb.starts_with("download")
+            || matches!(verb, "getIamPolicy" | "getData" | "getMetadata"))
+}
+
+/// The role granted only reads or invokes: a predefined viewer, reader or invoker role (or
+/// the Identity-Aware Proxy's accessor role) whose permissions hold no `setIamPolicy`, or a
+/// custom role whose permissions are all known and all read.
+fn read_only(module: &Module, grant: &crate::model::Grant) -> bool {
+    use crate::model::Level;
+    // Public on a whole project, folder or organization is never a website.
+    if matches!(
+        grant.level,
+        Level::Project | Level::Folder | Level::Organization
+    ) {
+        return false;
+    }
+    match &grant.target {
+        RoleTarget::Predefined(name) => {
+            let by_name = name == "roles/iap.httpsResourceAccessor"
+                || READ_ROLE_ENDS.iter().any(|end| name.ends_with(end));
+            let catalog = crate::catalog::Catalog::get();
+            by_name
+                && catalog.role(name).is_some_and(|id| {
+                    catalog
+                        .role_permissions(id)
+                        .iter()
+                        .all(|&p| !catalog.permission_name(p).ends_with(".setIamPolicy"))
+                })
+        }
+        RoleTarget::Custom(i) => {
+            let role = &module.custom_roles[*i];
+            let Some(list) = &role.permissions else {
+                return false;
+            };
+            let elements = list.elements();
+            !elements.is_empty() && elements.iter().all(|v| v.as_str().is_some_and(reads))
+        }
+        _ => false,
+    }
+}
+
+/// The resource type to name in an allow entry: the type the IAM resource applies to
+/// (`google_cloud_run_v2_service` for `google_cloud_run_v2_service_iam_member`).
+fn allow_type(rtype: &str) -> &str {
+    ["_iam_member", "_iam_binding", "_iam_policy"]
+        .iter()
+        .find_map(|s| rtype.strip_suffix(s))
+        .unwrap_or(rtype)
 }
