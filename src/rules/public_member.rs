@@ -60,6 +60,10 @@ impl Rule for PublicMember {
                                 allow_type(&grant.res.rtype)
                             ))
                     }
+                    (Some(_), false) if matches!(
+                        grant.level,
+                        crate::model::Level::Project | crate::model::Level::Folder | crate::model::Level::Organization
+                    ) => diag.help("grant it to the callers that need it: public access to every resource of a project, folder or organization is never a website or a data set"),
                     (Some(_), false) => diag.help("grant it to the callers that need it: this role does more than read or invoke, which no public website or data set needs"),
                     (None, _) => diag.help("grant it to the callers that need it; if it is meant to be public (a website, a public bucket), allow the resource type and role under [rules.public-member] in iamlint.toml"),
                 };
