@@ -252,6 +252,7 @@ fn options(paths: &[PathBuf], walk: &WalkArgs) -> Result<Options, ExitCode> {
         config,
         var_files: walk.var_file.clone(),
         positions_only: false,
+        overlay: Default::default(),
     })
 }
 
