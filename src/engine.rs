@@ -294,12 +294,7 @@ where
             p.canonicalize().ok()
         })
         .collect();
-    let project = project::build(
-        &discovered.files,
-        displays.len(),
-        &within,
-        &options.overlay,
-    );
+    let project = project::build(&discovered.files, displays.len(), &within, &options.overlay);
     let first_downloaded = displays.len();
     for found in &project.extra_files {
         displays.push(found.display.clone());
