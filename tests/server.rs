@@ -733,3 +733,81 @@ fn neovim_receives_the_diagnostics() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The README's editor snippets start the server the way these tests do.
+#[test]
+fn readme_editor_snippets_start_the_server() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme
+        .split("## Editors: `iamlint server`")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("the README's editor section");
+    let mut blocks: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (i, part) in section.split("```").enumerate().filter(|(i, _)| i % 2 == 1) {
+        let (lang, body) = part.split_once('\n').unwrap_or((part, ""));
+        let _ = i;
+        blocks
+            .entry(lang.trim().to_string())
+            .or_default()
+            .push(body.to_string());
+    }
+    let helix: toml::Table = toml::from_str(&blocks["toml languages.toml"][0]).unwrap();
+    assert_eq!(
+        helix["language-server"]["iamlint"]["command"].as_str(),
+        Some("iamlint")
+    );
+    assert_eq!(
+        helix["language-server"]["iamlint"]["args"][0].as_str(),
+        Some("server")
+    );
+    let vscode: Value = serde_json::from_str(&blocks["json"][0]).unwrap();
+    assert_eq!(vscode["glspc.server.commandArguments"], json!(["server"]));
+    let lua = &blocks["lua"];
+    assert!(
+        lua.iter()
+            .all(|b| b.contains(r#"cmd = { "iamlint", "server" }"#)),
+        "{lua:?}"
+    );
+    assert!(lua[0].contains("vim.lsp.start("), "0.8 and later");
+    let test_script =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/lsp.lua"))
+            .unwrap();
+    for call in ["vim.lsp.start_client(", "vim.lsp.buf_attach_client("] {
+        assert!(
+            lua[1].contains(call) && test_script.contains(call),
+            "{call}"
+        );
+    }
+}
+
+/// A workspace opened through a symbolic link: the unsaved text is still read, and the
+/// diagnostics are published under the client's paths.
+#[test]
+fn a_workspace_reached_through_a_symbolic_link() {
+    let dir = temp_dir("link");
+    std::fs::create_dir_all(dir.join("real")).unwrap();
+    std::fs::write(dir.join("real/main.tf"), MAIN_TF).unwrap();
+    std::os::unix::fs::symlink(dir.join("real"), dir.join("link")).unwrap();
+    let link = dir.join("link");
+    let mut client = Client::start(&link, json!({"debounceMs": 0}));
+    let uri = client.open(&link.join("main.tf"), 1);
+    client.diagnostics_for(&uri, has("duplicate-permission"));
+    client.notify(
+        "textDocument/didChange",
+        change(
+            &uri,
+            2,
+            json!([{"text": MAIN_TF.replace("roles/viewer", "roles/owner")}]),
+        ),
+    );
+    client.diagnostics_for(&uri, has("basic-role"));
+    assert!(
+        client.diagnostics.keys().all(|u| u.contains("/link/")),
+        "{:?}",
+        client.diagnostics.keys()
+    );
+    client.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}

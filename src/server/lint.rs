@@ -66,6 +66,33 @@ pub fn absolute(path: &Path) -> PathBuf {
     crate::project::normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
+/// Paths of the report as the client names them: the working directory is the folder's real
+/// path (symbolic links resolved), the client's may go through a link.
+struct Paths {
+    root: PathBuf,
+    real: Option<PathBuf>,
+}
+
+impl Paths {
+    fn new(root: &Path) -> Paths {
+        Paths {
+            root: root.to_path_buf(),
+            real: root.canonicalize().ok().filter(|r| r != root),
+        }
+    }
+
+    fn of(&self, display: &str) -> PathBuf {
+        let path = absolute(Path::new(display));
+        match &self.real {
+            Some(real) => match path.strip_prefix(real) {
+                Ok(rest) => self.root.join(rest),
+                Err(_) => path,
+            },
+            None => path,
+        }
+    }
+}
+
 pub fn is_lintable(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     name.ends_with(".tf") || name.ends_with(".tf.json")
@@ -88,13 +115,14 @@ impl Worker {
         let mut files: BTreeMap<PathBuf, Vec<Published>> = BTreeMap::new();
         match engine::lint(&options) {
             Ok(report) => {
+                let paths = Paths::new(&job.root);
                 let mut lines: HashMap<usize, Lines> = HashMap::new();
                 for d in &report.diagnostics {
-                    let path = absolute(Path::new(report.files.display(d.primary.file)));
+                    let path = paths.of(report.files.display(d.primary.file));
                     files
                         .entry(path)
                         .or_default()
-                        .push(convert(d, &report, &mut lines));
+                        .push(convert(d, &report, &paths, &mut lines));
                 }
             }
             Err(fatal) => {
@@ -212,7 +240,12 @@ pub fn suppressible(rule: &str) -> bool {
         )
 }
 
-fn convert(d: &Finding, report: &engine::Report, lines: &mut HashMap<usize, Lines>) -> Published {
+fn convert(
+    d: &Finding,
+    report: &engine::Report,
+    paths: &Paths,
+    lines: &mut HashMap<usize, Lines>,
+) -> Published {
     let mut range_of = |label: &crate::diagnostic::Label| {
         let text = report.files.text(label.file);
         lines
@@ -225,7 +258,7 @@ fn convert(d: &Finding, report: &engine::Report, lines: &mut HashMap<usize, Line
         .secondary
         .iter()
         .filter_map(|label| {
-            let uri = url(&absolute(Path::new(report.files.display(label.file))))?;
+            let uri = url(&paths.of(report.files.display(label.file)))?;
             Some(DiagnosticRelatedInformation {
                 location: Location::new(uri, range_of(label)),
                 message: label.message.clone(),
@@ -251,7 +284,7 @@ fn convert(d: &Finding, report: &engine::Report, lines: &mut HashMap<usize, Line
             };
             let text = report.files.text(file);
             let (bytes, new_text) = crate::fix::resolve(text, file, edit)?;
-            let uri = url(&absolute(Path::new(report.files.display(file))))?;
+            let uri = url(&paths.of(report.files.display(file)))?;
             let range = lines
                 .entry(file)
                 .or_insert_with(|| Lines::new(text))

@@ -537,11 +537,23 @@ impl Server {
             return;
         };
         self.next_id += 1;
-        let overlay: crate::load::Overlay = self
-            .docs
-            .values()
-            .filter_map(|d| Some((d.path.clone()?, Arc::<str>::from(d.text.as_str()))))
-            .collect();
+        // Under the path the client gave and under its real one, which is what the walk sees
+        // when a directory on the way is a symbolic link.
+        let mut overlay = crate::load::Overlay::new();
+        for doc in self.docs.values() {
+            let Some(path) = &doc.path else { continue };
+            let text = Arc::<str>::from(doc.text.as_str());
+            if let Some(real) = path
+                .parent()
+                .and_then(|d| d.canonicalize().ok())
+                .zip(path.file_name())
+                .map(|(d, name)| d.join(name))
+                .filter(|real| real != path)
+            {
+                overlay.insert(real, text.clone());
+            }
+            overlay.insert(path.clone(), text);
+        }
         let versions = self
             .docs
             .values()
