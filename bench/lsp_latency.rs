@@ -64,7 +64,7 @@ resource "google_cloud_run_v2_service" "svc_{i}" {{
 }}
 "#
     );
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         out.push_str(&format!(
             "\nresource \"google_project_iam_member\" \"owner_{i}\" {{\n  project = \"acme-prod\"\n  role    = \"roles/owner\"\n  member  = \"user:admin{i}@example.com\"\n}}\n"
         ));
@@ -175,7 +175,7 @@ fn main() {
     let mut counts = (usize::MAX, 0);
     for k in 0..runs + warmup {
         let version = k as i64 + 2;
-        let text = module_file(1, files, k % 2 == 0);
+        let text = module_file(1, files, k.is_multiple_of(2));
         let start = Instant::now();
         send(
             json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
