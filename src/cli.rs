@@ -257,6 +257,7 @@ fn options(paths: &[PathBuf], walk: &WalkArgs) -> Result<Options, ExitCode> {
         var_files: walk.var_file.clone(),
         positions_only: false,
         overlay: Default::default(),
+        cancel: None,
     })
 }
 

@@ -53,6 +53,9 @@ pub struct Options {
     pub positions_only: bool,
     /// Unsaved texts read instead of the files on disk (`iamlint server`).
     pub overlay: Arc<Overlay>,
+    /// Set from another thread to stop the run early (`iamlint server`, when an edit makes it
+    /// stale): modules not yet checked are skipped, and the report is incomplete.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// An error that stops the run (exit status 2).
@@ -315,6 +318,7 @@ where
             .collect(),
         vars: &vars,
         overlay: &options.overlay,
+        cancel: options.cancel.as_deref(),
         f,
         first_downloaded,
         positions_only: options.positions_only,
@@ -417,6 +421,7 @@ struct Runner<'a, F> {
     slots: Vec<Slot>,
     vars: &'a [ParsedFile],
     overlay: &'a Overlay,
+    cancel: Option<&'a AtomicBool>,
     f: &'a F,
     /// Files from this id on are in downloaded modules.
     first_downloaded: FileId,
@@ -745,6 +750,9 @@ where
         module: usize,
         context: &Context,
     ) -> Vec<model::Workload> {
+        if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Vec::new();
+        }
         let (parsed, mut extracted) = self.extract_in(walk, module, context);
         let (result, diags) = (self.f)(&extracted);
         walk.results.push(result);

@@ -811,3 +811,25 @@ fn a_workspace_reached_through_a_symbolic_link() {
     client.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What the server does to a stale run: the engine stops before checking modules.
+#[test]
+fn a_cancelled_lint_checks_nothing() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/deployer-role-create-delete/granted-to-deployer");
+    let lint = |cancelled: bool| {
+        iamlint::lint(&iamlint::Options {
+            paths: vec![dir.clone()],
+            jobs: Some(1),
+            cancel: Some(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+                cancelled,
+            ))),
+            ..iamlint::Options::default()
+        })
+        .unwrap()
+        .diagnostics
+        .len()
+    };
+    assert_eq!(lint(false), 3);
+    assert_eq!(lint(true), 0);
+}

@@ -15,6 +15,7 @@ use lsp_types::{
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 /// One run asked of the worker.
 pub struct Job {
@@ -26,6 +27,8 @@ pub struct Job {
     pub overlay: Arc<Overlay>,
     /// Directories whose every document gets diagnostics published, even an empty list.
     pub modules: BTreeSet<PathBuf>,
+    /// Set by the main loop when an edit makes the run stale: the engine stops early.
+    pub cancel: Arc<AtomicBool>,
 }
 
 /// A diagnostic as published, with what its code actions need.
@@ -110,6 +113,7 @@ impl Worker {
             jobs: None,
             config,
             overlay: job.overlay.clone(),
+            cancel: Some(job.cancel.clone()),
             ..Options::default()
         };
         let mut files: BTreeMap<PathBuf, Vec<Published>> = BTreeMap::new();

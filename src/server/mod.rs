@@ -4,9 +4,9 @@
 //! code actions read the documents and the last diagnostics, so they never wait for a lint).
 //! Lints run on one worker thread, a workspace folder at a time, exactly as `iamlint .` run in
 //! that folder, with the open documents' unsaved texts read instead of the disk. A change is
-//! linted after a pause in typing (the debounce); while a run is under way, further changes
-//! wait in one pending run per folder, and the result of a run that edits have overtaken is
-//! dropped rather than published.
+//! linted after a pause in typing (the debounce); an edit to a folder whose run is under way
+//! cancels that run (the engine stops at the next module, the result is dropped) and waits,
+//! with any others, in one pending run per folder.
 
 mod assist;
 mod lint;
@@ -156,6 +156,7 @@ struct Pending {
 /// The run under way.
 struct InFlight {
     id: u64,
+    cancel: Arc<std::sync::atomic::AtomicBool>,
     root: PathBuf,
     modules: BTreeSet<PathBuf>,
     versions: HashMap<PathBuf, i32>,
@@ -505,6 +506,14 @@ impl Server {
             );
         }
         for root in roots {
+            // The run under way for this folder is stale: stop it (its result is dropped).
+            if let Some(flight) = &self.busy
+                && flight.root == root
+            {
+                flight
+                    .cancel
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
             let pending = self.pending.entry(root).or_insert_with(|| Pending {
                 due,
                 modules: BTreeSet::new(),
@@ -560,8 +569,10 @@ impl Server {
             .filter_map(|d| Some((d.path.clone()?, d.version)))
             .filter(|(p, _)| p.starts_with(&root))
             .collect();
+        let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let job = Job {
             id: self.next_id,
+            cancel: cancel.clone(),
             is_cwd: self.cwd_root.as_ref() == Some(&root),
             root: root.clone(),
             overlay: Arc::new(overlay),
@@ -570,6 +581,7 @@ impl Server {
         if self.jobs.send(job).is_ok() {
             self.busy = Some(InFlight {
                 id: self.next_id,
+                cancel,
                 root,
                 modules: pending.modules,
                 versions,
