@@ -833,3 +833,26 @@ fn a_cancelled_lint_checks_nothing() {
     assert_eq!(lint(false), 3);
     assert_eq!(lint(true), 0);
 }
+
+/// A file outside every workspace folder: its directory's files are linted, not the tree
+/// below it.
+#[test]
+fn a_file_outside_the_workspace_lints_its_directory_only() {
+    let dir = temp_dir("outside");
+    std::fs::create_dir_all(dir.join("ws")).unwrap();
+    std::fs::create_dir_all(dir.join("other/sub")).unwrap();
+    std::fs::write(dir.join("other/main.tf"), MAIN_TF).unwrap();
+    std::fs::write(dir.join("other/sub/main.tf"), MAIN_TF).unwrap();
+    let mut client = Client::start(&dir.join("ws"), json!({"debounceMs": 0}));
+    let uri = client.open(&dir.join("other/main.tf"), 1);
+    client.diagnostics_for(&uri, has("duplicate-permission"));
+    client.settle();
+    let sub = file_uri(&dir.join("other/sub/main.tf"));
+    assert!(
+        !client.diagnostics.contains_key(&sub),
+        "{:?}",
+        client.diagnostics.keys()
+    );
+    client.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -24,6 +24,10 @@ pub struct Job {
     pub root: PathBuf,
     /// Lint it as `.` (the server's working directory), so paths read as on the command line.
     pub is_cwd: bool,
+    /// A workspace folder, walked with its subdirectories; otherwise the directory of a file
+    /// opened outside every folder, whose own files only are linted (not a home directory's
+    /// whole tree).
+    pub folder: bool,
     pub overlay: Arc<Overlay>,
     /// Directories whose every document gets diagnostics published, even an empty list.
     pub modules: BTreeSet<PathBuf>,
@@ -104,21 +108,36 @@ pub fn is_lintable(path: &Path) -> bool {
 impl Worker {
     pub fn run(&mut self, job: &Job) -> Outcome {
         let (config, config_state) = self.config(job);
-        let options = Options {
-            paths: vec![if job.is_cwd {
-                PathBuf::from(".")
-            } else {
-                job.root.clone()
-            }],
-            jobs: None,
-            config,
-            overlay: job.overlay.clone(),
-            cancel: Some(job.cancel.clone()),
-            ..Options::default()
+        let paths = if !job.folder {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&job.root)
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| is_lintable(p) && p.is_file())
+                .collect();
+            files.sort();
+            files
+        } else if job.is_cwd {
+            vec![PathBuf::from(".")]
+        } else {
+            vec![job.root.clone()]
         };
+        // No file on disk yet: nothing to lint (no paths would mean the working directory).
+        let result = (!paths.is_empty()).then(|| {
+            engine::lint(&Options {
+                paths,
+                jobs: None,
+                config,
+                overlay: job.overlay.clone(),
+                cancel: Some(job.cancel.clone()),
+                ..Options::default()
+            })
+        });
         let mut files: BTreeMap<PathBuf, Vec<Published>> = BTreeMap::new();
-        match engine::lint(&options) {
-            Ok(report) => {
+        match result {
+            None => {}
+            Some(Ok(report)) => {
                 let paths = Paths::new(&job.root);
                 let mut lines: HashMap<usize, Lines> = HashMap::new();
                 for d in &report.diagnostics {
@@ -129,7 +148,7 @@ impl Worker {
                         .push(convert(d, &report, &paths, &mut lines));
                 }
             }
-            Err(fatal) => {
+            Some(Err(fatal)) => {
                 // A bad exclude glob: shown on the configuration, which is where it comes from.
                 if let Some((path, None)) = &config_state {
                     return Outcome {

@@ -574,6 +574,7 @@ impl Server {
             id: self.next_id,
             cancel: cancel.clone(),
             is_cwd: self.cwd_root.as_ref() == Some(&root),
+            folder: self.folders.contains(&root),
             root: root.clone(),
             overlay: Arc::new(overlay),
             modules: pending.modules.clone(),
