@@ -41,6 +41,9 @@ pub enum Command {
         #[arg(value_name = "RULE")]
         rule: String,
     },
+    /// Run as a language server (LSP) on stdin and stdout, for editors: live diagnostics,
+    /// fixes and suppressions as code actions, hover and completion of roles and permissions.
+    Server,
 }
 
 #[derive(Debug, clap::Args)]
@@ -226,6 +229,7 @@ where
             Err(code) => code,
         },
         Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Server) => crate::server::run(),
         None => check(cli.check),
     }
 }
@@ -252,6 +256,8 @@ fn options(paths: &[PathBuf], walk: &WalkArgs) -> Result<Options, ExitCode> {
         config,
         var_files: walk.var_file.clone(),
         positions_only: false,
+        overlay: Default::default(),
+        cancel: None,
     })
 }
 

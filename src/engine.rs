@@ -13,7 +13,7 @@ use crate::diagnostic::{Diagnostic, Edit, FileId, Label, Severity};
 use crate::discover::{self, Excludes, Found};
 use crate::eval::DataFiles;
 use crate::load::{
-    ParsedFile, map_json_labels, parse_bytes, parse_files, read_and_parse, source_of,
+    Overlay, ParsedFile, map_json_labels, parse_bytes, parse_files, read_and_parse, source_of,
 };
 use crate::model::{self, ModuleSource};
 use crate::parse;
@@ -52,6 +52,11 @@ pub struct Options {
     /// Keep only lines and columns of the files with findings, not their text: for output
     /// formats without snippets, when nothing is fixed or fingerprinted. Saves memory.
     pub positions_only: bool,
+    /// Unsaved texts read instead of the files on disk (`iamlint server`).
+    pub overlay: Arc<Overlay>,
+    /// Set from another thread to stop the run early (`iamlint server`, when an edit makes it
+    /// stale): modules not yet checked are skipped, and the report is incomplete.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// An error that stops the run (exit status 2).
@@ -270,7 +275,7 @@ where
         };
         displays.push(found.display.clone());
         reported.push(true);
-        let (parsed, diags) = read_and_parse(id, &found);
+        let (parsed, diags) = read_and_parse(id, &found, &options.overlay);
         diagnostics.extend(diags);
         vars.extend(parsed);
     }
@@ -295,7 +300,7 @@ where
             p.canonicalize().ok()
         })
         .collect();
-    let project = project::build(&discovered.files, displays.len(), &within);
+    let project = project::build(&discovered.files, displays.len(), &within, &options.overlay);
     let first_downloaded = displays.len();
     for found in &project.extra_files {
         displays.push(found.display.clone());
@@ -340,6 +345,8 @@ where
             })
             .collect(),
         vars: &vars,
+        overlay: &options.overlay,
+        cancel: options.cancel.as_deref(),
         f,
         first_downloaded,
         positions_only: options.positions_only,
@@ -485,9 +492,9 @@ struct Parsed {
 }
 
 impl Parsed {
-    fn read(files: &[(FileId, Found)]) -> Parsed {
+    fn read(files: &[(FileId, Found)], overlay: &Overlay) -> Parsed {
         let refs: Vec<(FileId, &Found)> = files.iter().map(|(id, f)| (*id, f)).collect();
-        let (files, diagnostics, suppressions) = parse_files(&refs);
+        let (files, diagnostics, suppressions) = parse_files(&refs, overlay);
         let has_outputs = files.iter().any(|p| {
             p.chunks
                 .iter()
@@ -515,6 +522,8 @@ struct Runner<'a, F> {
     project: &'a Project,
     slots: Vec<Slot>,
     vars: &'a [ParsedFile],
+    overlay: &'a Overlay,
+    cancel: Option<&'a AtomicBool>,
     f: &'a F,
     /// Files from this id on are in downloaded modules.
     first_downloaded: FileId,
@@ -578,7 +587,12 @@ impl<F> Runner<'_, F> {
         let parsed = {
             let mut guard = slot.parsed.lock().unwrap_or_else(|e| e.into_inner());
             guard
-                .get_or_insert_with(|| Arc::new(Parsed::read(&self.project.modules[module].files)))
+                .get_or_insert_with(|| {
+                    Arc::new(Parsed::read(
+                        &self.project.modules[module].files,
+                        self.overlay,
+                    ))
+                })
                 .clone()
         };
         if !slot.emitted.swap(true, Ordering::AcqRel) {
@@ -865,6 +879,9 @@ where
         module: usize,
         context: &Context,
     ) -> Vec<model::Workload> {
+        if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Vec::new();
+        }
         let (parsed, mut extracted) = self.extract_in(walk, module, context);
         let (result, diags) = (self.f)(&extracted);
         walk.results.push(result);

@@ -113,20 +113,8 @@ fn fix_file(
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut done = Vec::new();
     for (fix_edits, what) in fixes {
-        let resolved: Option<Vec<(Range<usize>, String)>> = fix_edits
-            .iter()
-            .map(|e| match e {
-                Edit::Replace {
-                    file: f,
-                    range,
-                    text: new,
-                } if *f == file && is_string(text, range) => Some((range.clone(), new.clone())),
-                Edit::RemoveElement { file: f, range } if *f == file && is_string(text, range) => {
-                    Some((element_removal(text, range.clone()), String::new()))
-                }
-                _ => None,
-            })
-            .collect();
+        let resolved: Option<Vec<(Range<usize>, String)>> =
+            fix_edits.iter().map(|e| resolve(text, file, e)).collect();
         let Some(resolved) = resolved else { continue };
         let overlaps = resolved.iter().any(|(r, _)| {
             edits
@@ -164,6 +152,22 @@ fn fix_file(
     crate::source::write_atomically(std::path::Path::new(path), &out)
         .map_err(|e| format!("{path}: not fixed: {}", crate::discover::io_message(&e)))?;
     Ok(done)
+}
+
+/// An edit of `file` (whose text is `text`) as a byte range and its replacement; `None` when
+/// the edit is of another file or no longer finds the string it expects.
+pub fn resolve(text: &str, file: FileId, edit: &Edit) -> Option<(Range<usize>, String)> {
+    match edit {
+        Edit::Replace {
+            file: f,
+            range,
+            text: new,
+        } if *f == file && is_string(text, range) => Some((range.clone(), new.clone())),
+        Edit::RemoveElement { file: f, range } if *f == file && is_string(text, range) => {
+            Some((element_removal(text, range.clone()), String::new()))
+        }
+        _ => None,
+    }
 }
 
 /// Lines of context around each change.

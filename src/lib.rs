@@ -24,6 +24,7 @@ pub mod project;
 pub mod registry;
 pub mod report;
 pub mod rules;
+pub mod server;
 pub mod source;
 pub mod suggest;
 pub mod suppress;

@@ -25,14 +25,30 @@ pub struct ParsedFile {
     pub map: Option<crate::tfjson::OffsetMap>,
 }
 
+/// Texts that stand in for files on disk (an editor's unsaved documents), by absolute path
+/// with `.` and `..` taken out. Empty for the command line.
+pub type Overlay = std::collections::HashMap<std::path::PathBuf, std::sync::Arc<str>>;
+
+/// A file's bytes: its text in the overlay, else what is on disk.
+pub fn read(path: &std::path::Path, overlay: &Overlay) -> std::io::Result<Vec<u8>> {
+    if !overlay.is_empty()
+        && let Ok(absolute) = std::path::absolute(path)
+        && let Some(text) = overlay.get(&crate::project::normalize(&absolute))
+    {
+        return Ok(text.as_bytes().to_vec());
+    }
+    std::fs::read(path)
+}
+
 /// Reads and parses a module's files (in parallel): the files, their diagnostics, their
 /// suppressions.
 pub fn parse_files(
     files: &[(FileId, &Found)],
+    overlay: &Overlay,
 ) -> (Vec<ParsedFile>, Vec<Diagnostic>, Vec<suppress::Suppression>) {
     let results: Vec<(Option<ParsedFile>, Vec<Diagnostic>)> = files
         .par_iter()
-        .map(|&(id, found)| read_and_parse(id, found))
+        .map(|&(id, found)| read_and_parse(id, found, overlay))
         .collect();
     let mut diagnostics = Vec::new();
     let mut parsed = Vec::new();
@@ -84,13 +100,17 @@ pub fn source_of(f: &ParsedFile) -> FileSource<'_> {
     }
 }
 
-pub fn read_and_parse(id: FileId, found: &Found) -> (Option<ParsedFile>, Vec<Diagnostic>) {
+pub fn read_and_parse(
+    id: FileId,
+    found: &Found,
+    overlay: &Overlay,
+) -> (Option<ParsedFile>, Vec<Diagnostic>) {
     let name = found
         .path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| found.display.clone());
-    let bytes = match std::fs::read(&found.path) {
+    let bytes = match read(&found.path, overlay) {
         Ok(bytes) => bytes,
         Err(err) => {
             let diag = Diagnostic::new(

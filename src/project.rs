@@ -131,8 +131,13 @@ fn installed(root: &Path, root_path: &Path) -> HashMap<String, PathBuf> {
 /// Builds the graph of the files the walk found (ids in `files` order; `first_free` is the
 /// first id not yet used, for the files of downloaded and context modules). Context modules are
 /// read only inside `within` (canonical directories: the paths checked and the working
-/// directory).
-pub fn build(files: &[Found], first_free: FileId, within: &[PathBuf]) -> Project {
+/// directory). Files are read through `overlay` (see [`crate::load::Overlay`]).
+pub fn build(
+    files: &[Found],
+    first_free: FileId,
+    within: &[PathBuf],
+    overlay: &crate::load::Overlay,
+) -> Project {
     // Grouped by the cleaned path, so `main.tf` and `./iam.tf` are one module; by the text of
     // the directory first (paths compare slowly, component by component), then in path order.
     let mut groups: HashMap<&str, Vec<(FileId, Found)>> = HashMap::new();
@@ -159,7 +164,11 @@ pub fn build(files: &[Found], first_free: FileId, within: &[PathBuf]) -> Project
             .collect(),
         ..Project::default()
     };
-    let scans: Vec<Vec<Call>> = project.modules.par_iter().map(scan_module).collect();
+    let scans: Vec<Vec<Call>> = project
+        .modules
+        .par_iter()
+        .map(|m| scan_module(m, overlay))
+        .collect();
     let mut by_dir: HashMap<PathBuf, usize> = project
         .modules
         .iter()
@@ -288,7 +297,7 @@ pub fn build(files: &[Found], first_free: FileId, within: &[PathBuf]) -> Project
                                         files,
                                         downloaded: true,
                                     };
-                                    let calls = scan_module(&m);
+                                    let calls = scan_module(&m, overlay);
                                     let j = project.modules.len();
                                     project.modules.push(m);
                                     project.calls.push(calls);
@@ -476,11 +485,11 @@ fn module_files(real: &Path, dir: &Path) -> Vec<Found> {
 }
 
 /// The `module` blocks of a module's files.
-fn scan_module(module: &ModuleDir) -> Vec<Call> {
+fn scan_module(module: &ModuleDir, overlay: &crate::load::Overlay) -> Vec<Call> {
     let mut out = Vec::new();
     for (id, found) in &module.files {
         // Most files call no module.
-        let Ok(bytes) = std::fs::read(&found.path) else {
+        let Ok(bytes) = crate::load::read(&found.path, overlay) else {
             continue;
         };
         let json = found.display.ends_with(".tf.json");
