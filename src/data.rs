@@ -107,8 +107,13 @@ impl Deployer {
         !candidates.into_iter().any(|g| glob_match(g, permission))
     }
 
-    /// The forbidden permissions of a predefined role, computed once per role and run.
-    pub fn forbidden_in_role(&self, role: crate::catalog::RoleId) -> Arc<[crate::catalog::PermId]> {
+    /// The forbidden permissions of a predefined role in the order `order` puts them (the
+    /// caller's ranking, the same for every call), computed once per role and run.
+    pub fn forbidden_in_role(
+        &self,
+        role: crate::catalog::RoleId,
+        order: impl FnOnce(&mut Vec<crate::catalog::PermId>),
+    ) -> Arc<[crate::catalog::PermId]> {
         let mut memo = self
             .forbidden_by_role
             .lock()
@@ -116,12 +121,14 @@ impl Deployer {
         memo.entry(role)
             .or_insert_with(|| {
                 let forbidden = self.forbidden_ids();
-                crate::catalog::Catalog::get()
+                let mut ids: Vec<_> = crate::catalog::Catalog::get()
                     .role_permissions(role)
                     .iter()
                     .filter(|p| forbidden.binary_search(p).is_ok())
                     .copied()
-                    .collect()
+                    .collect();
+                order(&mut ids);
+                ids.into()
             })
             .clone()
     }

@@ -161,8 +161,32 @@ fn predefined(
     };
     let catalog = Catalog::get();
     let Some(id) = catalog.role(name) else { return };
-    let forbidden: Vec<&str> = data
-        .forbidden_in_role(id)
+    // Deleting what is live is the graver power: named first; then what the role is for (the
+    // service in its name: `run.*` for `roles/run.developer`), then what serves traffic or
+    // holds data before records of work done (executions, operations, revisions). The order
+    // is the role's own, so it is computed once per role and run, with its permissions.
+    let own = name
+        .strip_prefix("roles/")
+        .and_then(|r| r.split('.').next())
+        .unwrap_or_default();
+    let rank = |p: &str| {
+        let mut parts = p.splitn(3, '.');
+        let service = parts.next().unwrap_or_default();
+        let noun = parts.next().unwrap_or_default();
+        let weight = CONSEQUENTIAL
+            .iter()
+            .position(|n| *n == noun)
+            .unwrap_or(CONSEQUENTIAL.len());
+        let core = CORE_SERVICES
+            .iter()
+            .position(|s| *s == service)
+            .unwrap_or(CORE_SERVICES.len());
+        (!p.ends_with(".delete"), service != own, core, weight)
+    };
+    let ranked: Vec<&str> = data
+        .forbidden_in_role(id, |ids| {
+            ids.sort_by_cached_key(|&p| rank(catalog.permission_name(p)))
+        })
         .iter()
         .map(|&p| catalog.permission_name(p))
         .filter(|p| {
@@ -172,33 +196,10 @@ fn predefined(
             })
         })
         .collect();
-    if forbidden.is_empty() {
+    if ranked.is_empty() {
         return;
     }
-    // Deleting what is live is the graver power: named first; then what the role is for (the
-    // service in its name: `run.*` for `roles/run.developer`), then the rest.
-    let own = name
-        .strip_prefix("roles/")
-        .and_then(|r| r.split('.').next())
-        .unwrap_or_default();
-    // Only the first three are named: picked by rank, not by sorting a role's thousands.
-    // Deletes first, then the role's own service, then what serves traffic or holds data
-    // before records of work done (executions, operations, revisions).
-    let rank = |p: &str| {
-        let noun = p.split('.').nth(1).unwrap_or_default();
-        let weight = CONSEQUENTIAL
-            .iter()
-            .position(|n| *n == noun)
-            .unwrap_or(CONSEQUENTIAL.len());
-        let service = p.split('.').next().unwrap_or_default();
-        let core = CORE_SERVICES
-            .iter()
-            .position(|s| *s == service)
-            .unwrap_or(CORE_SERVICES.len());
-        (!p.ends_with(".delete"), service != own, core, weight)
-    };
-    let mut ranked = forbidden.clone();
-    ranked.sort_by_key(|p| rank(p));
+    let forbidden = &ranked;
     // The best of each service first (Owner: Cloud Run services, Compute Engine instances,
     // GKE clusters), then the next best.
     let mut picked: Vec<&str> = Vec::with_capacity(3);
