@@ -462,3 +462,112 @@ fn control_characters_from_the_input_never_reach_the_output() {
         );
     }
 }
+
+/// Locals that double `levels` times from two permissions, the last one a custom role's.
+fn doubling_locals(levels: usize) -> String {
+    let mut text = String::from("locals {\n  a0 = [\"run.services.get\", \"iam.roles.create\"]\n");
+    for i in 1..=levels {
+        text += &format!("  a{i} = concat(local.a{}, local.a{})\n", i - 1, i - 1);
+    }
+    text += &format!(
+        "}}\nresource \"google_project_iam_custom_role\" \"r\" {{\n  role_id     = \"r\"\n  title       = \"r\"\n  permissions = local.a{levels}\n}}\n"
+    );
+    text
+}
+
+/// The number `--stats` gives for values past an evaluation budget (0 when it says nothing).
+fn budget_hits(out: &Output) -> usize {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("iamlint: ")?
+                .strip_suffix(" values past an evaluation budget were taken as unknown (see \"Evaluation budgets\" in the README)")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+fn run_stats(dir: &Path) -> Output {
+    run(&["--stats".as_ref(), dir.as_os_str()])
+}
+
+#[test]
+fn values_that_double_at_each_level_are_unknown_past_the_budget() {
+    // 2 × 2^20 permissions: past the element budget at level 15; the role's permissions are
+    // unknown, not a guess, and nothing about them is reported.
+    let dir = scratch("doubling");
+    fs::write(dir.join("main.tf"), doubling_locals(20)).unwrap();
+    let out = run_stats(&dir);
+    assert_normal(&out);
+    assert_eq!(text(&out), "", "unknown permissions are not reported on");
+    assert!(
+        budget_hits(&out) >= 1,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("custom roles 0 of 1 fully known"));
+
+    // Within the budget (2 × 2^10 = 2,048 permissions) the value is known.
+    let dir = scratch("doubling-within");
+    fs::write(dir.join("main.tf"), doubling_locals(10)).unwrap();
+    let out = run_stats(&dir);
+    assert_normal(&out);
+    assert!(
+        text(&out).contains("[privilege-escalation-permission]"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(budget_hits(&out), 0);
+}
+
+#[test]
+fn nested_for_expressions_are_unknown_past_the_budget() {
+    let dir = scratch("nested-for");
+    let nested = |depth: usize| {
+        let mut e = "\"iam.roles.create\"".to_string();
+        for i in 0..depth {
+            e = format!("[for x{i} in local.xs : {e}]");
+        }
+        format!(
+            "locals {{\n  xs = range(100)\n  p  = flatten({e})\n}}\nresource \"google_project_iam_custom_role\" \"r\" {{\n  role_id     = \"r\"\n  title       = \"r\"\n  permissions = local.p\n}}\n"
+        )
+    };
+    // 100^4 elements: unknown.
+    fs::write(dir.join("main.tf"), nested(4)).unwrap();
+    let out = run_stats(&dir);
+    assert_normal(&out);
+    assert_eq!(text(&out), "");
+    assert!(budget_hits(&out) >= 1);
+    // 100^2: known, and the duplicate and escalation findings are reported.
+    fs::write(dir.join("main.tf"), nested(2)).unwrap();
+    let out = run_stats(&dir);
+    assert_normal(&out);
+    assert!(
+        text(&out).contains("[privilege-escalation-permission]"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(budget_hits(&out), 0);
+}
+
+#[test]
+fn string_and_replace_growth_is_bounded() {
+    // A string that doubles in a template, and a `replace` that multiplies one.
+    let dir = scratch("strings");
+    let mut text_tf = String::from("locals {\n  s0 = \"abcdefghijklmnop\"\n");
+    for i in 1..=40 {
+        text_tf += &format!("  s{i} = \"${{local.s{}}}${{local.s{}}}\"\n", i - 1, i - 1);
+    }
+    text_tf += "  r = replace(local.s15, \"a\", local.s15)\n  f = formatlist(local.s16, range(4000))\n}\nresource \"google_project_iam_member\" \"m\" {\n  project = \"p\"\n  role    = \"roles/${local.s40}${local.r}${local.f[0]}\"\n  member  = \"user:a@example.com\"\n}\n";
+    fs::write(dir.join("main.tf"), text_tf).unwrap();
+    let out = run_stats(&dir);
+    assert_normal(&out);
+    assert_eq!(text(&out), "");
+    assert!(
+        budget_hits(&out) >= 2,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,5 +1,6 @@
 //! Scopes (locals, variables, inputs, bound iterators) and the evaluation of hcl-edit expressions.
 
+use super::budget::{self, Budget, Size};
 use super::files::Files;
 use super::functions::{self, Call, Failed, Imp};
 use super::types;
@@ -44,6 +45,36 @@ pub struct Scope<'a> {
     files: Files,
     /// How many evaluations failed for certain (what `try` and `can` catch).
     failures: Cell<usize>,
+    /// The work done and the values that hit a budget ([`budget`]).
+    budget: Budget,
+}
+
+/// A value being built from parts (list or object elements, template parts, arguments),
+/// stopped as soon as the parts together are past one value's budget.
+#[derive(Default)]
+struct Gather {
+    size: Size,
+}
+
+impl Gather {
+    /// Adds `value`'s size; `false` (a hit) once the parts are past the budget.
+    fn add(&mut self, budget: &Budget, value: &Value) -> bool {
+        let left = Size {
+            elements: budget::MAX_ELEMENTS.saturating_sub(self.size.elements),
+            bytes: budget::MAX_STRING_BYTES.saturating_sub(self.size.bytes),
+        };
+        match budget::measure(value, left) {
+            Some(size) if budget.spend(size.elements as u64) => {
+                self.size = self.size.add(size);
+                true
+            }
+            Some(_) => false,
+            None => {
+                budget.hit();
+                false
+            }
+        }
+    }
 }
 
 /// A `variable` block: its default, type constraint and `nullable`.
@@ -128,6 +159,16 @@ impl<'a> Scope<'a> {
         self.eval_at(expr, src, 0)
     }
 
+    /// Sets the module's work budget from the size of its source ([`budget::WORK_PER_BYTE`]).
+    pub fn set_source_bytes(&mut self, bytes: usize) {
+        self.budget.set_source_bytes(bytes);
+    }
+
+    /// How many values were made unknown by an evaluation budget (`--stats`).
+    pub fn budget_hits(&self) -> usize {
+        self.budget.hits()
+    }
+
     /// Runs `f` with `name` bound; the binding is removed afterwards.
     pub fn bind<R>(&self, name: &str, binding: Binding, f: impl FnOnce() -> R) -> R {
         self.bindings.borrow_mut().push((name.to_string(), binding));
@@ -145,11 +186,22 @@ impl<'a> Scope<'a> {
             .map(|(_, b)| b.clone())
     }
 
+    /// Evaluates `expr` within the budgets: one unit of work for the expression, and a value
+    /// past one value's caps is unknown.
     fn eval_at(&self, expr: &Expression, src: Src, depth: usize) -> Val {
-        let loc = src.loc(expr);
-        if depth > MAX_DEPTH {
-            return Val::unknown(loc);
+        if depth > MAX_DEPTH || !self.budget.spend(1) {
+            return Val::unknown(src.loc(expr));
         }
+        let val = self.eval_node(expr, src, depth);
+        match val.value {
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::Unknown => val,
+            _ if self.budget.admit(&val.value) => val,
+            _ => Val::unknown(val.loc),
+        }
+    }
+
+    fn eval_node(&self, expr: &Expression, src: Src, depth: usize) -> Val {
+        let loc = src.loc(expr);
         let value = match expr {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
@@ -157,13 +209,20 @@ impl<'a> Scope<'a> {
             Expression::String(s) => Value::Str(Str::literal(s.value().as_str())),
             Expression::StringTemplate(t) => self.template(t, src, depth),
             Expression::HeredocTemplate(h) => self.template(&h.template, src, depth),
-            Expression::Array(items) => Value::List(
-                items
-                    .iter()
-                    .map(|item| self.eval_at(item, src, depth + 1))
-                    .collect(),
-            ),
+            Expression::Array(items) => {
+                let mut gather = Gather::default();
+                let mut list = Vec::new();
+                for item in items.iter() {
+                    let item = self.eval_at(item, src, depth + 1);
+                    if !gather.add(&self.budget, &item.value) {
+                        return Val::unknown(loc);
+                    }
+                    list.push(item);
+                }
+                Value::List(list)
+            }
             Expression::Object(object) => {
+                let mut gather = Gather::default();
                 let mut entries = Vec::new();
                 for (key, value) in object.iter() {
                     let key = match key {
@@ -176,6 +235,9 @@ impl<'a> Scope<'a> {
                     match key {
                         Some(key) => {
                             let value = self.eval_at(value.expr(), src, depth + 1);
+                            if !gather.add(&self.budget, &value.value) {
+                                return Val::unknown(loc);
+                            }
                             entries.retain(|(k, _): &(String, Val)| *k != key);
                             entries.push((key, value));
                         }
@@ -254,10 +316,17 @@ impl<'a> Scope<'a> {
                 _ => made(Value::Unknown),
             };
         }
-        let mut args: Vec<Val> = exprs
-            .iter()
-            .map(|a| self.eval_at(a, src, depth + 1))
-            .collect();
+        let mut gather = Gather::default();
+        let mut args: Vec<Val> = Vec::with_capacity(exprs.len());
+        for expr in &exprs {
+            let arg = self.eval_at(expr, src, depth + 1);
+            // Arguments that are together past one value's budget make a result past it too
+            // (or nearly: `merge` of overlapping objects), and are not all held at once.
+            if !gather.add(&self.budget, &arg.value) {
+                return made(Value::Unknown);
+            }
+            args.push(arg);
+        }
         if call.args.expand_final() {
             match args.pop().map(|last| last.value) {
                 Some(Value::List(items)) if !items.iter().any(Val::is_unknown) => {
@@ -284,6 +353,7 @@ impl<'a> Scope<'a> {
             args,
             loc: loc.clone(),
             files: &self.files,
+            budget: &self.budget,
         };
         made(match imp(&call) {
             Ok(value) => value,
@@ -330,6 +400,7 @@ impl<'a> Scope<'a> {
         let inner = Scope {
             files: self.files.clone(),
             called: self.called,
+            budget: self.budget.nested(),
             ..Scope::default()
         };
         for (name, val) in vars {
@@ -344,6 +415,7 @@ impl<'a> Scope<'a> {
             base: 0,
         };
         let value = inner.template(&template, src, depth + 1);
+        self.budget.absorb(&inner.budget);
         if inner.failures.get() > 0 {
             return self.fail();
         }
@@ -356,7 +428,11 @@ impl<'a> Scope<'a> {
         let collection = self.eval_at(&f.intro.collection_expr, src, depth + 1);
         let pairs: Vec<(Val, Val)> = match collection.value {
             Value::List(items) => {
-                if items.iter().any(Val::is_unknown) || items.len() > MAX_ITEMS {
+                if items.iter().any(Val::is_unknown) {
+                    return Value::Unknown;
+                }
+                if items.len() > MAX_ITEMS {
+                    self.budget.hit();
                     return Value::Unknown;
                 }
                 items
@@ -391,7 +467,11 @@ impl<'a> Scope<'a> {
         let key_name = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
         let mut list = Vec::new();
         let mut object = Vec::new();
+        let mut gather = Gather::default();
         for (key, value) in pairs {
+            if self.budget.exhausted() {
+                return Value::Unknown;
+            }
             let step = || {
                 if let Some(cond) = &f.cond {
                     match self.eval_at(&cond.expr, src, depth + 1).value {
@@ -409,6 +489,11 @@ impl<'a> Scope<'a> {
                 Some(k) => self.bind(k, Binding::Var(key.clone()), with_value),
                 None => with_value(),
             };
+            if let Ok(Some((_, v))) = &result
+                && !gather.add(&self.budget, &v.value)
+            {
+                return Value::Unknown;
+            }
             match result {
                 Err(()) => return Value::Unknown,
                 Ok(None) => {}
@@ -451,11 +536,16 @@ impl<'a> Scope<'a> {
 
     fn template(&self, template: &Template, src: Src, depth: usize) -> Value {
         let mut out = Str::default();
+        let mut gather = Gather::default();
         for element in template.iter() {
             match element {
                 Element::Literal(lit) => out.push(Part::Lit(lit.value().clone())),
                 Element::Interpolation(interp) => {
-                    match self.eval_at(&interp.expr, src, depth + 1).value {
+                    let val = self.eval_at(&interp.expr, src, depth + 1);
+                    if !gather.add(&self.budget, &val.value) {
+                        return Value::Unknown;
+                    }
+                    match val.value {
                         Value::Str(s) => s.parts.into_iter().for_each(|p| out.push(p)),
                         Value::Number(n) => out.push(Part::Lit(n)),
                         Value::Bool(b) => out.push(Part::Lit(b.to_string())),

@@ -137,6 +137,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
     }
 
     let mut scope = Scope::default();
+    scope.set_source_bytes(source.files.iter().map(|f| f.text.len()).sum());
     for top in &tops {
         match top.block.ident.as_str() {
             "locals" => {
@@ -223,6 +224,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
         }
     }
     cx.policy_bindings(&tops, &policies, &mut module);
+    module.budget_hits = scope.budget_hits();
 
     // Node pools that name their cluster by its `name`: the same process as that cluster.
     let clusters: HashMap<String, String> = module

@@ -63,6 +63,9 @@ pub struct Module {
     /// modules it calls whose identity it passed to them: only rules that look across modules
     /// run on it, and they report only what spans more than one module.
     pub estate: bool,
+    /// Values made unknown by an evaluation budget while the module was read
+    /// ([`crate::eval::budget`]).
+    pub budget_hits: usize,
 }
 
 /// One instance of a `module` block, and the inputs it passes, evaluated in the caller.
