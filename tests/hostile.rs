@@ -571,3 +571,73 @@ fn string_and_replace_growth_is_bounded() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Runs iamlint with `args` in `dir`, killed after 60 s so that a hang fails the test
+/// instead of stalling the suite.
+fn run_bounded(dir: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("iamlint runs");
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("iamlint {args:?} did not end within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn option_files_must_be_regular_files_of_bounded_size() {
+    let dir = scratch("option-files");
+    fs::write(dir.join("main.tf"), DEFAULT_SA_GRANT).unwrap();
+    let fifo = dir.join("fifo");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for option in ["--config", "--var-file", "--baseline", "--plan"] {
+        for file in ["fifo", "/dev/zero", "."] {
+            let mut args = vec![option, file];
+            if option != "--plan" {
+                args.push("main.tf");
+            }
+            let out = run_bounded(&dir, &args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{option} {file}: {stderr}");
+            assert!(
+                stderr.contains("not a regular file"),
+                "{option} {file}: {stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_configuration_that_is_a_directory_is_an_error_not_skipped() {
+    let dir = scratch("config-dir");
+    fs::write(
+        dir.join("iamlint.toml"),
+        "[rules]\ndefault-service-account = \"off\"\n",
+    )
+    .unwrap();
+    let sub = dir.join("sub");
+    fs::create_dir_all(sub.join("iamlint.toml")).unwrap();
+    fs::write(sub.join("main.tf"), DEFAULT_SA_GRANT).unwrap();
+    let out = run_bounded(&sub, &["--format", "gcc", "."]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("a directory, not a regular file"),
+        "{stderr}"
+    );
+}
