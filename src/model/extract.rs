@@ -242,10 +242,11 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
         }
     }
 
+    let index = RoleIndex::new(&module.custom_roles);
     let targets: Vec<RoleTarget> = module
         .grants
         .iter()
-        .map(|g| role_target(g.role.as_ref(), &module.custom_roles))
+        .map(|g| role_target(g.role.as_ref(), &index))
         .collect();
     for (grant, target) in module.grants.iter_mut().zip(targets) {
         grant.target = target;
@@ -1174,15 +1175,43 @@ const CUSTOM_ROLE_TYPES: &[&str] = &[
     "google_organization_iam_custom_role",
 ];
 
-fn role_target(role: Option<&Val>, roles: &[CustomRole]) -> RoleTarget {
+/// The custom roles of a module by what grants name them with: the resource, or the level and
+/// `role_id` (the first role of each, as a scan in order would find).
+struct RoleIndex<'m> {
+    by_resource: HashMap<(&'m str, &'m str), usize>,
+    by_id: HashMap<(bool, &'m str), usize>,
+}
+
+impl<'m> RoleIndex<'m> {
+    fn new(roles: &'m [CustomRole]) -> RoleIndex<'m> {
+        let mut index = RoleIndex {
+            by_resource: HashMap::new(),
+            by_id: HashMap::new(),
+        };
+        for (i, c) in roles.iter().enumerate() {
+            index
+                .by_resource
+                .entry((c.res.rtype.as_str(), c.res.name.as_str()))
+                .or_insert(i);
+            if let Some(id) = c.role_id.as_ref().and_then(Val::as_str) {
+                let project = matches!(c.level, RoleLevel::Project);
+                index.by_id.entry((project, id)).or_insert(i);
+            }
+        }
+        index
+    }
+}
+
+fn role_target(role: Option<&Val>, roles: &RoleIndex) -> RoleTarget {
     let Some(s) = role.and_then(Val::as_template) else {
         return RoleTarget::Unknown;
     };
     for r in s.refs() {
         if !r.data && CUSTOM_ROLE_TYPES.contains(&r.rtype.as_str()) {
             return match roles
-                .iter()
-                .position(|c| c.res.rtype == r.rtype && c.res.name == r.name)
+                .by_resource
+                .get(&(r.rtype.as_str(), r.name.as_str()))
+                .copied()
             {
                 Some(i) => RoleTarget::Custom(i),
                 None => RoleTarget::Unknown,
@@ -1201,14 +1230,8 @@ fn role_target(role: Option<&Val>, roles: &[CustomRole]) -> RoleTarget {
         return RoleTarget::Unknown;
     }
     let id = suffix.rsplit_once("/roles/").map_or("", |(_, id)| id);
-    let same_kind = |c: &CustomRole| match c.level {
-        RoleLevel::Project => prefix.starts_with("projects/"),
-        RoleLevel::Organization => prefix.starts_with("organizations/"),
-    };
-    match roles
-        .iter()
-        .position(|c| same_kind(c) && c.role_id.as_ref().and_then(Val::as_str) == Some(id))
-    {
+    let project = prefix.starts_with("projects/");
+    match roles.by_id.get(&(project, id)).copied() {
         Some(i) => RoleTarget::Custom(i),
         None => match s.as_literal() {
             Some(lit) => RoleTarget::OtherCustom(lit.to_string()),
