@@ -278,3 +278,50 @@ mod file_writes {
         assert!(report.contains("roles.tf:"), "{report}");
     }
 }
+
+/// Compares `actual` with the golden file, or rewrites it under `UPDATE_EXPECT=1`.
+fn golden(path: &str, actual: &str) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        fs::write(path, actual).unwrap();
+    } else {
+        let expected = fs::read_to_string(path)
+            .unwrap_or_else(|_| panic!("{path} is missing: run UPDATE_EXPECT=1 cargo test"));
+        assert_eq!(actual, expected, "{path} differs");
+    }
+}
+
+/// tests/goldens/fix/shapes.tf: a permission inside a `split` string, a template shared by
+/// `for_each` instances, a computed one and a `for_each` value are not edited, and each finding
+/// says why (shapes.out); two adjacent inline duplicates at the end of a list go in one pass
+/// (shapes.tf.fixed).
+#[test]
+fn fix_edits_only_a_literal_written_in_the_list() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fix-shapes");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let original = fs::read_to_string("tests/goldens/fix/shapes.tf").unwrap();
+    fs::write(dir.join("shapes.tf"), &original).unwrap();
+    let out = iamlint(&dir, &["--color", "never", "--fix", "."]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("iamlint: applied 2 fixes; 5 findings need a manual change"),
+        "{err}"
+    );
+    let report = stdout(&out);
+    assert_eq!(
+        report.matches("= note: no automatic fix: ").count(),
+        5,
+        "{report}"
+    );
+    golden("tests/goldens/fix/shapes.out", &report);
+    let fixed = fs::read_to_string(dir.join("shapes.tf")).unwrap();
+    golden("tests/goldens/fix/shapes.tf.fixed", &fixed);
+    // One pass was enough: nothing is left to fix.
+    let out = iamlint(&dir, &["--fix", "."]);
+    assert!(
+        stderr(&out).contains("iamlint: applied 0 fixes; 5 findings need a manual change"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read_to_string(dir.join("shapes.tf")).unwrap(), fixed);
+}
