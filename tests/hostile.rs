@@ -641,3 +641,27 @@ fn a_configuration_that_is_a_directory_is_an_error_not_skipped() {
         "{stderr}"
     );
 }
+
+/// A caller file named alone (as pre-commit does) reads the local modules it calls as context:
+/// the finding its input causes in the callee is reported in it, as for the directory.
+#[test]
+fn a_named_file_reads_the_modules_it_calls() {
+    let dir = scratch("named-caller");
+    fs::create_dir_all(dir.join("modules/m")).unwrap();
+    fs::write(
+        dir.join("main.tf"),
+        "module \"m\" {\n  source = \"./modules/m\"\n  member = \"serviceAccount:123456789012-compute@developer.gserviceaccount.com\"\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("modules/m/main.tf"),
+        "variable \"member\" {}\n\nresource \"google_project_iam_member\" \"x\" {\n  project = \"p\"\n  role    = \"roles/viewer\"\n  member  = var.member\n}\n",
+    )
+    .unwrap();
+    let named = run_bounded(&dir, &["--format", "gcc", "main.tf"]);
+    let whole = run_bounded(&dir, &["--format", "gcc", "."]);
+    assert_normal(&named);
+    let finding = "main.tf:3:12: error: the Compute Engine default service account is granted `roles/viewer` [default-service-account]\n";
+    assert_eq!(text(&named), finding);
+    assert_eq!(text(&whole), finding);
+}
