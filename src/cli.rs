@@ -273,18 +273,12 @@ fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result
 /// (a FIFO would block, `/dev/zero` never ends): otherwise a usage error.
 fn check_option_files(cli: &CheckArgs) -> Result<(), ExitCode> {
     use crate::optfile::{MAX_OPTION_FILE, MAX_PLAN_FILE, check};
+    // `--config` is checked the same way by `config::load`, which renders its own errors.
     let named = cli
         .walk
-        .config
+        .var_file
         .iter()
-        .map(|p| ("--config", p, MAX_OPTION_FILE));
-    let named = named
-        .chain(
-            cli.walk
-                .var_file
-                .iter()
-                .map(|p| ("--var-file", p, MAX_OPTION_FILE)),
-        )
+        .map(|p| ("--var-file", p, MAX_OPTION_FILE))
         .chain(
             cli.baseline
                 .iter()

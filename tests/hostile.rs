@@ -560,7 +560,7 @@ fn string_and_replace_growth_is_bounded() {
     for i in 1..=40 {
         text_tf += &format!("  s{i} = \"${{local.s{}}}${{local.s{}}}\"\n", i - 1, i - 1);
     }
-    text_tf += "  r = replace(local.s15, \"a\", local.s15)\n  f = formatlist(local.s16, range(4000))\n}\nresource \"google_project_iam_member\" \"m\" {\n  project = \"p\"\n  role    = \"roles/${local.s40}${local.r}${local.f[0]}\"\n  member  = \"user:a@example.com\"\n}\n";
+    text_tf += "  r = replace(local.s15, \"a\", local.s15)\n  f = formatlist(local.s16, range(4000))\n}\nresource \"google_project_iam_member\" \"m\" {\n  project = \"p\"\n  role    = \"roles/${local.s40}${local.r}${local.f[0]}\"\n  member  = \"group:admins@example.com\"\n}\n";
     fs::write(dir.join("main.tf"), text_tf).unwrap();
     let out = run_stats(&dir);
     assert_normal(&out);
