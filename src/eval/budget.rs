@@ -37,7 +37,7 @@ impl Size {
         self.elements <= MAX_ELEMENTS && self.bytes <= MAX_STRING_BYTES
     }
 
-    pub fn add(self, o: Size) -> Size {
+    pub fn plus(self, o: Size) -> Size {
         Size {
             elements: self.elements.saturating_add(o.elements),
             bytes: self.bytes.saturating_add(o.bytes),

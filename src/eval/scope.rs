@@ -65,7 +65,7 @@ impl Gather {
         };
         match budget::measure(value, left) {
             Some(size) if budget.spend(size.elements as u64) => {
-                self.size = self.size.add(size);
+                self.size = self.size.plus(size);
                 true
             }
             Some(_) => false,
