@@ -2,12 +2,16 @@
 # Benchmarks iamlint on a generated corpus of Google Cloud Terraform and prints a markdown table.
 #
 #   bench/run.sh [--files N] [--seed S] [--peers] [--repeat R] [--no-build] [--keep]
+#   bench/run.sh --one-module [--repeat R] [--no-build] [--keep]
 #
 # Steps, all on the same files:
 #   (a) read every file (find | xargs cat): the floor set by the file system
 #   (b) parse only, with hcl-edit (examples/gen_corpus.rs --parse-only; the files are read
 #       before the clock starts), on 1 and on 2 threads
 #   (c) iamlint --format json DIR end to end, with --jobs 1 and --jobs 2
+#   --one-module: instead of the above, one cross-referenced module of 5 MB and one of 50 MB
+#       (gen_corpus --one-module), iamlint --jobs 1 on each, and the ratio of their times
+#       (linear: about 10)
 #   --peers: checkov (--skip-download: it reaches for no network) on a slice of about 300 files
 #       of the same corpus, and iamlint on that slice
 #
@@ -22,6 +26,7 @@ PEERS=0
 REPEAT=1
 BUILD=1
 KEEP=0
+ONE_MODULE=0
 SLICE_FILES=300
 
 usage() {
@@ -43,6 +48,7 @@ while [[ $# -gt 0 ]]; do
     --peers) PEERS=1; shift ;;
     --no-build) BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
+    --one-module) ONE_MODULE=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown argument: $1 (try --help)" ;;
     esac
@@ -80,6 +86,52 @@ if [[ $BUILD -eq 1 ]]; then
 fi
 [[ -x "$IAMLINT" ]] || die "no iamlint binary at $IAMLINT (build without --no-build?)"
 [[ -x "$GEN" ]] || die "no gen_corpus example at $GEN (build without --no-build?)"
+
+# ---- one module --------------------------------------------------------------------------------
+# measure_one NAME DIR: iamlint --format json --jobs 1 on DIR, best wall time of $REPEAT runs
+# (seconds) and largest peak RSS (KiB), into ONE_WALL / ONE_RSS.
+declare -A ONE_WALL ONE_RSS
+measure_one() {
+    local name="$1" dir="$2" best="" rss=0 i code start end secs r
+    for ((i = 0; i < REPEAT; i++)); do
+        start="$(date +%s%N)"
+        set +e
+        /usr/bin/time -v -o "$WORK/$name.time" "$IAMLINT" --format json --jobs 1 "$dir" \
+            >"$WORK/$name.out" 2>"$WORK/$name.err"
+        code=$?
+        set -e
+        end="$(date +%s%N)"
+        [[ $code -eq 0 || $code -eq 1 ]] || die "$name: exit code $code"
+        secs="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')"
+        r="$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/$name.time")"
+        if [[ -z "$best" ]] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+            best="$secs"
+        fi
+        if ((r > rss)); then rss="$r"; fi
+    done
+    ONE_WALL[$name]="$best"
+    ONE_RSS[$name]="$rss"
+}
+if [[ $ONE_MODULE -eq 1 ]]; then
+    for mb in 5 50; do
+        log "generating one cross-referenced module of $mb MB"
+        "$GEN" --one-module "$mb" "$WORK/one-$mb" >&2 || die "gen_corpus --one-module failed"
+        find "$WORK/one-$mb" -type f -print0 | xargs -0 cat >/dev/null
+        log "iamlint --format json --jobs 1 on the $mb MB module"
+        measure_one "one$mb" "$WORK/one-$mb"
+    done
+    echo
+    echo "| one module | bytes | wall s | peak RSS MiB |"
+    echo "| --- | ---: | ---: | ---: |"
+    for mb in 5 50; do
+        bytes="$(find "$WORK/one-$mb" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')"
+        printf '| %s MB | %s | %s | %.1f |\n' "$mb" "$bytes" "${ONE_WALL[one$mb]}" \
+            "$(awk -v k="${ONE_RSS[one$mb]}" 'BEGIN { print k / 1024 }')"
+    done
+    awk -v a="${ONE_WALL[one5]}" -v b="${ONE_WALL[one50]}" \
+        'BEGIN { printf "\ntime ratio 50 MB / 5 MB: %.2f (linear: about 10)\n", b / a }'
+    exit 0
+fi
 
 # ---- corpus ------------------------------------------------------------------------------------
 CORPUS="$ROOT/bench/corpus-$FILES-$SEED"

@@ -876,7 +876,79 @@ fn parse_only(dir: &Path, threads: usize) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-const USAGE: &str = "usage: gen_corpus [--files N] [--seed S] [--check] OUT_DIR\n       gen_corpus --check DIR\n       gen_corpus --parse-only DIR [--threads N]";
+const USAGE: &str = "usage: gen_corpus [--files N] [--seed S] [--check] OUT_DIR\n       gen_corpus --check DIR\n       gen_corpus --parse-only DIR [--threads N]\n       gen_corpus --one-module MB OUT_DIR";
+
+/// Units of [`one_module_unit`] written to one file of `--one-module`.
+const UNITS_PER_FILE: usize = 1000;
+
+/// One unit of the cross-referenced module of `--one-module` (about 1.4 KB): an account, a
+/// custom role, a grant of another unit's role to a third unit's account, a Cloud Run service
+/// running as a fourth unit's account, and an authoritative binding with a member grant of the
+/// same role (an authoritative-iam pair). References go across units, so resolving them joins
+/// facts of the whole module.
+fn one_module_unit(i: usize, n: usize) -> String {
+    let (r, a, w) = ((i * 7 + 3) % n, (i * 13 + 5) % n, (i * 11 + 1) % n);
+    format!(
+        r#"resource "google_service_account" "sa_{i}" {{
+  account_id   = "sa-{i}"
+  display_name = "Service account {i}"
+}}
+
+resource "google_project_iam_custom_role" "role_{i}" {{
+  role_id     = "role_{i}"
+  title       = "Deployer {i}"
+  permissions = ["run.services.get", "run.services.update", "run.services.list", "iam.serviceAccounts.actAs"]
+}}
+
+resource "google_project_iam_member" "grant_{i}" {{
+  project = "acme-{i}"
+  role    = google_project_iam_custom_role.role_{r}.id
+  member  = "serviceAccount:${{google_service_account.sa_{a}.email}}"
+}}
+
+resource "google_cloud_run_v2_service" "svc_{i}" {{
+  name     = "svc-{i}"
+  location = "europe-west1"
+  template {{
+    service_account = google_service_account.sa_{w}.email
+    containers {{
+      image = "europe-docker.pkg.dev/acme/app/svc-{i}:1"
+    }}
+  }}
+}}
+
+resource "google_project_iam_binding" "bind_{i}" {{
+  project = "acme-{i}"
+  role    = google_project_iam_custom_role.role_{i}.id
+  members = ["serviceAccount:${{google_service_account.sa_{i}.email}}"]
+}}
+
+resource "google_project_iam_member" "extra_{i}" {{
+  project = "acme-{i}"
+  role    = google_project_iam_custom_role.role_{i}.id
+  member  = "user:dev-{i}@example.com"
+}}
+
+"#
+    )
+}
+
+/// `--one-module MB`: one module of about MB megabytes in files of [`UNITS_PER_FILE`] units.
+fn one_module(mb: usize, dir: &Path) -> std::io::Result<usize> {
+    let sample = one_module_unit(0, 1).len();
+    let n = (mb * 1_000_000 / sample).max(1);
+    std::fs::create_dir_all(dir)?;
+    let mut bytes = 0;
+    for (f, start) in (0..n).step_by(UNITS_PER_FILE).enumerate() {
+        let mut text = String::new();
+        for i in start..(start + UNITS_PER_FILE).min(n) {
+            text += &one_module_unit(i, n);
+        }
+        bytes += text.len();
+        std::fs::write(dir.join(format!("units-{f:04}.tf")), text)?;
+    }
+    Ok(bytes)
+}
 
 /// The allocator iamlint uses (src/main.rs), so that `--parse-only` is the baseline iamlint's
 /// own parsing runs at.
@@ -890,6 +962,7 @@ fn main() -> ExitCode {
     let mut threads = 1;
     let mut check_flag = false;
     let mut parse_flag = false;
+    let mut one = None;
     let mut dir = None;
     let mut i = 0;
     let value = |i: usize, what: &str| -> String {
@@ -918,6 +991,10 @@ fn main() -> ExitCode {
                 i += 1;
                 threads = number(value(i, "--threads"), "--threads") as usize;
             }
+            "--one-module" => {
+                i += 1;
+                one = Some(number(value(i, "--one-module"), "--one-module") as usize);
+            }
             "--check" => check_flag = true,
             "--parse-only" => parse_flag = true,
             "-h" | "--help" => {
@@ -942,6 +1019,18 @@ fn main() -> ExitCode {
     };
     if parse_flag {
         return parse_only(&dir, threads);
+    }
+    if let Some(mb) = one {
+        return match one_module(mb, &dir) {
+            Ok(bytes) => {
+                println!("wrote one module of {bytes} bytes to {}", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("writing the module to {}: {e}", dir.display());
+                ExitCode::from(2)
+            }
+        };
     }
     if check_flag && files.is_none() {
         return check(&dir);

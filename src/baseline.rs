@@ -280,13 +280,8 @@ pub struct Applied {
 /// once). `checked` are the paths linted (files or directories): entries under them that
 /// match nothing are counted as stale.
 pub fn apply(report: &mut Report, path: &Path, checked: &[PathBuf]) -> Result<Applied, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        format!(
-            "cannot read the baseline `{}`: {}",
-            path.display(),
-            crate::discover::io_message(&e)
-        )
-    })?;
+    let text = crate::optfile::read_text(path, crate::optfile::MAX_OPTION_FILE)
+        .map_err(|e| format!("cannot read the baseline `{}`: {e}", path.display()))?;
     let version = serde_json::from_str::<serde_json::Value>(&text)
         .ok()
         .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64));

@@ -275,6 +275,34 @@ fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result
     }
 }
 
+/// The files named by options are regular files of bounded size, checked before any is opened
+/// (a FIFO would block, `/dev/zero` never ends): otherwise a usage error.
+fn check_option_files(cli: &CheckArgs) -> Result<(), ExitCode> {
+    use crate::optfile::{MAX_OPTION_FILE, MAX_PLAN_FILE, check};
+    // `--config` is checked the same way by `config::load`, which renders its own errors.
+    let named = cli
+        .walk
+        .var_file
+        .iter()
+        .map(|p| ("--var-file", p, MAX_OPTION_FILE))
+        .chain(
+            cli.baseline
+                .iter()
+                .map(|p| ("--baseline", p, MAX_OPTION_FILE)),
+        )
+        .chain(cli.plan.iter().map(|p| ("--plan", p, MAX_PLAN_FILE)));
+    for (option, path, max) in named {
+        if let Err(why) = check(path, max) {
+            eprintln!(
+                "iamlint: error: cannot read `{}` ({option}): {why}",
+                path.display()
+            );
+            return Err(ExitCode::from(2));
+        }
+    }
+    Ok(())
+}
+
 /// The paths to lint: `.` when none is given. A path that does not exist is a usage error.
 fn check_paths(cli: &CheckArgs) -> Result<Vec<PathBuf>, ExitCode> {
     if let Some(plan) = &cli.plan {
@@ -337,6 +365,9 @@ fn check(cli: CheckArgs) -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(code) => code,
         };
+    }
+    if let Err(code) = check_option_files(&cli) {
+        return code;
     }
     let paths = match check_paths(&cli) {
         Ok(paths) => paths,
@@ -559,6 +590,12 @@ fn check(cli: CheckArgs) -> ExitCode {
             s.identities_known,
             s.identities
         );
+        if s.budget_hits > 0 {
+            eprintln!(
+                "iamlint: {} values past an evaluation budget were taken as unknown (see \"Evaluation budgets\" in the README)",
+                s.budget_hits
+            );
+        }
         if !report.unfollowed.is_empty() {
             eprintln!(
                 "iamlint: module calls not followed (registry/git with no `terraform init` copy in .terraform/modules, or a local path outside the paths checked): {}",

@@ -125,7 +125,9 @@ pub fn discover(dir: &Path) -> Option<PathBuf> {
     while let Some(d) = dir {
         for name in FILE_NAMES {
             let candidate = d.join(name);
-            if candidate.is_file() {
+            // A directory (or anything else) by that name is this directory's configuration
+            // and an error, not a reason to use a parent's.
+            if std::fs::symlink_metadata(&candidate).is_ok() {
                 return Some(candidate);
             }
         }
@@ -136,15 +138,14 @@ pub fn discover(dir: &Path) -> Option<PathBuf> {
 
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let display = crate::discover::display_path(path);
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        path: display.clone(),
-        text: String::new(),
-        range: 0..0,
-        message: format!(
-            "cannot read the configuration: {}",
-            crate::discover::io_message(&e)
-        ),
-        help: None,
+    let text = crate::optfile::read_text(path, crate::optfile::MAX_OPTION_FILE).map_err(|e| {
+        ConfigError {
+            path: display.clone(),
+            text: String::new(),
+            range: 0..0,
+            message: format!("cannot read the configuration: {e}"),
+            help: None,
+        }
     })?;
     parse(&display, &text)
 }

@@ -425,6 +425,10 @@ fn problem(path: &Path, err: &std::io::Error) -> Problem {
 }
 
 pub fn io_message(err: &std::io::Error) -> String {
+    // An error of iamlint's own ("the file is read-only") says it best.
+    if err.get_ref().is_some() {
+        return err.to_string();
+    }
     match err.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),

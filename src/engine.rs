@@ -113,18 +113,14 @@ pub fn lint_plan(path: &Path, config: &Config) -> Report {
         reported: true,
     };
     let mut files = Files::new(vec![display]);
-    let (parsed, diagnostics) = match std::fs::read(path) {
-        Err(err) => (
+    let (parsed, diagnostics) = match crate::optfile::read(path, crate::optfile::MAX_PLAN_FILE) {
+        Err(why) => (
             None,
             vec![Diagnostic::new(
                 IO_ERROR,
                 Severity::Error,
                 Label::new(0, 0..0, ""),
-                format!(
-                    "cannot read `{}`: {}",
-                    found.display,
-                    discover::io_message(&err)
-                ),
+                format!("cannot read `{}`: {why}", found.display),
             )],
         ),
         Ok(bytes) => {

@@ -116,15 +116,34 @@ fn fix_file(
         let resolved: Option<Vec<(Range<usize>, String)>> =
             fix_edits.iter().map(|e| resolve(text, file, e)).collect();
         let Some(resolved) = resolved else { continue };
-        let overlaps = resolved.iter().any(|(r, _)| {
+        // Two removals that share a comma (adjacent inline elements) become one; any other
+        // overlap leaves the later fix out.
+        let overlap = |r: &Range<usize>, o: &Range<usize>| r.start < o.end && o.start < r.end;
+        let overlaps = resolved.iter().any(|(r, new)| {
             edits
                 .iter()
-                .any(|(o, _)| r.start < o.end && o.start < r.end)
+                .any(|(o, old)| overlap(r, o) && !(new.is_empty() && old.is_empty()))
         });
         if overlaps {
             continue;
         }
-        edits.extend(resolved);
+        for (mut r, new) in resolved {
+            if new.is_empty() {
+                let mut merged = false;
+                edits.retain(|(o, old)| {
+                    let joins = old.is_empty() && overlap(&r, o);
+                    if joins {
+                        r = r.start.min(o.start)..r.end.max(o.end);
+                        merged = true;
+                    }
+                    !joins
+                });
+                if merged {
+                    r = tidy_removal(text, r);
+                }
+            }
+            edits.push((r, new));
+        }
         done.push(what);
     }
     if done.is_empty() {
@@ -283,6 +302,17 @@ pub fn unified_diff(path: &str, old: &str, edits: &[(Range<usize>, String)]) -> 
 fn is_string(text: &str, range: &Range<usize>) -> bool {
     text.get(range.clone())
         .is_some_and(|s| s.len() >= 2 && s.starts_with('"') && s.ends_with('"'))
+}
+
+/// Adjacent removals joined may leave a comma before the closing bracket (`"a", ]`): take it
+/// too.
+fn tidy_removal(text: &str, range: Range<usize>) -> Range<usize> {
+    let after = text[range.end..].trim_start_matches([' ', '\t']);
+    let head = text[..range.start].trim_end_matches([' ', '\t']);
+    match (after.starts_with(']'), head.strip_suffix(',')) {
+        (true, Some(h)) => h.len()..range.end,
+        _ => range,
+    }
 }
 
 /// What to remove to take a list element out: its whole line when it has the line to itself

@@ -19,6 +19,7 @@ pub mod fix;
 pub mod lex;
 pub mod load;
 pub mod model;
+pub mod optfile;
 pub mod parse;
 pub mod project;
 pub mod registry;

@@ -47,6 +47,8 @@ pub struct Stats {
     pub identities: usize,
     /// Workload identity slots that are known: set to a known account, or absent.
     pub identities_known: usize,
+    /// Values made unknown because they were past an evaluation budget.
+    pub budget_hits: usize,
 }
 
 impl Stats {
@@ -88,6 +90,7 @@ impl Stats {
                     _ => true,
                 })
                 .count(),
+            budget_hits: module.budget_hits,
         }
     }
 
@@ -100,6 +103,7 @@ impl Stats {
         self.grants_known += o.grants_known;
         self.identities += o.identities;
         self.identities_known += o.identities_known;
+        self.budget_hits += o.budget_hits;
     }
 }
 

@@ -311,21 +311,87 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Writes a file by renaming a temporary file next to it, so a reader never sees half of it.
+/// Writes a file by renaming a temporary file next to it, so a reader never sees half of it,
+/// respecting what is there:
+///
+/// - a symlink is followed: its target is replaced, the link stays a link;
+/// - the mode of the file replaced is kept, and its owner and group where the user may set
+///   them;
+/// - a read-only file is refused (`PermissionDenied`, "the file is read-only");
+/// - a file with other hard links is written in place, so that the links still share it;
+/// - anything that is not a regular file (`/dev/null`, a FIFO, a device node) is written in
+///   place: it cannot be replaced by renaming.
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
+    use std::io::Write;
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if let Some(meta) = &meta {
+        if !meta.is_file() {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)?;
+            file.write_all(bytes)?;
+            return file.flush();
+        }
+        if meta.permissions().readonly() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the file is read-only",
+            ));
+        }
+        #[cfg(unix)]
+        if std::os::unix::fs::MetadataExt::nlink(meta) > 1 {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)?;
+            file.write_all(bytes)?;
+            return file.sync_all();
+        }
+    }
+    // The file the path names, through symlinks (a dangling one: its target is created).
+    let target = match meta {
+        Some(_) => std::fs::canonicalize(path)?,
+        None => match std::fs::read_link(path) {
+            Ok(link) => match path.parent() {
+                Some(dir) => dir.join(link),
+                None => link,
+            },
+            Err(_) => path.to_path_buf(),
+        },
+    };
+    let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
-    let name = path
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        if let Some(meta) = &meta {
+            file.set_permissions(meta.permissions())?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                // Only root (or the owner, for a group it belongs to) may; not an error.
+                let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
+            }
+        }
+        file.sync_all()?;
+        std::fs::rename(&tmp, &target)
+    })();
+    if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
-    })
+    }
+    written
 }
 
 #[cfg(test)]

@@ -54,8 +54,26 @@ impl Date {
         if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
             return None;
         }
+        if ![y, m, d]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return None;
+        }
         let date = Date(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-        ((1..=12).contains(&date.1) && (1..=31).contains(&date.2)).then_some(date)
+        ((1..=12).contains(&date.1) && (1..=date.days_in_month()).contains(&date.2)).then_some(date)
+    }
+
+    /// The days of the date's month (proleptic Gregorian calendar): 2026-02 has 28.
+    fn days_in_month(self) -> u32 {
+        let Date(y, m, _) = self;
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        match m {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
     }
 
     /// Today in UTC, from the system clock.
@@ -410,6 +428,15 @@ mod tests {
         assert_eq!(Date::parse("2027-01-31"), Some(Date(2027, 1, 31)));
         assert_eq!(Date::parse("2027-1-31"), None);
         assert_eq!(Date::parse("2027-13-01"), None);
+        assert_eq!(Date::parse("2026-02-30"), None, "no such day");
+        assert_eq!(Date::parse("2026-04-31"), None);
+        assert_eq!(
+            Date::parse("2028-02-29"),
+            Some(Date(2028, 2, 29)),
+            "a leap year"
+        );
+        assert_eq!(Date::parse("2100-02-29"), None, "not a leap year");
+        assert_eq!(Date::parse("2027-+1-01"), None);
         assert!(Date(2026, 11, 22) < Date(2027, 1, 1));
     }
 }

@@ -193,3 +193,135 @@ resource "google_project_iam_member" "deployer" {
         role
     );
 }
+
+#[cfg(unix)]
+mod file_writes {
+    use super::*;
+    use std::os::unix::fs::{PermissionsExt, symlink};
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("fix-writes")
+            .join(name);
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn original() -> String {
+        fs::read_to_string("tests/goldens/fix/roles.tf").unwrap()
+    }
+
+    #[test]
+    fn a_symlinked_file_is_fixed_through_the_link() {
+        let dir = scratch("symlink");
+        fs::create_dir_all(dir.join("real")).unwrap();
+        fs::create_dir_all(dir.join("lint")).unwrap();
+        fs::write(dir.join("real/roles.tf"), original()).unwrap();
+        symlink("../real/roles.tf", dir.join("lint/roles.tf")).unwrap();
+        let out = iamlint(&dir.join("lint"), &["--fix", "."]);
+        assert!(out.status.code().is_some_and(|c| c < 2), "{}", stderr(&out));
+        let link = fs::symlink_metadata(dir.join("lint/roles.tf")).unwrap();
+        assert!(link.file_type().is_symlink(), "the link is still a link");
+        let fixed = fs::read_to_string(dir.join("real/roles.tf")).unwrap();
+        assert_ne!(fixed, original(), "the target was fixed");
+        assert!(!fixed.contains("run.servics.list"), "{fixed}");
+    }
+
+    #[test]
+    fn the_mode_of_a_fixed_file_is_kept() {
+        let dir = scratch("mode");
+        let file = dir.join("roles.tf");
+        fs::write(&file, original()).unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o640)).unwrap();
+        let out = iamlint(&dir, &["--fix", "."]);
+        assert!(out.status.code().is_some_and(|c| c < 2), "{}", stderr(&out));
+        assert_ne!(fs::read_to_string(&file).unwrap(), original());
+        let mode = fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+
+    #[test]
+    fn a_read_only_file_is_not_fixed() {
+        let dir = scratch("read-only");
+        let file = dir.join("roles.tf");
+        fs::write(&file, original()).unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o444)).unwrap();
+        let out = iamlint(&dir, &["--fix", "."]);
+        assert_eq!(fs::read_to_string(&file).unwrap(), original());
+        assert!(
+            stderr(&out).contains("roles.tf: not fixed: the file is read-only"),
+            "{}",
+            stderr(&out)
+        );
+        let mode = fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o444);
+    }
+
+    #[test]
+    fn output_goes_into_what_is_not_a_regular_file_and_through_links() {
+        let dir = scratch("output");
+        fs::write(dir.join("roles.tf"), original()).unwrap();
+        let out = iamlint(&dir, &["--format", "gcc", "-o", "/dev/null", "."]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        fs::write(dir.join("report.txt"), "old").unwrap();
+        symlink("report.txt", dir.join("link.txt")).unwrap();
+        let out = iamlint(&dir, &["--format", "gcc", "-o", "link.txt", "."]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            fs::symlink_metadata(dir.join("link.txt"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let report = fs::read_to_string(dir.join("report.txt")).unwrap();
+        assert!(report.contains("roles.tf:"), "{report}");
+    }
+}
+
+/// Compares `actual` with the golden file, or rewrites it under `UPDATE_EXPECT=1`.
+fn golden(path: &str, actual: &str) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        fs::write(path, actual).unwrap();
+    } else {
+        let expected = fs::read_to_string(path)
+            .unwrap_or_else(|_| panic!("{path} is missing: run UPDATE_EXPECT=1 cargo test"));
+        assert_eq!(actual, expected, "{path} differs");
+    }
+}
+
+/// tests/goldens/fix/shapes.tf: a permission inside a `split` string, a template shared by
+/// `for_each` instances, a computed one and a `for_each` value are not edited, and each finding
+/// says why (shapes.out); two adjacent inline duplicates at the end of a list go in one pass
+/// (shapes.tf.fixed).
+#[test]
+fn fix_edits_only_a_literal_written_in_the_list() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fix-shapes");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let original = fs::read_to_string("tests/goldens/fix/shapes.tf").unwrap();
+    fs::write(dir.join("shapes.tf"), &original).unwrap();
+    let out = iamlint(&dir, &["--color", "never", "--fix", "."]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("iamlint: applied 2 fixes; 5 findings need a manual change"),
+        "{err}"
+    );
+    let report = stdout(&out);
+    assert_eq!(
+        report.matches("= note: no automatic fix: ").count(),
+        5,
+        "{report}"
+    );
+    golden("tests/goldens/fix/shapes.out", &report);
+    let fixed = fs::read_to_string(dir.join("shapes.tf")).unwrap();
+    golden("tests/goldens/fix/shapes.tf.fixed", &fixed);
+    // One pass was enough: nothing is left to fix.
+    let out = iamlint(&dir, &["--fix", "."]);
+    assert!(
+        stderr(&out).contains("iamlint: applied 0 fixes; 5 findings need a manual change"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read_to_string(dir.join("shapes.tf")).unwrap(), fixed);
+}

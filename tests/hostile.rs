@@ -463,6 +463,209 @@ fn control_characters_from_the_input_never_reach_the_output() {
     }
 }
 
+/// Locals that double `levels` times from two permissions, the last one a custom role's.
+fn doubling_locals(levels: usize) -> String {
+    let mut text = String::from("locals {\n  a0 = [\"run.services.get\", \"iam.roles.create\"]\n");
+    for i in 1..=levels {
+        text += &format!("  a{i} = concat(local.a{}, local.a{})\n", i - 1, i - 1);
+    }
+    text += &format!(
+        "}}\nresource \"google_project_iam_custom_role\" \"r\" {{\n  role_id     = \"r\"\n  title       = \"r\"\n  permissions = local.a{levels}\n}}\n"
+    );
+    text
+}
+
+/// The number `--stats` gives for values past an evaluation budget (0 when it says nothing).
+fn budget_hits(out: &Output) -> usize {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("iamlint: ")?
+                .strip_suffix(" values past an evaluation budget were taken as unknown (see \"Evaluation budgets\" in the README)")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+fn run_stats(dir: &Path) -> Output {
+    run(&["--stats".as_ref(), dir.as_os_str()])
+}
+
+#[test]
+fn values_that_double_at_each_level_are_unknown_past_the_budget() {
+    // 2 × 2^20 permissions: past the element budget at level 15; the role's permissions are
+    // unknown, not a guess, and nothing about them is reported.
+    let dir = scratch("doubling");
+    fs::write(dir.join("main.tf"), doubling_locals(20)).unwrap();
+    let out = run_stats(&dir);
+    assert_normal(&out);
+    assert_eq!(text(&out), "", "unknown permissions are not reported on");
+    assert!(
+        budget_hits(&out) >= 1,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("custom roles 0 of 1 fully known"));
+
+    // Within the budget (2 × 2^10 = 2,048 permissions) the value is known.
+    let dir = scratch("doubling-within");
+    fs::write(dir.join("main.tf"), doubling_locals(10)).unwrap();
+    let out = run_stats(&dir);
+    assert_normal(&out);
+    assert!(
+        text(&out).contains("[privilege-escalation-permission]"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(budget_hits(&out), 0);
+}
+
+#[test]
+fn nested_for_expressions_are_unknown_past_the_budget() {
+    let dir = scratch("nested-for");
+    let nested = |depth: usize| {
+        let mut e = "\"iam.roles.create\"".to_string();
+        for i in 0..depth {
+            e = format!("[for x{i} in local.xs : {e}]");
+        }
+        format!(
+            "locals {{\n  xs = range(100)\n  p  = flatten({e})\n}}\nresource \"google_project_iam_custom_role\" \"r\" {{\n  role_id     = \"r\"\n  title       = \"r\"\n  permissions = local.p\n}}\n"
+        )
+    };
+    // 100^4 elements: unknown.
+    fs::write(dir.join("main.tf"), nested(4)).unwrap();
+    let out = run_stats(&dir);
+    assert_normal(&out);
+    assert_eq!(text(&out), "");
+    assert!(budget_hits(&out) >= 1);
+    // 100^2: known, and the duplicate and escalation findings are reported.
+    fs::write(dir.join("main.tf"), nested(2)).unwrap();
+    let out = run_stats(&dir);
+    assert_normal(&out);
+    assert!(
+        text(&out).contains("[privilege-escalation-permission]"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(budget_hits(&out), 0);
+}
+
+#[test]
+fn string_and_replace_growth_is_bounded() {
+    // A string that doubles in a template, and a `replace` that multiplies one.
+    let dir = scratch("strings");
+    let mut text_tf = String::from("locals {\n  s0 = \"abcdefghijklmnop\"\n");
+    for i in 1..=40 {
+        text_tf += &format!("  s{i} = \"${{local.s{}}}${{local.s{}}}\"\n", i - 1, i - 1);
+    }
+    text_tf += "  r = replace(local.s15, \"a\", local.s15)\n  f = formatlist(local.s16, range(4000))\n}\nresource \"google_project_iam_member\" \"m\" {\n  project = \"p\"\n  role    = \"roles/${local.s40}${local.r}${local.f[0]}\"\n  member  = \"group:admins@example.com\"\n}\n";
+    fs::write(dir.join("main.tf"), text_tf).unwrap();
+    let out = run_stats(&dir);
+    assert_normal(&out);
+    assert_eq!(text(&out), "");
+    assert!(
+        budget_hits(&out) >= 2,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs iamlint with `args` in `dir`, killed after 60 s so that a hang fails the test
+/// instead of stalling the suite.
+fn run_bounded(dir: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("iamlint runs");
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("iamlint {args:?} did not end within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn option_files_must_be_regular_files_of_bounded_size() {
+    let dir = scratch("option-files");
+    fs::write(dir.join("main.tf"), DEFAULT_SA_GRANT).unwrap();
+    let fifo = dir.join("fifo");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for option in ["--config", "--var-file", "--baseline", "--plan"] {
+        for file in ["fifo", "/dev/zero", "."] {
+            let mut args = vec![option, file];
+            if option != "--plan" {
+                args.push("main.tf");
+            }
+            let out = run_bounded(&dir, &args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{option} {file}: {stderr}");
+            assert!(
+                stderr.contains("not a regular file"),
+                "{option} {file}: {stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_configuration_that_is_a_directory_is_an_error_not_skipped() {
+    let dir = scratch("config-dir");
+    fs::write(
+        dir.join("iamlint.toml"),
+        "[rules]\ndefault-service-account = \"off\"\n",
+    )
+    .unwrap();
+    let sub = dir.join("sub");
+    fs::create_dir_all(sub.join("iamlint.toml")).unwrap();
+    fs::write(sub.join("main.tf"), DEFAULT_SA_GRANT).unwrap();
+    let out = run_bounded(&sub, &["--format", "gcc", "."]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("a directory, not a regular file"),
+        "{stderr}"
+    );
+}
+
+/// A caller file named alone (as pre-commit does) reads the local modules it calls as context:
+/// the finding its input causes in the callee is reported in it, as for the directory.
+#[test]
+fn a_named_file_reads_the_modules_it_calls() {
+    let dir = scratch("named-caller");
+    fs::create_dir_all(dir.join("modules/m")).unwrap();
+    fs::write(
+        dir.join("main.tf"),
+        "module \"m\" {\n  source = \"./modules/m\"\n  member = \"serviceAccount:123456789012-compute@developer.gserviceaccount.com\"\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("modules/m/main.tf"),
+        "variable \"member\" {}\n\nresource \"google_project_iam_member\" \"x\" {\n  project = \"p\"\n  role    = \"roles/viewer\"\n  member  = var.member\n}\n",
+    )
+    .unwrap();
+    let named = run_bounded(&dir, &["--format", "gcc", "main.tf"]);
+    let whole = run_bounded(&dir, &["--format", "gcc", "."]);
+    assert_normal(&named);
+    let finding = "main.tf:3:12: error: the Compute Engine default service account is granted `roles/viewer` [default-service-account]\n";
+    assert_eq!(text(&named), finding);
+    assert_eq!(text(&whole), finding);
+}
+
 /// A `terraform show -json` plan on one line: one grant that is a finding, then `padding`
 /// bytes of buckets.
 fn one_line_plan(padding: usize) -> String {

@@ -10,6 +10,7 @@
 //! these arguments for certain (what `try` and `can` catch).
 
 use super::MAX_ITEMS;
+use super::budget::{self, Budget};
 use super::files::Files;
 use super::value::*;
 use std::collections::{BTreeMap, HashSet};
@@ -26,6 +27,17 @@ pub struct Call<'c> {
     pub args: Vec<Val>,
     pub loc: Loc,
     pub files: &'c Files,
+    /// The module's evaluation budget: a result that would be past one value's caps is
+    /// unknown, and counted here, before it is built.
+    pub budget: &'c Budget,
+}
+
+impl Call<'_> {
+    /// The result would be past the caps of one value ([`budget`]): unknown, counted.
+    fn too_large(&self) -> Out {
+        self.budget.hit();
+        Ok(Value::Unknown)
+    }
 }
 
 pub enum Imp {
@@ -403,9 +415,26 @@ fn setproduct(c: &Call) -> Out {
             None => return Ok(Value::Unknown),
         }
     }
-    let size = lists.iter().map(|l| l.len()).product::<usize>();
+    let size = lists
+        .iter()
+        .try_fold(1usize, |n, l| n.checked_mul(l.len()))
+        .unwrap_or(usize::MAX);
     if size > MAX_ITEMS {
-        return Ok(Value::Unknown);
+        return c.too_large();
+    }
+    // Each element of list i is copied into size / len(i) tuples.
+    let mut elements = size;
+    for list in &lists {
+        let copies = size / list.len().max(1);
+        for item in list.iter() {
+            let Some(s) = budget::measure(&item.value, budget::VALUE_LIMIT) else {
+                return c.too_large();
+            };
+            elements = elements.saturating_add(s.elements.saturating_mul(copies));
+        }
+    }
+    if elements > budget::MAX_ELEMENTS {
+        return c.too_large();
     }
     let mut out: Vec<Vec<Val>> = vec![Vec::new()];
     for list in lists {
@@ -694,7 +723,7 @@ fn range(c: &Call) -> Out {
     let mut n = start;
     while (step > 0.0 && n < limit) || (step < 0.0 && n > limit) {
         if out.len() >= MAX_ITEMS {
-            return Ok(Value::Unknown);
+            return c.too_large();
         }
         out.push(num_val(n, &c.loc));
         n += step;
@@ -868,9 +897,27 @@ fn replace(c: &Call) -> Out {
     match as_pattern(&from) {
         Some(pattern) => {
             let re = ::regex::Regex::new(pattern).map_err(|_| Failed)?;
+            // A `$1` in the replacement may copy up to the whole string.
+            let per_match = to
+                .len()
+                .saturating_add(to.matches('$').count().saturating_mul(s.len()));
+            let matches = re.find_iter(&s).count();
+            if s.len().saturating_add(matches.saturating_mul(per_match)) > budget::MAX_STRING_BYTES
+            {
+                return c.too_large();
+            }
             Ok(lit(re.replace_all(&s, to.as_str()).into_owned()))
         }
-        None => Ok(lit(s.replace(&from, &to))),
+        None => {
+            let matches = match from.is_empty() {
+                true => s.chars().count() + 1,
+                false => s.matches(from.as_str()).count(),
+            };
+            if s.len().saturating_add(matches.saturating_mul(to.len())) > budget::MAX_STRING_BYTES {
+                return c.too_large();
+            }
+            Ok(lit(s.replace(&from, &to)))
+        }
     }
 }
 
@@ -915,6 +962,10 @@ fn indent(c: &Call) -> Out {
         return Ok(Value::Unknown);
     };
     let pad = " ".repeat(n.clamp(0, 1024) as usize);
+    let lines = s.matches('\n').count();
+    if s.len().saturating_add(lines.saturating_mul(pad.len())) > budget::MAX_STRING_BYTES {
+        return c.too_large();
+    }
     Ok(lit(s.replace('\n', &format!("\n{pad}"))))
 }
 
@@ -993,7 +1044,8 @@ fn formatlist(c: &Call) -> Out {
         }
     }
     let n = n.unwrap_or(1);
-    let mut out = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(n.min(MAX_ITEMS));
+    let mut bytes = 0usize;
     for i in 0..n {
         let args: Vec<&Val> = c.args[1..]
             .iter()
@@ -1003,7 +1055,13 @@ fn formatlist(c: &Call) -> Out {
             })
             .collect();
         match format_one(&spec, &args) {
-            Some(s) => out.push(text(s, &c.loc)),
+            Some(s) => {
+                bytes = bytes.saturating_add(s.len());
+                if bytes > budget::MAX_STRING_BYTES {
+                    return c.too_large();
+                }
+                out.push(text(s, &c.loc))
+            }
             None => return Ok(Value::Unknown),
         }
     }

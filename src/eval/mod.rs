@@ -6,6 +6,7 @@
 //! rules never guess about unknowns. This layer knows nothing of IAM: `model` uses it, never
 //! the reverse.
 
+pub mod budget;
 pub mod files;
 pub mod functions;
 pub mod scope;

@@ -1,5 +1,6 @@
 //! Scopes (locals, variables, inputs, bound iterators) and the evaluation of hcl-edit expressions.
 
+use super::budget::{self, Budget, Size};
 use super::files::Files;
 use super::functions::{self, Call, Failed, Imp};
 use super::types;
@@ -50,6 +51,36 @@ pub struct Scope<'a> {
     /// Where the keys of object constructors are written, by the place of their value and the
     /// key: a finding about a map key (a role => members map) points at the key.
     key_locs: RefCell<HashMap<(Loc, String), Loc>>,
+    /// The work done and the values that hit a budget ([`budget`]).
+    budget: Budget,
+}
+
+/// A value being built from parts (list or object elements, template parts, arguments),
+/// stopped as soon as the parts together are past one value's budget.
+#[derive(Default)]
+struct Gather {
+    size: Size,
+}
+
+impl Gather {
+    /// Adds `value`'s size; `false` (a hit) once the parts are past the budget.
+    fn add(&mut self, budget: &Budget, value: &Value) -> bool {
+        let left = Size {
+            elements: budget::MAX_ELEMENTS.saturating_sub(self.size.elements),
+            bytes: budget::MAX_STRING_BYTES.saturating_sub(self.size.bytes),
+        };
+        match budget::measure(value, left) {
+            Some(size) if budget.spend(size.elements as u64) => {
+                self.size = self.size.plus(size);
+                true
+            }
+            Some(_) => false,
+            None => {
+                budget.hit();
+                false
+            }
+        }
+    }
 }
 
 /// A `variable` block: its default, type constraint and `nullable`.
@@ -235,6 +266,16 @@ impl<'a> Scope<'a> {
         self.eval_at(expr, src, 0)
     }
 
+    /// Sets the module's work budget from the size of its source ([`budget::WORK_PER_BYTE`]).
+    pub fn set_source_bytes(&mut self, bytes: usize) {
+        self.budget.set_source_bytes(bytes);
+    }
+
+    /// How many values were made unknown by an evaluation budget (`--stats`).
+    pub fn budget_hits(&self) -> usize {
+        self.budget.hits()
+    }
+
     /// Runs `f` with `name` bound; the binding is removed afterwards.
     pub fn bind<R>(&self, name: &str, binding: Binding, f: impl FnOnce() -> R) -> R {
         self.bindings.borrow_mut().push((name.to_string(), binding));
@@ -252,11 +293,22 @@ impl<'a> Scope<'a> {
             .map(|(_, b)| b.clone())
     }
 
+    /// Evaluates `expr` within the budgets: one unit of work for the expression, and a value
+    /// past one value's caps is unknown.
     fn eval_at(&self, expr: &Expression, src: Src, depth: usize) -> Val {
-        let loc = src.loc(expr);
-        if depth > MAX_DEPTH {
-            return Val::unknown(loc);
+        if depth > MAX_DEPTH || !self.budget.spend(1) {
+            return Val::unknown(src.loc(expr));
         }
+        let val = self.eval_node(expr, src, depth);
+        match val.value {
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::Unknown => val,
+            _ if self.budget.admit(&val.value) => val,
+            _ => Val::unknown(val.loc),
+        }
+    }
+
+    fn eval_node(&self, expr: &Expression, src: Src, depth: usize) -> Val {
+        let loc = src.loc(expr);
         let value = match expr {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
@@ -264,13 +316,20 @@ impl<'a> Scope<'a> {
             Expression::String(s) => Value::Str(Str::literal(s.value().as_str())),
             Expression::StringTemplate(t) => self.template(t, src, depth),
             Expression::HeredocTemplate(h) => self.template(&h.template, src, depth),
-            Expression::Array(items) => Value::List(
-                items
-                    .iter()
-                    .map(|item| self.eval_at(item, src, depth + 1))
-                    .collect(),
-            ),
+            Expression::Array(items) => {
+                let mut gather = Gather::default();
+                let mut list = Vec::new();
+                for item in items.iter() {
+                    let item = self.eval_at(item, src, depth + 1);
+                    if !gather.add(&self.budget, &item.value) {
+                        return Val::unknown(loc);
+                    }
+                    list.push(item);
+                }
+                Value::List(list)
+            }
             Expression::Object(object) => {
+                let mut gather = Gather::default();
                 let mut entries = Vec::new();
                 for (object_key, value) in object.iter() {
                     let key = match object_key {
@@ -283,6 +342,9 @@ impl<'a> Scope<'a> {
                     match key {
                         Some(key) => {
                             let value = self.eval_at(value.expr(), src, depth + 1);
+                            if !gather.add(&self.budget, &value.value) {
+                                return Val::unknown(loc);
+                            }
                             self.key_locs
                                 .borrow_mut()
                                 .entry((value.loc.clone(), key.clone()))
@@ -365,10 +427,17 @@ impl<'a> Scope<'a> {
                 _ => made(Value::Unknown),
             };
         }
-        let mut args: Vec<Val> = exprs
-            .iter()
-            .map(|a| self.eval_at(a, src, depth + 1))
-            .collect();
+        let mut gather = Gather::default();
+        let mut args: Vec<Val> = Vec::with_capacity(exprs.len());
+        for expr in &exprs {
+            let arg = self.eval_at(expr, src, depth + 1);
+            // Arguments that are together past one value's budget make a result past it too
+            // (or nearly: `merge` of overlapping objects), and are not all held at once.
+            if !gather.add(&self.budget, &arg.value) {
+                return made(Value::Unknown);
+            }
+            args.push(arg);
+        }
         if call.args.expand_final() {
             match args.pop().map(|last| last.value) {
                 Some(Value::List(items)) if !items.iter().any(Val::is_unknown) => {
@@ -398,6 +467,7 @@ impl<'a> Scope<'a> {
             args,
             loc: loc.clone(),
             files: &self.files,
+            budget: &self.budget,
         };
         made(match imp(&call) {
             Ok(value) => value,
@@ -463,6 +533,7 @@ impl<'a> Scope<'a> {
         let inner = Scope {
             files: self.files.clone(),
             called: self.called,
+            budget: self.budget.nested(),
             ..Scope::default()
         };
         for (name, val) in vars {
@@ -477,6 +548,7 @@ impl<'a> Scope<'a> {
             base: 0,
         };
         let value = inner.template(&template, src, depth + 1);
+        self.budget.absorb(&inner.budget);
         if inner.failures.get() > 0 {
             return self.fail();
         }
@@ -489,7 +561,11 @@ impl<'a> Scope<'a> {
         let collection = self.eval_at(&f.intro.collection_expr, src, depth + 1);
         let pairs: Vec<(Val, Val)> = match collection.value {
             Value::List(items) => {
-                if items.iter().any(Val::is_unknown) || items.len() > MAX_ITEMS {
+                if items.iter().any(Val::is_unknown) {
+                    return Value::Unknown;
+                }
+                if items.len() > MAX_ITEMS {
+                    self.budget.hit();
                     return Value::Unknown;
                 }
                 items
@@ -524,7 +600,11 @@ impl<'a> Scope<'a> {
         let key_name = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
         let mut list = Vec::new();
         let mut object = Vec::new();
+        let mut gather = Gather::default();
         for (key, value) in pairs {
+            if self.budget.exhausted() {
+                return Value::Unknown;
+            }
             let step = || {
                 if let Some(cond) = &f.cond {
                     match self.eval_at(&cond.expr, src, depth + 1).value {
@@ -542,6 +622,11 @@ impl<'a> Scope<'a> {
                 Some(k) => self.bind(k, Binding::Var(key.clone()), with_value),
                 None => with_value(),
             };
+            if let Ok(Some((_, v))) = &result
+                && !gather.add(&self.budget, &v.value)
+            {
+                return Value::Unknown;
+            }
             match result {
                 Err(()) => return Value::Unknown,
                 Ok(None) => {}
@@ -587,7 +672,11 @@ impl<'a> Scope<'a> {
     fn template(&self, template: &Template, src: Src, depth: usize) -> Value {
         let mut pieces = Vec::new();
         let mut work = 0usize;
-        self.template_pieces(template, src, depth, &mut pieces, &mut work);
+        let mut gather = Gather::default();
+        if !self.template_pieces(template, src, depth, &mut pieces, &mut work, &mut gather) {
+            // Past a value's budget: the whole string is unknown.
+            return Value::Unknown;
+        }
         let mut out = Str::default();
         let mut strip_next = false;
         for piece in pieces {
@@ -615,6 +704,8 @@ impl<'a> Scope<'a> {
         Value::Str(out)
     }
 
+    /// The pieces of a template, evaluated; `false` when its parts together are past a
+    /// value's budget.
     fn template_pieces(
         &self,
         template: &Template,
@@ -622,11 +713,12 @@ impl<'a> Scope<'a> {
         depth: usize,
         out: &mut Vec<Piece>,
         work: &mut usize,
-    ) {
+        gather: &mut Gather,
+    ) -> bool {
         *work += 1;
         if depth > MAX_DEPTH || *work > MAX_ITEMS {
             out.push(Piece::Part(Part::Unknown));
-            return;
+            return true;
         }
         let strip = |out: &mut Vec<Piece>, before: bool, after: bool| {
             if before {
@@ -638,10 +730,20 @@ impl<'a> Scope<'a> {
         };
         for element in template.iter() {
             match element {
-                Element::Literal(lit) => out.push(Piece::Part(Part::Lit(lit.value().clone()))),
+                Element::Literal(lit) => {
+                    let text = Value::Str(Str::literal(lit.value().as_str()));
+                    if !gather.add(&self.budget, &text) {
+                        return false;
+                    }
+                    out.push(Piece::Part(Part::Lit(lit.value().clone())))
+                }
                 Element::Interpolation(interp) => {
                     strip(out, interp.strip.strip_start(), false);
-                    match self.eval_at(&interp.expr, src, depth + 1).value {
+                    let val = self.eval_at(&interp.expr, src, depth + 1);
+                    if !gather.add(&self.budget, &val.value) {
+                        return false;
+                    }
+                    match val.value {
                         Value::Str(s) => out.extend(s.parts.into_iter().map(Piece::Part)),
                         Value::Number(n) => out.push(Piece::Part(Part::Lit(n))),
                         Value::Bool(b) => out.push(Piece::Part(Part::Lit(b.to_string()))),
@@ -656,20 +758,32 @@ impl<'a> Scope<'a> {
                         match self.eval_at(&d.if_expr.cond_expr, src, depth + 1).value {
                             Value::Bool(true) => {
                                 strip(out, false, d.if_expr.strip.strip_end());
-                                self.template_pieces(
+                                if !self.template_pieces(
                                     &d.if_expr.template,
                                     src,
                                     depth + 1,
                                     out,
                                     work,
-                                );
+                                    gather,
+                                ) {
+                                    return false;
+                                }
                                 let close = d.else_expr.as_ref().map_or(end, |e| e.strip);
                                 strip(out, close.strip_start(), false);
                             }
                             Value::Bool(false) => {
                                 if let Some(e) = &d.else_expr {
                                     strip(out, false, e.strip.strip_end());
-                                    self.template_pieces(&e.template, src, depth + 1, out, work);
+                                    if !self.template_pieces(
+                                        &e.template,
+                                        src,
+                                        depth + 1,
+                                        out,
+                                        work,
+                                        gather,
+                                    ) {
+                                        return false;
+                                    }
                                 }
                                 strip(out, end.strip_start(), false);
                             }
@@ -711,16 +825,27 @@ impl<'a> Scope<'a> {
                         };
                         for (key, value) in pairs {
                             strip(out, false, f.strip.strip_end());
-                            let body = |out: &mut Vec<Piece>, work: &mut usize| {
-                                self.bind(f.value_var.as_str(), Binding::Var(value), || {
-                                    self.template_pieces(&f.template, src, depth + 1, out, work)
-                                })
+                            let body =
+                                |out: &mut Vec<Piece>, work: &mut usize, gather: &mut Gather| {
+                                    self.bind(f.value_var.as_str(), Binding::Var(value), || {
+                                        self.template_pieces(
+                                            &f.template,
+                                            src,
+                                            depth + 1,
+                                            out,
+                                            work,
+                                            gather,
+                                        )
+                                    })
+                                };
+                            let within = match &f.key_var {
+                                Some(k) => self.bind(k.as_str(), Binding::Var(key), || {
+                                    body(out, work, gather)
+                                }),
+                                None => body(out, work, gather),
                             };
-                            match &f.key_var {
-                                Some(k) => {
-                                    self.bind(k.as_str(), Binding::Var(key), || body(out, work))
-                                }
-                                None => body(out, work),
+                            if !within {
+                                return false;
                             }
                             strip(out, d.endfor_expr.strip.strip_start(), false);
                         }
@@ -729,6 +854,7 @@ impl<'a> Scope<'a> {
                 },
             }
         }
+        true
     }
 
     fn traversal(&self, t: &Traversal, src: Src, depth: usize, loc: Loc) -> Val {

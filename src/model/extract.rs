@@ -143,6 +143,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
     }
 
     let mut scope = Scope::default();
+    scope.set_source_bytes(source.files.iter().map(|f| f.text.len()).sum());
     for top in &tops {
         match top.block.ident.as_str() {
             "locals" => {
@@ -250,6 +251,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
         }
     }
     cx.policy_bindings(&tops, &policies, &mut module);
+    module.budget_hits = scope.budget_hits();
 
     // Node pools that name their cluster by its `name`: the same process as that cluster.
     let clusters: HashMap<String, String> = module
@@ -267,10 +269,11 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
         }
     }
 
+    let index = RoleIndex::new(&module.custom_roles);
     let targets: Vec<RoleTarget> = module
         .grants
         .iter()
-        .map(|g| role_target(g.role.as_ref(), &module.custom_roles))
+        .map(|g| role_target(g.role.as_ref(), &index))
         .collect();
     for (grant, target) in module.grants.iter_mut().zip(targets) {
         grant.target = target;
@@ -1235,15 +1238,43 @@ const CUSTOM_ROLE_TYPES: &[&str] = &[
     "google_organization_iam_custom_role",
 ];
 
-fn role_target(role: Option<&Val>, roles: &[CustomRole]) -> RoleTarget {
+/// The custom roles of a module by what grants name them with: the resource, or the level and
+/// `role_id` (the first role of each, as a scan in order would find).
+struct RoleIndex<'m> {
+    by_resource: HashMap<(&'m str, &'m str), usize>,
+    by_id: HashMap<(bool, &'m str), usize>,
+}
+
+impl<'m> RoleIndex<'m> {
+    fn new(roles: &'m [CustomRole]) -> RoleIndex<'m> {
+        let mut index = RoleIndex {
+            by_resource: HashMap::new(),
+            by_id: HashMap::new(),
+        };
+        for (i, c) in roles.iter().enumerate() {
+            index
+                .by_resource
+                .entry((c.res.rtype.as_str(), c.res.name.as_str()))
+                .or_insert(i);
+            if let Some(id) = c.role_id.as_ref().and_then(Val::as_str) {
+                let project = matches!(c.level, RoleLevel::Project);
+                index.by_id.entry((project, id)).or_insert(i);
+            }
+        }
+        index
+    }
+}
+
+fn role_target(role: Option<&Val>, roles: &RoleIndex) -> RoleTarget {
     let Some(s) = role.and_then(Val::as_template) else {
         return RoleTarget::Unknown;
     };
     for r in s.refs() {
         if !r.data && CUSTOM_ROLE_TYPES.contains(&r.rtype.as_str()) {
             return match roles
-                .iter()
-                .position(|c| c.res.rtype == r.rtype && c.res.name == r.name)
+                .by_resource
+                .get(&(r.rtype.as_str(), r.name.as_str()))
+                .copied()
             {
                 Some(i) => RoleTarget::Custom(i),
                 None => RoleTarget::Unknown,
@@ -1262,14 +1293,8 @@ fn role_target(role: Option<&Val>, roles: &[CustomRole]) -> RoleTarget {
         return RoleTarget::Unknown;
     }
     let id = suffix.rsplit_once("/roles/").map_or("", |(_, id)| id);
-    let same_kind = |c: &CustomRole| match c.level {
-        RoleLevel::Project => prefix.starts_with("projects/"),
-        RoleLevel::Organization => prefix.starts_with("organizations/"),
-    };
-    match roles
-        .iter()
-        .position(|c| same_kind(c) && c.role_id.as_ref().and_then(Val::as_str) == Some(id))
-    {
+    let project = prefix.starts_with("projects/");
+    match roles.by_id.get(&(project, id)).copied() {
         Some(i) => RoleTarget::Custom(i),
         None => match s.as_literal() {
             Some(lit) => RoleTarget::OtherCustom(lit.to_string()),

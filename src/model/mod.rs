@@ -11,6 +11,7 @@ pub mod workloads;
 use crate::diagnostic::FileId;
 use crate::source::LineIndex;
 use principal::{DefaultIdentity, Principal, SaRef};
+use std::collections::HashMap;
 use std::ops::Range;
 use value::Val;
 
@@ -63,6 +64,13 @@ pub struct Module {
     /// modules it calls whose identity it passed to them: only rules that look across modules
     /// run on it, and they report only what spans more than one module.
     pub estate: bool,
+    /// Values made unknown by an evaluation budget while the module was read
+    /// ([`crate::eval::budget`]).
+    pub budget_hits: usize,
+    /// `service_accounts` by name (their indexes, in order) and how many there were, built on
+    /// the first [`Module::service_account`] call: a lookup per member or workload would
+    /// otherwise scan every account.
+    pub accounts_by_name: std::sync::OnceLock<(usize, HashMap<String, Vec<usize>>)>,
 }
 
 /// One instance of a `module` block, and the inputs it passes, evaluated in the caller.
@@ -100,16 +108,40 @@ impl Module {
     /// key of an account whose instances are not known names the account.
     pub fn service_account(&self, name: &str) -> Option<&ServiceAccount> {
         let (base, key) = name.split_at(name.find('[').unwrap_or(name.len()));
-        let same = |sa: &&ServiceAccount| sa.res.name == base;
-        let mut accounts = self.service_accounts.iter().filter(same);
-        if key.is_empty() {
-            return accounts.next();
+        let (len, index) = self.accounts_by_name.get_or_init(|| {
+            let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, sa) in self.service_accounts.iter().enumerate() {
+                index.entry(sa.res.name.clone()).or_default().push(i);
+            }
+            (self.service_accounts.len(), index)
+        });
+        if *len != self.service_accounts.len() {
+            // Accounts added since the index was built (while the module is extracted): a scan.
+            let accounts = self
+                .service_accounts
+                .iter()
+                .filter(|sa| sa.res.name == base);
+            return pick_instance(accounts.collect(), key);
         }
-        accounts
-            .clone()
-            .find(|sa| sa.res.instance.as_deref() == Some(key))
-            .or_else(|| accounts.find(|sa| sa.res.instance.is_none()))
+        let found = index.get(base).map_or(&[][..], Vec::as_slice);
+        pick_instance(
+            found.iter().map(|&i| &self.service_accounts[i]).collect(),
+            key,
+        )
     }
+}
+
+/// Of the accounts with one name, the one with instance `key` (`["a"]`), else the one whose
+/// instances are not known; the first when no key is asked for.
+fn pick_instance<'m>(accounts: Vec<&'m ServiceAccount>, key: &str) -> Option<&'m ServiceAccount> {
+    if key.is_empty() {
+        return accounts.first().copied();
+    }
+    accounts
+        .iter()
+        .find(|sa| sa.res.instance.as_deref() == Some(key))
+        .or_else(|| accounts.iter().find(|sa| sa.res.instance.is_none()))
+        .copied()
 }
 
 /// The header of a `resource` or `data` block.

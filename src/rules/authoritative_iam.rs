@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::{Condition, Grant, GrantKind, Level, Module};
 use crate::registry::{Ctx, Rule, RuleMeta};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub static META: RuleMeta = RuleMeta {
     id: "authoritative-iam",
@@ -67,12 +67,30 @@ impl Rule for AuthoritativeIam {
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
         let mut in_conflict = BTreeSet::new();
         let grants = &module.grants;
+        // Only grants of one family on one known target can clash: an index of them, by the
+        // family and the target key as text (equal keys, equal text), in the grants' order.
+        let mut by_target: HashMap<(&str, String), Vec<usize>> = HashMap::new();
+        for (j, b) in grants.iter().enumerate() {
+            if let Some(key) = &b.target_key
+                && !b.res.maybe_absent
+            {
+                by_target
+                    .entry((family(&b.res.rtype), format!("{key:?}")))
+                    .or_default()
+                    .push(j);
+            }
+        }
         for (i, a) in grants.iter().enumerate() {
             if a.kind == GrantKind::Member {
                 continue;
             }
+            let Some(key) = &a.target_key else { continue };
+            let group = match by_target.get(&(family(&a.res.rtype), format!("{key:?}"))) {
+                Some(group) => group.as_slice(),
+                None => &[],
+            };
             let mut partners = Vec::new();
-            for (j, b) in grants.iter().enumerate() {
+            for (j, b) in group.iter().map(|&j| (j, &grants[j])) {
                 if i == j
                     || family(&a.res.rtype) != family(&b.res.rtype)
                     || a.res.same_address(&b.res)
@@ -146,6 +164,7 @@ impl Rule for AuthoritativeIam {
         }
 
         // The authoritative resource types on projects, folders and organizations, once each.
+        let conflicted: HashSet<&String> = in_conflict.iter().flat_map(|(a, b)| [a, b]).collect();
         let mut seen = BTreeSet::new();
         for grant in grants {
             let whole = matches!(
@@ -155,10 +174,7 @@ impl Rule for AuthoritativeIam {
             if !whole || grant.kind == GrantKind::Member || !seen.insert(grant.res.address()) {
                 continue;
             }
-            if in_conflict
-                .iter()
-                .any(|(a, b)| *a == grant.res.address() || *b == grant.res.address())
-            {
+            if conflicted.contains(&grant.res.address()) {
                 continue;
             }
             let scope = grant.describe_target();

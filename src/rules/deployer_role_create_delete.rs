@@ -110,7 +110,11 @@ impl Rule for DeployerRoleCreateDelete {
                     help: "deploy roles may update what exists; create and delete belong to the Terraform deploy account: remove the permissions labelled here from this role".to_string(),
                 }));
                 // Certain only when the permission is written in this role (a shared local is not).
-                if removable && super::written_in(&role.res, &val.loc) {
+                let literal = super::permission_literal(module, role, val, permission);
+                if let (true, Err(why)) = (removable, &literal) {
+                    diag = diag.note(format!("no automatic fix: {why}"));
+                }
+                if removable && literal.is_ok() {
                     diag = diag.fix(Fix {
                         title: format!(
                             "remove `{permission}` from deployer role `{}`",

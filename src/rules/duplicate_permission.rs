@@ -39,14 +39,17 @@ impl Rule for DuplicatePermission {
                         "first listed here",
                     ))
                     .help("remove the repeated entry");
-                if super::written_in(&role.res, &val.loc) {
-                    diag = diag.fix(Fix {
-                        title: format!("remove the repeated `{permission}`"),
-                        edits: vec![Edit::RemoveElement {
-                            file: val.loc.file,
-                            range: val.loc.range.clone(),
-                        }],
-                    });
+                match super::permission_literal(module, role, val, permission) {
+                    Ok(()) => {
+                        diag = diag.fix(Fix {
+                            title: format!("remove the repeated `{permission}`"),
+                            edits: vec![Edit::RemoveElement {
+                                file: val.loc.file,
+                                range: val.loc.range.clone(),
+                            }],
+                        })
+                    }
+                    Err(why) => diag = diag.note(format!("no automatic fix: {why}")),
                 }
                 out.push(diag);
             }

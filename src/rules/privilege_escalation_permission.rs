@@ -20,16 +20,20 @@ impl Rule for PrivilegeEscalationPermission {
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
         self.check_predefined(module, out);
+        // Each custom role's grants: are they all on single resources? (`None`: not granted.)
+        let mut only_narrow: Vec<Option<bool>> = vec![None; module.custom_roles.len()];
+        for g in &module.grants {
+            if let RoleTarget::Custom(index) = g.target
+                && let Some(slot) = only_narrow.get_mut(index)
+            {
+                let narrow = matches!(g.level, Level::ServiceAccount | Level::Resource);
+                *slot = Some(slot.unwrap_or(true) && narrow);
+            }
+        }
         for (index, role) in module.custom_roles.iter().enumerate() {
             // Granted only on single resources (one service account, one bucket): the narrow,
             // intended way to hand out such a permission.
-            let mut grants = module
-                .grants
-                .iter()
-                .filter(|g| g.target == RoleTarget::Custom(index))
-                .peekable();
-            let narrow = grants.peek().is_some()
-                && grants.all(|g| matches!(g.level, Level::ServiceAccount | Level::Resource));
+            let narrow = only_narrow[index] == Some(true);
             if narrow {
                 continue;
             }

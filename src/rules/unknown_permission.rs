@@ -40,14 +40,20 @@ impl Rule for UnknownPermission {
                     ),
                 );
                 diag = match suggestion {
-                    Some(s) => diag.help(format!("replace it with `{s}`")).fix(Fix {
-                        title: format!("rename `{permission}` to `{s}`"),
-                        edits: vec![Edit::Replace {
-                            file: val.loc.file,
-                            range: val.loc.range.clone(),
-                            text: format!("\"{s}\""),
-                        }],
-                    }),
+                    Some(s) => {
+                        let diag = diag.help(format!("replace it with `{s}`"));
+                        match super::permission_literal(module, role, val, permission) {
+                            Ok(()) => diag.fix(Fix {
+                                title: format!("rename `{permission}` to `{s}`"),
+                                edits: vec![Edit::Replace {
+                                    file: val.loc.file,
+                                    range: val.loc.range.clone(),
+                                    text: format!("\"{s}\""),
+                                }],
+                            }),
+                            Err(why) => diag.note(format!("no automatic fix: {why}")),
+                        }
+                    }
                     None => diag.help(
                         "check the spelling against `gcloud iam list-testable-permissions` or the IAM permissions reference",
                     ),
