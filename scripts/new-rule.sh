@@ -5,7 +5,7 @@
 #   rules/<id>.md                its doc page, with the sections tests/meta.rs asks for
 #   fixtures/<id>/fires/main.tf  a case that fires (`# expect: <id>` marker)
 #   fixtures/<id>/silent/main.tf a near miss that stays silent
-# then runs `UPDATE_EXPECT=1 cargo test --test fixtures --test meta` to write the goldens and
+# then runs `UPDATE_EXPECT=1 cargo test --test fixtures --test formats --test meta` to write the goldens and
 # the rules index (set NEW_RULE_NO_CARGO=1 to skip that step).
 #
 # The generated check is a working placeholder: it fires on grants of one predefined role
@@ -167,7 +167,7 @@ EOF
 
 echo "wrote $rule_file, $doc, $fixtures/{fires,silent}/main.tf and registered $camel in src/rules/mod.rs"
 if [ -z "${NEW_RULE_NO_CARGO:-}" ]; then
-  UPDATE_EXPECT=1 nice -n 10 cargo test --quiet --test fixtures --test meta >/dev/null 2>&1 ||
-    echo "warning: writing the goldens failed: run UPDATE_EXPECT=1 cargo test --test fixtures --test meta" >&2
-  echo "wrote the goldens (fixtures/$id/*/expected.txt) and rules/README.md"
+  UPDATE_EXPECT=1 nice -n 10 cargo test --quiet --test fixtures --test formats --test meta >/dev/null 2>&1 ||
+    echo "warning: writing the goldens failed: run UPDATE_EXPECT=1 cargo test --test fixtures --test formats --test meta" >&2
+  echo "wrote the goldens (fixtures/$id/*/expected.txt, tests/goldens/formats/) and rules/README.md"
 fi

@@ -192,9 +192,8 @@ fn case_expects(case: &Path, id: &str) -> bool {
                 return walk(&path, id);
             }
             read(&path).lines().any(|line| {
-                line.split_once("# expect:").is_some_and(|(_, rules)| {
-                    rules.split(',').any(|r| r.trim() == id)
-                })
+                line.split_once("# expect:")
+                    .is_some_and(|(_, rules)| rules.split(',').any(|r| r.trim() == id))
             })
         })
     }
@@ -257,7 +256,9 @@ fn rule_options(root: &Path) -> Result<Vec<(String, Vec<String>)>, String> {
         .find("let options: &[&str] = match name {")
         .ok_or("src/config.rs no longer has `let options: &[&str] = match name {`: teach tests/tree.rs::rule_options where rules' options are declared")?;
     let block = &config[start..];
-    let end = block.find("};").ok_or("the options match in src/config.rs has no end")?;
+    let end = block
+        .find("};")
+        .ok_or("the options match in src/config.rs has no end")?;
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     let mut rest = &block[..end];
     while let Some(open) = rest.find('"') {
@@ -311,8 +312,16 @@ fn all_problems(root: &Path) -> Vec<String> {
 fn the_tree_has_no_orphans_and_every_option_is_documented() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tree = rules_tree(root);
-    assert!(tree.rules.len() >= 20, "found only {} rules", tree.rules.len());
-    assert!(tree.engine_ids.len() >= 6, "found only {:?}", tree.engine_ids);
+    assert!(
+        tree.rules.len() >= 20,
+        "found only {} rules",
+        tree.rules.len()
+    );
+    assert!(
+        tree.engine_ids.len() >= 6,
+        "found only {:?}",
+        tree.engine_ids
+    );
     let options = rule_options(root).unwrap();
     assert!(options.len() >= 5, "found only {options:?}");
     let problems = all_problems(root);
@@ -405,7 +414,11 @@ fn scratch_copy(dir: &Path) {
     fs::create_dir_all(dir.join("rules")).unwrap();
     for name in names(&root.join("rules")) {
         if name.ends_with(".md") {
-            fs::copy(root.join("rules").join(&name), dir.join("rules").join(&name)).unwrap();
+            fs::copy(
+                root.join("rules").join(&name),
+                dir.join("rules").join(&name),
+            )
+            .unwrap();
         }
     }
     fs::create_dir_all(dir.join("scripts")).unwrap();
@@ -442,23 +455,24 @@ fn without(path: &Path, check: impl Fn() -> Vec<String>) -> Vec<String> {
 
 #[test]
 fn new_rule_writes_four_pieces_and_removing_any_is_caught() {
+    // Not `demo-rule`: `scripts/new-rule.sh demo-rule` followed by `cargo test` must pass too.
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("new-rule-scratch");
     scratch_copy(&dir);
     let before = read(&dir.join("src/rules/mod.rs"));
     assert!(all_problems(&dir).is_empty(), "{:?}", all_problems(&dir));
 
-    let run = new_rule(&dir, "demo-rule");
+    let run = new_rule(&dir, "scaffold-probe");
     assert!(
         run.status.success(),
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let rule_file = dir.join("src/rules/demo_rule.rs");
-    let doc = dir.join("rules/demo-rule.md");
-    let fixtures = dir.join("fixtures/demo-rule");
-    assert!(read(&rule_file).contains("id: \"demo-rule\""));
-    assert!(read(&rule_file).contains("impl Rule for DemoRule"));
-    assert!(read(&doc).starts_with("# demo-rule\n"));
+    let rule_file = dir.join("src/rules/scaffold_probe.rs");
+    let doc = dir.join("rules/scaffold-probe.md");
+    let fixtures = dir.join("fixtures/scaffold-probe");
+    assert!(read(&rule_file).contains("id: \"scaffold-probe\""));
+    assert!(read(&rule_file).contains("impl Rule for ScaffoldProbe"));
+    assert!(read(&doc).starts_with("# scaffold-probe\n"));
     for heading in [
         "Default severity: **warning**",
         "## What it does",
@@ -467,23 +481,26 @@ fn new_rule_writes_four_pieces_and_removing_any_is_caught() {
         "## Use instead",
         "## References",
     ] {
-        assert!(read(&doc).contains(heading), "rules/demo-rule.md: {heading}");
+        assert!(
+            read(&doc).contains(heading),
+            "rules/scaffold-probe.md: {heading}"
+        );
     }
-    assert!(case_expects(&fixtures.join("fires"), "demo-rule"));
-    assert!(!case_expects(&fixtures.join("silent"), "demo-rule"));
+    assert!(case_expects(&fixtures.join("fires"), "scaffold-probe"));
+    assert!(!case_expects(&fixtures.join("silent"), "scaffold-probe"));
     let mod_rs = read(&dir.join("src/rules/mod.rs"));
-    assert!(mod_rs.contains("\nmod demo_rule;\n"));
-    assert!(mod_rs.contains("    &demo_rule::DemoRule,\n"));
-    // Sorted: right after `default_service_account` in both lists.
-    assert!(mod_rs.contains("mod default_service_account;\nmod demo_rule;\n"));
-    assert!(mod_rs.contains(
-        "&default_service_account::DefaultServiceAccount,\n    &demo_rule::DemoRule,\n"
-    ));
+    assert!(mod_rs.contains("\nmod scaffold_probe;\n"));
+    assert!(mod_rs.contains("    &scaffold_probe::ScaffoldProbe,\n"));
+    // Sorted: right after `public_member` in both lists.
+    assert!(mod_rs.contains("mod public_member;\nmod scaffold_probe;\n"));
+    assert!(
+        mod_rs.contains("&public_member::PublicMember,\n    &scaffold_probe::ScaffoldProbe,\n")
+    );
     // With all four pieces, every check passes.
     assert!(all_problems(&dir).is_empty(), "{:?}", all_problems(&dir));
 
     // A second run refuses to overwrite; a bad id is refused.
-    assert!(!new_rule(&dir, "demo-rule").status.success());
+    assert!(!new_rule(&dir, "scaffold-probe").status.success());
     assert!(!new_rule(&dir, "Demo_Rule").status.success());
 
     let says = |problems: Vec<String>, piece: &str| {
@@ -495,34 +512,34 @@ fn new_rule_writes_four_pieces_and_removing_any_is_caught() {
     // 1. the rule file.
     says(
         without(&rule_file, || rule_file_problems(&dir)),
-        "the rule file src/rules/demo_rule.rs is missing",
+        "the rule file src/rules/scaffold_probe.rs is missing",
     );
     // 2. the registration: the `mod` line and the ALL_RULES entry, or only the entry.
     let registered = read(&dir.join("src/rules/mod.rs"));
     fs::write(dir.join("src/rules/mod.rs"), &before).unwrap();
     says(
         rule_file_problems(&dir),
-        "src/rules/demo_rule.rs is an orphan rule file: src/rules/mod.rs has no `mod demo_rule;`",
+        "src/rules/scaffold_probe.rs is an orphan rule file: src/rules/mod.rs has no `mod scaffold_probe;`",
     );
     fs::write(
         dir.join("src/rules/mod.rs"),
-        registered.replace("    &demo_rule::DemoRule,\n", ""),
+        registered.replace("    &scaffold_probe::ScaffoldProbe,\n", ""),
     )
     .unwrap();
     says(
         rule_file_problems(&dir),
-        "rule `demo-rule` (src/rules/demo_rule.rs) is not registered in ALL_RULES",
+        "rule `scaffold-probe` (src/rules/scaffold_probe.rs) is not registered in ALL_RULES",
     );
     fs::write(dir.join("src/rules/mod.rs"), &registered).unwrap();
     // 3. the doc page.
     says(
         without(&doc, || doc_problems(&dir)),
-        "rules/demo-rule.md is missing",
+        "rules/scaffold-probe.md is missing",
     );
     // 4. the fixtures.
     says(
         without(&fixtures, || fixture_problems(&dir)),
-        "rule `demo-rule` (src/rules/demo_rule.rs) has no fixtures",
+        "rule `scaffold-probe` (src/rules/scaffold_probe.rs) has no fixtures",
     );
     says(
         without(&fixtures.join("fires"), || fixture_problems(&dir)),
@@ -538,8 +555,14 @@ fn new_rule_writes_four_pieces_and_removing_any_is_caught() {
         p.extend(fixture_problems(&dir));
         p
     });
-    says(orphans.clone(), "rules/demo-rule.md is an orphan doc page");
-    says(orphans, "fixtures/demo-rule/ is an orphan fixture folder");
+    says(
+        orphans.clone(),
+        "rules/scaffold-probe.md is an orphan doc page",
+    );
+    says(
+        orphans,
+        "fixtures/scaffold-probe/ is an orphan fixture folder",
+    );
     assert!(all_problems(&dir).is_empty(), "{:?}", all_problems(&dir));
 
     // An option that its page does not name.
