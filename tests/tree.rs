@@ -76,10 +76,10 @@ fn rules_tree(root: &Path) -> RulesTree {
             in_all_rules = true;
         } else if in_all_rules && t.starts_with("];") {
             in_all_rules = false;
-        } else if in_all_rules {
-            if let Some((module, _)) = t.strip_prefix('&').and_then(|r| r.split_once("::")) {
-                registered.insert(module.to_string());
-            }
+        } else if in_all_rules
+            && let Some((module, _)) = t.strip_prefix('&').and_then(|r| r.split_once("::"))
+        {
+            registered.insert(module.to_string());
         }
     }
     let mut files = BTreeSet::new();
@@ -96,26 +96,24 @@ fn rules_tree(root: &Path) -> RulesTree {
             continue;
         }
         let text = read(&path);
-        if text.contains("impl Rule for") {
-            if let Some(id) = text.lines().find_map(|l| quoted_after(l, "id:")) {
-                rules.push((module.clone(), id.to_string()));
-            }
+        if text.contains("impl Rule for")
+            && let Some(id) = text.lines().find_map(|l| quoted_after(l, "id:"))
+        {
+            rules.push((module.clone(), id.to_string()));
         }
         files.insert(module);
     }
     let mut engine_ids = BTreeSet::new();
     for name in names(&root.join("src")) {
-        if let Some(stem) = name.strip_suffix(".rs") {
-            let _ = stem;
-            for line in read(&root.join("src").join(&name)).lines() {
-                if let Some(doc) = quoted_after(line, "include_str!(") {
-                    if let Some(id) = doc
-                        .strip_prefix("../rules/")
-                        .and_then(|d| d.strip_suffix(".md"))
-                    {
-                        engine_ids.insert(id.to_string());
-                    }
-                }
+        if !name.ends_with(".rs") {
+            continue;
+        }
+        for line in read(&root.join("src").join(&name)).lines() {
+            if let Some(id) = quoted_after(line, "include_str!(")
+                .and_then(|doc| doc.strip_prefix("../rules/"))
+                .and_then(|d| d.strip_suffix(".md"))
+            {
+                engine_ids.insert(id.to_string());
             }
         }
     }
