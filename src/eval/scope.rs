@@ -186,7 +186,7 @@ impl<'a> Scope<'a> {
         self.called = true;
     }
 
-    /// The known outputs of a called module (see [`Module::outputs`](super::Module::outputs)).
+    /// The known outputs of a called module (see [`Module::outputs`](crate::model::Module::outputs)).
     pub fn set_module_outputs(&mut self, call: &str, outputs: &[(String, Val)]) {
         self.module_outputs
             .insert(call.to_string(), outputs.iter().cloned().collect());
