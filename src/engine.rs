@@ -148,6 +148,7 @@ pub fn lint_plan(path: &Path, config: &Config) -> Report {
                         chunks,
                         suppressions: Vec::new(),
                         map: Some(map),
+                        bom: false,
                     };
                     let mut diags = diags;
                     map_json_labels(std::slice::from_ref(&file), &mut diags);
@@ -365,11 +366,13 @@ where
     let mut results = Vec::new();
     let mut suppressions = Vec::new();
     let mut texts: BTreeMap<FileId, Kept> = BTreeMap::new();
+    let mut boms: Vec<FileId> = Vec::new();
     for walk in walks.into_iter().chain(unread) {
         results.extend(walk.results);
         diagnostics.extend(walk.diagnostics);
         suppressions.extend(walk.suppressions);
         texts.extend(walk.texts);
+        boms.extend(walk.boms);
     }
     // `--var-file` files are no walk's: their text is kept here when a finding points there.
     for var_file in &vars {
@@ -396,6 +399,9 @@ where
     let mut files = Files::new(displays);
     for (id, text) in texts {
         files.set(id, text);
+    }
+    for id in boms {
+        files.set_bom(id);
     }
     let diagnostics = report::finish(
         diagnostics,
@@ -477,6 +483,16 @@ fn located_in_data(
     (suppressions, problems)
 }
 
+/// The files a walk keeps the text of that start with a byte order mark.
+fn boms<T>(walk: &Walk<T>, texts: &[(FileId, Kept)]) -> Vec<FileId> {
+    walk.held
+        .values()
+        .flat_map(|parsed| &parsed.files)
+        .filter(|f| f.bom && texts.iter().any(|(id, _)| *id == f.id))
+        .map(|f| f.id)
+        .collect()
+}
+
 /// A module read and parsed once, shared by the walks that reach it.
 struct Parsed {
     files: Vec<ParsedFile>,
@@ -546,6 +562,8 @@ struct WalkOut<T> {
     diagnostics: Vec<Diagnostic>,
     suppressions: Vec<Suppression>,
     texts: Vec<(FileId, Kept)>,
+    /// Files among `texts` that start with a byte order mark.
+    boms: Vec<FileId>,
 }
 
 /// One walk's state.
@@ -667,6 +685,7 @@ where
         };
         self.check_module(&mut walk, root, &context);
         let texts = self.texts(&walk);
+        let boms = boms(&walk, &texts);
         for &module in walk.held.keys() {
             self.release(module);
         }
@@ -675,6 +694,7 @@ where
             diagnostics: walk.diagnostics,
             suppressions: walk.suppressions,
             texts,
+            boms,
         }
     }
 
@@ -683,12 +703,14 @@ where
         let mut walk: Walk<T> = Walk::new();
         self.acquire(&mut walk, module);
         let texts = self.texts(&walk);
+        let boms = boms(&walk, &texts);
         self.release(module);
         WalkOut {
             results: Vec::new(),
             diagnostics: walk.diagnostics,
             suppressions: walk.suppressions,
             texts,
+            boms,
         }
     }
 

@@ -23,6 +23,9 @@ pub struct ParsedFile {
     pub suppressions: Vec<suppress::Suppression>,
     /// For `.tf.json`: the chunks are of a native-syntax translation; this maps back.
     pub map: Option<crate::tfjson::OffsetMap>,
+    /// The file starts with a UTF-8 byte order mark, which its text does not hold: offsets
+    /// into the file as stored are 3 more than offsets into the text.
+    pub bom: bool,
 }
 
 /// Texts that stand in for files on disk (an editor's unsaved documents), by absolute path
@@ -136,9 +139,11 @@ pub fn parse_bytes(
     display: &str,
     bytes: Vec<u8>,
 ) -> (Option<ParsedFile>, Vec<Diagnostic>) {
+    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
     let (text, decode_error) = parse::decode(id, bytes);
     if decode_error.is_none() && display.ends_with(".tf.json") {
-        return read_json(id, name, display, text);
+        let (file, diags) = read_json(id, name, display, text);
+        return (file.map(|f| ParsedFile { bom, ..f }), diags);
     }
     let (chunks, mut diags) = match decode_error {
         Some(diag) => (Vec::new(), vec![diag]),
@@ -163,6 +168,7 @@ pub fn parse_bytes(
         chunks,
         suppressions,
         map: None,
+        bom,
     };
     (Some(file), diags)
 }
@@ -201,6 +207,7 @@ fn read_json(
         chunks,
         suppressions: Vec::new(),
         map,
+        bom: false,
     };
     (Some(file), diags)
 }

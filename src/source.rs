@@ -119,6 +119,8 @@ pub struct SourceFile {
     lines: LineIndex,
     /// Instead of `text`, when only positions are needed.
     positions: Option<(WideLines, usize)>,
+    /// Bytes before the text in the file as stored: 3 for a UTF-8 byte order mark.
+    before_text: usize,
 }
 
 /// Every file of the run, indexed by [`FileId`].
@@ -141,9 +143,22 @@ impl Files {
                     text: None,
                     lines: LineIndex::default(),
                     positions: None,
+                    before_text: 0,
                 })
                 .collect(),
         }
+    }
+
+    /// Marks a file as starting with a UTF-8 byte order mark, which its text does not hold.
+    pub fn set_bom(&mut self, id: FileId) {
+        if let Some(file) = self.files.get_mut(id) {
+            file.before_text = 3;
+        }
+    }
+
+    /// An offset into a file's text as an offset into the file as stored (its bytes).
+    pub fn stored_offset(&self, id: FileId, offset: usize) -> usize {
+        offset + self.files.get(id).map_or(0, |f| f.before_text)
     }
 
     pub fn set_text(&mut self, id: FileId, text: String) {

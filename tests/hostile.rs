@@ -772,3 +772,41 @@ fn a_file_that_is_not_text_gets_no_snippet() {
     assert!(text.contains("not shown: the file is not text"), "{text}");
     assert!(!text.contains(" | "), "a snippet was printed: {text}");
 }
+
+/// JSON `offset`/`end_offset` are byte offsets into the file as stored: a byte order mark
+/// counts, and a file that is not UTF-8 is reported at its first invalid byte.
+#[test]
+fn json_offsets_are_offsets_into_the_stored_file() {
+    let dir = scratch("json-offsets");
+    let tf = "resource \"google_storage_bucket_iam_member\" \"p\" {\n  bucket = \"b\"\n  role   = \"roles/storage.objectViewer\"\n  member = \"allUsers\"\n}\n";
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(tf.as_bytes());
+    fs::write(dir.join("bom.tf"), &with_bom).unwrap();
+    let mut latin1 = b"# caf\xE9\n".to_vec();
+    latin1.extend_from_slice(tf.as_bytes());
+    fs::write(dir.join("latin1.tf"), &latin1).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["--format", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let at = |file: &str| {
+        diagnostics
+            .iter()
+            .find(|d| d["path"].as_str().unwrap().ends_with(file))
+            .map(|d| {
+                (
+                    d["offset"].as_u64().unwrap() as usize,
+                    d["end_offset"].as_u64().unwrap() as usize,
+                )
+            })
+            .unwrap_or_else(|| panic!("no finding in {file}: {report}"))
+    };
+    let (start, end) = at("bom.tf");
+    assert_eq!(&with_bom[start..end], b"\"allUsers\"");
+    let (start, _) = at("latin1.tf");
+    assert_eq!(start, 5, "the first byte that is not UTF-8");
+    assert_eq!(latin1[start], 0xE9);
+}

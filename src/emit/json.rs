@@ -67,8 +67,9 @@ fn location<'a>(report: &'a Report, label: &Label) -> Location<'a> {
         column: start.column,
         end_line: end.line,
         end_column: end.column,
-        offset: label.range.start,
-        end_offset: label.range.end,
+        // Byte offsets into the file as stored, byte order mark included.
+        offset: report.files.stored_offset(label.file, label.range.start),
+        end_offset: report.files.stored_offset(label.file, label.range.end),
     }
 }
 
