@@ -300,7 +300,18 @@ impl<'a> Scope<'a> {
             return Val::unknown(src.loc(expr));
         }
         let val = self.eval_node(expr, src, depth);
+        // Constructors measured their parts as they built them (and spent that work): not
+        // measured again.
+        let built = matches!(
+            expr,
+            Expression::String(_)
+                | Expression::StringTemplate(_)
+                | Expression::HeredocTemplate(_)
+                | Expression::Array(_)
+                | Expression::Object(_)
+        );
         match val.value {
+            _ if built => val,
             Value::Null | Value::Bool(_) | Value::Number(_) | Value::Unknown => val,
             _ if self.budget.admit(&val.value) => val,
             _ => Val::unknown(val.loc),
