@@ -458,6 +458,24 @@ pub fn display_path(path: &Path) -> String {
     }
 }
 
+/// `a/./b/../c` -> `a/c` and `./../a` -> `../a`, without touching the file system: a `..`
+/// that climbs above the start is kept.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if out.file_name().is_some() && !out.ends_with("..") =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -277,37 +277,8 @@ where
         vars.extend(parsed);
     }
 
-    // Modules that calls reach outside the paths given are read inside these only.
-    let within: Vec<PathBuf> = roots
-        .iter()
-        .map(|r| {
-            if r.is_dir() {
-                r.clone()
-            } else {
-                r.parent().map(Path::to_path_buf).unwrap_or_default()
-            }
-        })
-        .chain(std::env::current_dir().ok())
-        .filter_map(|p| {
-            let p = if p.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                p
-            };
-            p.canonicalize().ok()
-        })
-        .collect();
-    let project = project::build(&discovered.files, displays.len(), &within, &options.overlay);
-    let first_downloaded = displays.len();
-    for found in &project.extra_files {
-        displays.push(found.display.clone());
-        reported.push(found.reported);
-    }
-    diagnostics.extend(project.diagnostics.iter().cloned());
-    // Data files are read inside the paths given (a named file's directory) and the
-    // directories of the modules their calls reach, whose code is read anyway: never the
-    // working directory around them.
-    let mut data_within: Vec<PathBuf> = roots
+    // The directories of the paths given (a named file's), canonical.
+    let given: Vec<PathBuf> = roots
         .iter()
         .filter_map(|r| {
             let dir = match r.is_dir() {
@@ -321,6 +292,27 @@ where
             dir.canonicalize().ok()
         })
         .collect();
+    // Modules that calls reach outside the paths given are read inside these only.
+    let within: Vec<PathBuf> = given
+        .iter()
+        .cloned()
+        .chain(
+            std::env::current_dir()
+                .ok()
+                .and_then(|d| d.canonicalize().ok()),
+        )
+        .collect();
+    let project = project::build(&discovered.files, displays.len(), &within, &options.overlay);
+    let first_downloaded = displays.len();
+    for found in &project.extra_files {
+        displays.push(found.display.clone());
+        reported.push(found.reported);
+    }
+    diagnostics.extend(project.diagnostics.iter().cloned());
+    // Data files are read inside the paths given (a named file's directory) and the
+    // directories of the modules their calls reach, whose code is read anyway: never the
+    // working directory around them.
+    let mut data_within = given;
     for module in project.modules.iter().filter(|m| m.downloaded) {
         if let Ok(dir) = module.dir.canonicalize()
             && !data_within.iter().any(|w| dir.starts_with(w))
@@ -742,7 +734,7 @@ where
                 // A call the lexical scan did not see: local sources only.
                 project::is_local(&call.source)
                     .then(|| {
-                        let dir = project::normalize(
+                        let dir = discover::normalize(
                             &self.project.modules[module].dir.join(&call.source),
                         );
                         self.project.module_of(&dir).map(Target::Module)

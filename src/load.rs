@@ -36,7 +36,7 @@ pub type Overlay = std::collections::HashMap<std::path::PathBuf, std::sync::Arc<
 pub fn read(path: &std::path::Path, overlay: &Overlay) -> std::io::Result<Vec<u8>> {
     if !overlay.is_empty()
         && let Ok(absolute) = std::path::absolute(path)
-        && let Some(text) = overlay.get(&crate::project::normalize(&absolute))
+        && let Some(text) = overlay.get(&crate::discover::normalize(&absolute))
     {
         return Ok(text.as_bytes().to_vec());
     }

@@ -10,7 +10,7 @@
 //! it: the downloaded directory becomes a module of the graph. Nothing is ever fetched.
 
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
-use crate::discover::{self, Found};
+use crate::discover::{self, Found, normalize};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -710,23 +710,6 @@ fn scan_json(text: &str) -> Vec<(String, Range<usize>, String)> {
                     .unwrap_or(0);
                 out.push((name.clone(), at..at + quoted.len(), source.to_string()));
             }
-        }
-    }
-    out
-}
-
-/// `a/./b/../c` -> `a/c`, without touching the file system.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir
-                if out.file_name().is_some() && !out.ends_with("..") =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
         }
     }
     out

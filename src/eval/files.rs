@@ -340,8 +340,8 @@ impl Files {
 /// `../../../modules/gcs`; `None` when one is absolute and the other not, or `base` climbs
 /// out of where `dir` can be reached lexically.
 fn relative(dir: &Path, base: &Path) -> Option<String> {
-    let dir = lexical(dir);
-    let base = lexical(base);
+    let dir = crate::discover::normalize(dir);
+    let base = crate::discover::normalize(base);
     if dir.is_absolute() != base.is_absolute() {
         return None;
     }
@@ -363,39 +363,10 @@ fn relative(dir: &Path, base: &Path) -> Option<String> {
     })
 }
 
-/// `a/./b/../c` -> `a/c` and `./../a` -> `../a`, without touching the file system.
-fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !matches!(out.components().next_back(), Some(Component::Normal(_))) || !out.pop()
-                {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// `a/./b/../c` -> `a/c`, without touching the file system; `None` when `..` climbs above the start.
 fn normalize(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    Some(out)
+    let out = crate::discover::normalize(path);
+    (!out.components().any(|c| c == Component::ParentDir)).then_some(out)
 }
 
 #[cfg(test)]

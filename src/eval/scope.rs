@@ -566,46 +566,47 @@ impl<'a> Scope<'a> {
         value
     }
 
+    /// The (key, value) pairs a `for` (expression or template directive) iterates over: a
+    /// list's indexes or an object's keys, each located at its value; `None` when the
+    /// collection or an element of a list is unknown, or the list is past the budget.
+    fn iteration(&self, collection: Value) -> Option<Vec<(Val, Val)>> {
+        let key = |value: Value, v: &Val| Val {
+            value,
+            loc: v.loc.clone(),
+        };
+        match collection {
+            Value::List(items) => {
+                if items.iter().any(Val::is_unknown) {
+                    return None;
+                }
+                if items.len() > MAX_ITEMS {
+                    self.budget.hit();
+                    return None;
+                }
+                Some(
+                    items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, v)| (key(Value::Number(i.to_string()), &v), v))
+                        .collect(),
+                )
+            }
+            Value::Object(entries) => Some(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (key(Value::Str(Str::literal(k)), &v), v))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     /// `[for v in c : e if cond]` and `{for k, v in c : k => v}`, over a known collection.
     /// With grouping (`{for ... : k => v...}`), the values of one key are gathered in a list.
     fn for_expr(&self, f: &ForExpr, src: Src, depth: usize) -> Value {
         let collection = self.eval_at(&f.intro.collection_expr, src, depth + 1);
-        let pairs: Vec<(Val, Val)> = match collection.value {
-            Value::List(items) => {
-                if items.iter().any(Val::is_unknown) {
-                    return Value::Unknown;
-                }
-                if items.len() > MAX_ITEMS {
-                    self.budget.hit();
-                    return Value::Unknown;
-                }
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| {
-                        (
-                            Val {
-                                value: Value::Number(i.to_string()),
-                                loc: v.loc.clone(),
-                            },
-                            v,
-                        )
-                    })
-                    .collect()
-            }
-            Value::Object(entries) => entries
-                .into_iter()
-                .map(|(k, v)| {
-                    (
-                        Val {
-                            value: Value::Str(Str::literal(k)),
-                            loc: v.loc.clone(),
-                        },
-                        v,
-                    )
-                })
-                .collect(),
-            _ => return Value::Unknown,
+        let Some(pairs) = self.iteration(collection.value) else {
+            return Value::Unknown;
         };
         let value_name = f.intro.value_var.as_str();
         let key_name = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
@@ -806,33 +807,10 @@ impl<'a> Scope<'a> {
                         let f = &d.for_expr;
                         strip(out, f.strip.strip_start(), false);
                         let collection = self.eval_at(&f.collection_expr, src, depth + 1).value;
-                        let pairs: Vec<(Val, Val)> = match collection {
-                            Value::List(items) if items.len() <= MAX_ITEMS => items
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, v)| {
-                                    let key = Val {
-                                        value: Value::Number(i.to_string()),
-                                        loc: v.loc.clone(),
-                                    };
-                                    (key, v)
-                                })
-                                .collect(),
-                            Value::Object(entries) if entries.len() <= MAX_ITEMS => entries
-                                .into_iter()
-                                .map(|(k, v)| {
-                                    let key = Val {
-                                        value: Value::Str(Str::literal(k)),
-                                        loc: v.loc.clone(),
-                                    };
-                                    (key, v)
-                                })
-                                .collect(),
-                            _ => {
-                                out.push(Piece::Part(Part::Unknown));
-                                strip(out, false, d.endfor_expr.strip.strip_end());
-                                continue;
-                            }
+                        let Some(pairs) = self.iteration(collection) else {
+                            out.push(Piece::Part(Part::Unknown));
+                            strip(out, false, d.endfor_expr.strip.strip_end());
+                            continue;
                         };
                         for (key, value) in pairs {
                             strip(out, false, f.strip.strip_end());

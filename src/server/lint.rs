@@ -70,7 +70,7 @@ pub struct Worker {
 
 /// `a/./b/../c` made absolute, as overlay keys are.
 pub fn absolute(path: &Path) -> PathBuf {
-    crate::project::normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+    crate::discover::normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
 /// Paths of the report as the client names them: the working directory is the folder's real
