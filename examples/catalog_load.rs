@@ -1,7 +1,7 @@
 //! Times the first use of the embedded IAM catalog (decoding it), in a fresh process.
 //! `cargo run --release --example catalog_load`
 
-use iamlint::catalog::Catalog;
+use iamlint::Catalog;
 use std::time::Instant;
 
 fn main() {

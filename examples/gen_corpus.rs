@@ -182,7 +182,7 @@ const PEOPLE: &[&str] = &["alice", "bob", "carol", "dan", "erin", "frank"];
 /// A real permission of one of the services above (from iamlint's catalog), or, once in 300,
 /// a misspelt one.
 fn permission(rng: &mut Rng) -> String {
-    let catalog = iamlint::catalog::Catalog::get();
+    let catalog = iamlint::Catalog::get();
     let (service, resources) = SERVICES[rng.below(SERVICES.len())];
     let resource = resources[rng.below(resources.len())];
     let real = catalog.glob(&format!("{service}.{resource}.*"));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scaffolds a new rule: `scripts/new-rule.sh ID` (ID in kebab-case) writes
-#   src/rules/<id_snake>.rs      the rule, modelled on service-account-key
+#   src/rules/<id_snake>.rs      the rule's check, modelled on service-account-key
+#   src/registry.rs              its metadata (id, summary, severities, scope, doc) in RULES
 #   src/rules/mod.rs             its `mod` line and its entry in ALL_RULES (both kept sorted)
 #   rules/<id>.md                its doc page, with the sections tests/meta.rs asks for
 #   fixtures/<id>/fires/main.tf  a case that fires (`# expect: <id>` marker)
@@ -37,17 +38,14 @@ if grep -q "^mod $snake;" src/rules/mod.rs; then
   exit 1
 fi
 
+upper="$(echo "$snake" | tr a-z A-Z)"
 cat >"$rule_file" <<EOF
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Label};
 use crate::model::{Module, RoleTarget};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "$id",
-    summary: "a grant of \`roles/iam.denyReviewer\`",
-    default_severity: Severity::Warning,
-    docs: include_str!("../../rules/$id.md"),
-};
+static META: &RuleMeta = &registry::$upper;
 
 /// The role the placeholder check looks for: replace the check with the rule's own.
 const ROLE: &str = "roles/iam.denyReviewer";
@@ -56,7 +54,7 @@ pub struct $camel;
 
 impl Rule for $camel {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
@@ -103,6 +101,32 @@ if ! grep -q "^mod $snake;" src/rules/mod.rs.new; then
   sed -i "${last}a mod $snake;" src/rules/mod.rs.new
 fi
 mv src/rules/mod.rs.new src/rules/mod.rs
+
+# The registry entry (appended) and its place in RULES (kept sorted).
+cat >>src/registry.rs <<EOF
+
+pub static $upper: RuleMeta = RuleMeta {
+    id: "$id",
+    summary: "a grant of \`roles/iam.denyReviewer\`",
+    default_severity: Severity::Warning,
+    severities: &[Severity::Warning],
+    scope: Scope::Module,
+    docs: include_str!("../rules/$id.md"),
+};
+EOF
+awk -v upper="$upper" '
+  /^pub static RULES/ { in_rules = 1 }
+  in_rules && /^    &[A-Z_]+,$/ && !done {
+    name = $1; sub(/^&/, "", name); sub(/,$/, "", name)
+    if (name > upper) { print "    &" upper ","; done = 1 }
+  }
+  in_rules && /^\];/ {
+    if (!done) { print "    &" upper ","; done = 1 }
+    in_rules = 0
+  }
+  { print }
+' src/registry.rs >src/registry.rs.new
+mv src/registry.rs.new src/registry.rs
 
 cat >"$doc" <<EOF
 # $id

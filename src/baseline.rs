@@ -11,7 +11,7 @@
 //! running from a subdirectory or with an absolute path keep every fingerprint.
 
 use crate::diagnostic::Diagnostic;
-use crate::engine::Report;
+use crate::report::Report;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -32,7 +32,7 @@ fn fnv1a(parts: &[&str]) -> u64 {
 }
 
 /// Where paths are made relative to: each file's repository root, found once per directory.
-pub struct Roots {
+pub(crate) struct Roots {
     cwd: PathBuf,
     /// For files in no repository.
     fallback: PathBuf,
@@ -199,7 +199,7 @@ fn hash(report: &Report, d: &Diagnostic, path: &str) -> u64 {
 
 /// A fingerprint per diagnostic, in order (`hash:n`, `n` counting identical ones), and the
 /// path each is relative to its root.
-pub fn fingerprints_with(report: &Report, roots: &mut Roots) -> Vec<(String, String)> {
+pub(crate) fn fingerprints_with(report: &Report, roots: &mut Roots) -> Vec<(String, String)> {
     let mut seen: HashMap<u64, usize> = HashMap::new();
     let mut paths: HashMap<usize, String> = HashMap::new();
     report
@@ -263,7 +263,7 @@ pub fn write(report: &Report, path: &Path) -> std::io::Result<usize> {
         findings,
     })?;
     text.push('\n');
-    crate::source::write_atomically(path, text.as_bytes())?;
+    crate::util::optfile::write_atomically(path, text.as_bytes())?;
     Ok(count)
 }
 
@@ -280,7 +280,7 @@ pub struct Applied {
 /// once). `checked` are the paths linted (files or directories): entries under them that
 /// match nothing are counted as stale.
 pub fn apply(report: &mut Report, path: &Path, checked: &[PathBuf]) -> Result<Applied, String> {
-    let text = crate::optfile::read_text(path, crate::optfile::MAX_OPTION_FILE)
+    let text = crate::util::optfile::read_text(path, crate::util::optfile::MAX_OPTION_FILE)
         .map_err(|e| format!("cannot read the baseline `{}`: {e}", path.display()))?;
     let version = serde_json::from_str::<serde_json::Value>(&text)
         .ok()

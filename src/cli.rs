@@ -1,15 +1,12 @@
 //! The command line: parse arguments, run the engine, print on this thread, pick the exit status.
 
-use crate::access::{self, Query};
-use crate::config;
-use crate::diagnostic::Severity;
-use crate::discover::Excludes;
-use crate::emit::{self, Format};
-use crate::engine::{self, Options};
 use clap::{Parser, ValueEnum};
+use iamlint::Query;
+use iamlint::emit::{self, Format};
+use iamlint::{Options, Report, Severity};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -55,8 +52,8 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
-    pub format: FormatArg,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
@@ -67,8 +64,8 @@ pub struct CheckArgs {
 
     /// Exit with status 1 when a diagnostic at or above this severity is found. JUnit
     /// reports the ones below it as passing test cases.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    #[arg(long, value_enum, default_value_t = Severity::Error)]
+    pub fail_on: Severity,
 
     /// Exit with status 0 even when something at or above --fail-on was found (for jobs that
     /// upload a report); usage, configuration and I/O errors still exit 2.
@@ -186,28 +183,10 @@ pub enum AccessFormat {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    Human,
-    Gcc,
-    Json,
-    Sarif,
-    Github,
-    Junit,
-    Checkstyle,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {
     Auto,
     Always,
     Never,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Note,
 }
 
 pub fn run<I, T>(args: I) -> ExitCode
@@ -229,7 +208,7 @@ where
             Err(code) => code,
         },
         Some(Command::Explain { rule }) => explain(&rule),
-        Some(Command::Server) => crate::server::run(),
+        Some(Command::Server) => iamlint::server::run(),
         None => check(cli.check),
     }
 }
@@ -240,9 +219,9 @@ fn options(paths: &[PathBuf], walk: &WalkArgs) -> Result<Options, ExitCode> {
         Some(path) => Some(path.clone()),
         None => std::env::current_dir()
             .ok()
-            .and_then(|dir| config::discover(&dir)),
+            .and_then(|dir| iamlint::find_config(&dir)),
     };
-    let config = match path.map(|p| config::load(&p)).transpose() {
+    let config = match path.map(|p| iamlint::load_config(&p)).transpose() {
         Ok(config) => config.unwrap_or_default(),
         Err(err) => {
             eprintln!("{}", err.render());
@@ -278,8 +257,8 @@ fn write_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result
 /// The files named by options are regular files of bounded size, checked before any is opened
 /// (a FIFO would block, `/dev/zero` never ends): otherwise a usage error.
 fn check_option_files(cli: &CheckArgs) -> Result<(), ExitCode> {
-    use crate::optfile::{MAX_OPTION_FILE, MAX_PLAN_FILE, check};
-    // `--config` is checked the same way by `config::load`, which renders its own errors.
+    use iamlint::util::optfile::{MAX_OPTION_FILE, MAX_PLAN_FILE, check};
+    // `--config` is checked the same way by `iamlint::load_config`, which renders its own errors.
     let named = cli
         .walk
         .var_file
@@ -377,11 +356,9 @@ fn check(cli: CheckArgs) -> ExitCode {
         Ok(options) => options,
         Err(code) => return code,
     };
-    let unmatched = match Excludes::new(&cli.walk.exclude) {
-        Ok(excludes) if !cli.walk.exclude.is_empty() && cli.plan.is_none() => {
-            excludes.unmatched(&paths)
-        }
-        _ => Vec::new(),
+    let unmatched = match cli.plan {
+        None => options.unmatched_excludes(),
+        Some(_) => Vec::new(),
     };
     for pattern in &unmatched {
         eprintln!(
@@ -393,12 +370,12 @@ fn check(cli: CheckArgs) -> ExitCode {
     // force-exclude); when every one is, nothing is linted.
     let named = options.paths.len();
     if !cli.walk.no_force_exclude && cli.plan.is_none() {
-        force_exclude(&mut options);
+        options.force_exclude();
     }
     let nothing_left = named > 0 && options.paths.is_empty();
     for id in cli.select.iter().chain(&cli.ignore) {
-        if crate::registry::meta(id).is_none() {
-            match crate::registry::suggest_id(id) {
+        if iamlint::registry::meta(id).is_none() {
+            match iamlint::registry::suggest_id(id) {
                 Some(near) => {
                     eprintln!("iamlint: error: unknown rule `{id}`; did you mean `{near}`?")
                 }
@@ -410,8 +387,8 @@ fn check(cli: CheckArgs) -> ExitCode {
         }
     }
     if !cli.select.is_empty() {
-        for rule in crate::rules::ALL_RULES {
-            let id = rule.meta().id;
+        for rule in iamlint::registry::RULES {
+            let id = rule.id;
             if !cli.select.iter().any(|s| s == id) {
                 options.config.severities.insert(id.to_string(), None);
             } else if options.config.severities.get(id) == Some(&None) {
@@ -426,14 +403,14 @@ fn check(cli: CheckArgs) -> ExitCode {
     // lines and columns.
     // (SARIF's partialFingerprints are the baseline's.)
     let fixing = cli.fix || cli.unsafe_fixes || cli.diff;
-    options.positions_only = !matches!(cli.format, FormatArg::Human | FormatArg::Sarif)
+    options.positions_only = !matches!(cli.format, Format::Human | Format::Sarif)
         && !fixing
         && cli.baseline.is_none()
         && cli.write_baseline.is_none();
     let linted = match &cli.plan {
-        Some(plan) => Ok(engine::lint_plan(plan, &options.config)),
-        None if nothing_left => Ok(engine::Report::default()),
-        None => engine::lint(&options),
+        Some(plan) => Ok(iamlint::lint_plan(plan, &options.config)),
+        None if nothing_left => Ok(Report::default()),
+        None => iamlint::lint(&options),
     };
     let mut report = match linted {
         Ok(report) => report,
@@ -443,9 +420,9 @@ fn check(cli: CheckArgs) -> ExitCode {
         }
     };
     if cli.diff {
-        let outcome = crate::fix::apply(
+        let outcome = iamlint::fix::apply(
             &report,
-            crate::fix::Mode {
+            iamlint::fix::Mode {
                 unsafe_fixes: cli.unsafe_fixes,
                 diff: true,
             },
@@ -468,9 +445,9 @@ fn check(cli: CheckArgs) -> ExitCode {
         };
     }
     if cli.fix || cli.unsafe_fixes {
-        let outcome = crate::fix::apply(
+        let outcome = iamlint::fix::apply(
             &report,
-            crate::fix::Mode {
+            iamlint::fix::Mode {
                 unsafe_fixes: cli.unsafe_fixes,
                 diff: false,
             },
@@ -482,7 +459,7 @@ fn check(cli: CheckArgs) -> ExitCode {
             eprintln!("iamlint: {p}");
         }
         if !outcome.applied.is_empty() {
-            report = match engine::lint(&options) {
+            report = match iamlint::lint(&options) {
                 Ok(report) => report,
                 Err(fatal) => {
                     eprintln!("iamlint: error: {fatal}");
@@ -500,7 +477,7 @@ fn check(cli: CheckArgs) -> ExitCode {
         );
     }
     if let Some(path) = &cli.write_baseline {
-        return match crate::baseline::write(&report, path) {
+        return match iamlint::baseline::write(&report, path) {
             Ok(n) => {
                 eprintln!("iamlint: wrote {n} findings to {}", path.display());
                 ExitCode::SUCCESS
@@ -515,7 +492,7 @@ fn check(cli: CheckArgs) -> ExitCode {
         };
     }
     if let Some(path) = &cli.baseline {
-        match crate::baseline::apply(&mut report, path, &paths) {
+        match iamlint::baseline::apply(&mut report, path, &paths) {
             Ok(applied) => {
                 if applied.hidden > 0 {
                     eprintln!(
@@ -541,17 +518,7 @@ fn check(cli: CheckArgs) -> ExitCode {
             }
         }
     }
-    let format = match cli.format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Gcc => Format::Gcc,
-        FormatArg::Json => Format::Json,
-        FormatArg::Sarif => Format::Sarif,
-        FormatArg::Github => Format::Github,
-        FormatArg::Junit => Format::Junit {
-            fail_on: threshold(cli.fail_on),
-        },
-        FormatArg::Checkstyle => Format::Checkstyle,
-    };
+    let format = cli.format;
     let color = match cli.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
@@ -560,19 +527,21 @@ fn check(cli: CheckArgs) -> ExitCode {
     match &cli.output {
         Some(path) => {
             let mut bytes = Vec::new();
-            let written = emit::emit(&report, format, false, &mut bytes)
-                .and_then(|()| crate::source::write_atomically(path, &bytes));
+            let written = emit::emit_with(&report, format, false, cli.fail_on, &mut bytes)
+                .and_then(|()| iamlint::util::optfile::write_atomically(path, &bytes));
             if let Err(err) = written {
                 eprintln!(
                     "iamlint: error: cannot write the report to `{}`: {}",
                     path.display(),
-                    crate::discover::io_message(&err)
+                    iamlint::util::paths::io_message(&err)
                 );
                 return ExitCode::from(2);
             }
         }
         None => {
-            if let Err(code) = write_stdout(|out| emit::emit(&report, format, color, out)) {
+            if let Err(code) =
+                write_stdout(|out| emit::emit_with(&report, format, color, cli.fail_on, out))
+            {
                 return code;
             }
         }
@@ -646,39 +615,14 @@ fn access(args: AccessArgs) -> ExitCode {
         Ok(options) => options,
         Err(code) => return code,
     };
-    let result = engine::visit(&options, |module| {
-        let answer = match (&query, pattern) {
-            (Some(q), _) => {
-                access::member_rows(module, q, args.member.as_deref().unwrap_or(""), pattern)
-            }
-            (None, Some(p)) => access::permission_rows(module, p),
-            (None, None) => Default::default(),
-        };
-        (answer, Vec::new())
-    });
-    let (answers, report) = match result {
-        Ok(result) => result,
+    let member = query.as_ref().zip(args.member.as_deref());
+    let (rows, not_counted) = match iamlint::access(&options, member, pattern) {
+        Ok(answer) => answer,
         Err(fatal) => {
             eprintln!("iamlint: error: {fatal}");
             return ExitCode::from(2);
         }
     };
-    let mut rows = Vec::new();
-    let mut not_counted = Vec::new();
-    for (r, n) in answers {
-        rows.extend(r);
-        not_counted.extend(n);
-    }
-    rows.sort();
-    not_counted.sort();
-    // Files that could not be read or parsed hold grants the answer does not count.
-    for d in &report.diagnostics {
-        let pos = report.files.position(d.primary.file, d.primary.range.start);
-        not_counted.push(access::NotCounted {
-            at: format!("{}:{}", report.files.display(d.primary.file), pos.line),
-            reason: d.message.clone(),
-        });
-    }
     let member = args.member.as_deref();
     let written = write_stdout(|out| match args.format {
         AccessFormat::Human => emit::access::human(member, pattern, &rows, &not_counted, out),
@@ -692,7 +636,7 @@ fn access(args: AccessArgs) -> ExitCode {
 
 /// `iamlint rules`: one line per rule, then the engine's own diagnostics.
 pub fn rules_table() -> String {
-    crate::registry::all_metas()
+    iamlint::registry::all_metas()
         .map(|m| {
             format!(
                 "{:<32} {:<8} {}\n",
@@ -705,13 +649,13 @@ pub fn rules_table() -> String {
 }
 
 fn explain(id: &str) -> ExitCode {
-    match crate::registry::meta(id) {
+    match iamlint::registry::meta(id) {
         Some(meta) => match write_stdout(|out| out.write_all(meta.docs.as_bytes())) {
             Ok(()) => ExitCode::SUCCESS,
             Err(code) => code,
         },
         None => {
-            match crate::registry::suggest_id(id) {
+            match iamlint::registry::suggest_id(id) {
                 Some(near) => {
                     eprintln!("iamlint: error: unknown rule `{id}`; did you mean `{near}`?")
                 }
@@ -726,7 +670,7 @@ fn explain(id: &str) -> ExitCode {
 
 /// "iamlint: applied 2 fixes; 3 findings need a manual change; 1 behaviour-changing fix not
 /// applied (...): review with --diff --unsafe-fixes, apply with --unsafe-fixes"
-fn fix_summary(verb: &str, outcome: &crate::fix::Outcome, manual: usize) -> String {
+fn fix_summary(verb: &str, outcome: &iamlint::fix::Outcome, manual: usize) -> String {
     let n = outcome.applied.len();
     let mut text = format!(
         "iamlint: {verb} {n} {}; {manual} {} a manual change",
@@ -756,41 +700,8 @@ fn quoted_paths(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
-/// Takes out of `options.paths` the ones the excludes (configuration and `--exclude`) match.
-/// A bad glob is left for the run to report.
-fn force_exclude(options: &mut Options) {
-    let mut patterns = options.config.exclude.clone();
-    patterns.extend(options.exclude.iter().cloned());
-    if patterns.is_empty() {
-        return;
-    }
-    let Ok(excludes) = Excludes::new(&patterns) else {
-        return;
-    };
-    let base = options
-        .config
-        .path
-        .as_deref()
-        .map(|p| match Path::new(p).parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        });
-    options
-        .paths
-        .retain(|p| !excludes.excludes_named(p, base.as_deref()));
-}
-
-fn threshold(fail_on: FailOn) -> Severity {
-    match fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Note => Severity::Note,
-    }
-}
-
-fn exit_status(report: &engine::Report, fail_on: FailOn) -> ExitCode {
-    let threshold = threshold(fail_on);
-    if report.diagnostics.iter().any(|d| d.severity >= threshold) {
+fn exit_status(report: &Report, fail_on: Severity) -> ExitCode {
+    if report.diagnostics.iter().any(|d| d.severity >= fail_on) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

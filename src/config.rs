@@ -18,21 +18,22 @@
 //! ]
 //! ```
 
-use crate::access::Query;
-use crate::data::{self, Deployer};
 use crate::diagnostic::Severity;
 use crate::registry;
 use crate::source::LineIndex;
-use crate::suggest::closest;
+use crate::util::suggest::closest;
+use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::{DeString, DeTable, DeValue};
 
 pub const FILE_NAMES: &[&str] = &["iamlint.toml", ".iamlint.toml"];
 
-/// The settings of a run.
+/// The settings of a run: the file-level ones, and each rule's `[rules.<id>]` table, which the
+/// rule reads into its own `Options` type (see [`Config::options`]).
 #[derive(Debug, Default, Clone)]
 pub struct Config {
     /// Where it was read from, as shown to the user.
@@ -40,43 +41,11 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// A rule's severity when set; `None` turns the rule off.
     pub severities: BTreeMap<String, Option<Severity>>,
-    /// `[rules.deployer-role-create-delete]` options, merged over the defaults.
-    pub deployer: Option<Deployer>,
-    /// `[rules.missing-required-permission]` requirements.
-    pub requirements: Vec<Requirement>,
-    /// `[rules.public-member] allow`: public grants that are intended.
-    pub public_allowed: Vec<PublicAllowed>,
-    /// `[rules.provider-impersonation] require-impersonation`: impersonation must be in the code.
-    pub require_impersonation: bool,
-    /// `[rules.default-service-account] extra-identities`: more accounts to treat as default
-    /// identities (emails; `*` matches any run of characters).
-    pub extra_defaults: Vec<String>,
-}
-
-/// A (resource type, role) pair where a public member is intended, such as a public website
-/// on Cloud Run: `{ resource = "google_cloud_run_v2_service", role = "roles/run.invoker" }`.
-#[derive(Debug, Clone)]
-pub struct PublicAllowed {
-    /// An IAM resource type, or the resource type it applies to.
-    pub resource: String,
-    pub role: String,
-}
-
-/// "This member needs these permissions."
-#[derive(Debug, Clone)]
-pub struct Requirement {
-    pub member: Query,
-    pub member_text: String,
-    pub permissions: Vec<String>,
-    /// `iamlint.toml:12`, for messages.
-    pub origin: String,
+    /// The file's text, for errors located in it.
+    text: Arc<str>,
 }
 
 impl Config {
-    pub fn deployer(&self) -> &Deployer {
-        self.deployer.as_ref().unwrap_or_else(|| data::deployer())
-    }
-
     /// The severity a rule's diagnostics get: `None` when the rule is off.
     pub fn severity(&self, rule: &str, default: Severity) -> Option<Severity> {
         match self.severities.get(rule) {
@@ -84,6 +53,132 @@ impl Config {
             None => Some(default),
         }
     }
+
+    /// Rule `id`'s options: its `[rules.<id>]` table (without `severity`) read into the rule's
+    /// `Options` type, or `O`'s defaults when there is no table. An unknown key, a missing one
+    /// or a value of the wrong type is an error located in the file, with a "did you mean"
+    /// when a known key is close.
+    pub fn options<O: DeserializeOwned + Default>(&self, id: &str) -> Result<O, ConfigError> {
+        // The text was checked when it was read: parse it again for the table's spans.
+        let Ok(root) = DeTable::parse(&self.text) else {
+            return Ok(O::default());
+        };
+        let table = root
+            .get_ref()
+            .iter()
+            .filter(|(key, _)| key.get_ref() == "rules")
+            .filter_map(|(_, rules)| rules.get_ref().as_table())
+            .flat_map(|rules| rules.iter())
+            .find(|(key, value)| key.get_ref() == id && value.get_ref().is_table())
+            .map(|(_, value)| value);
+        let Some(table) = table else {
+            return Ok(O::default());
+        };
+        // `severity` is every rule's and read with the file.
+        let mut options = DeTable::new();
+        if let Some(keys) = table.get_ref().as_table() {
+            for (key, value) in keys {
+                if key.get_ref() != "severity" {
+                    options.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        let table = Spanned::new(table.span(), DeValue::Table(options));
+        let known = fields::<O>();
+        if let Some(keys) = table.get_ref().as_table() {
+            for key in keys.keys() {
+                let name: &str = key.get_ref();
+                if !known.contains(&name) {
+                    let mut all = vec!["severity"];
+                    all.extend(known.iter().map(|k| &**k));
+                    return Err(unknown_key(
+                        key.span(),
+                        name,
+                        &all,
+                        &format!("[rules.{id}]"),
+                        &|r, m, h| self.error(r, m, h),
+                    ));
+                }
+            }
+        }
+        O::deserialize(toml::de::ValueDeserializer::from(table.clone())).map_err(|e| {
+            let span = e.span().unwrap_or_else(|| table.span());
+            let message = e.message().trim();
+            // A key unknown in a nested table (an `allow` or `require` entry): serde's
+            // "unknown field `rol`, expected `resource` or `role`".
+            if let Some(rest) = message.strip_prefix("unknown field `")
+                && let Some((key, expected)) = rest.split_once('`')
+            {
+                let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+                return unknown_key(span, key, &known, &format!("[rules.{id}]"), &|r, m, h| {
+                    self.error(r, m, h)
+                });
+            }
+            self.error(span, format!("in [rules.{id}]: {message}"), None)
+        })
+    }
+
+    /// An error located at `range` of the configuration file.
+    pub fn error(&self, range: Range<usize>, message: String, help: Option<String>) -> ConfigError {
+        ConfigError {
+            path: self.path.clone().unwrap_or_default(),
+            text: self.text.to_string(),
+            range,
+            message,
+            help,
+        }
+    }
+
+    /// `iamlint.toml:12`: where `range` is, for messages that name the setting they come from.
+    pub fn origin(&self, range: &Range<usize>) -> String {
+        format!(
+            "{}:{}",
+            self.path.as_deref().unwrap_or_default(),
+            LineIndex::new(&self.text).line_index(range.start) + 1
+        )
+    }
+}
+
+/// The keys of a struct `O` deserializes from: serde's derive names them when it asks for a
+/// struct, and this deserializer asks nothing else.
+fn fields<O: DeserializeOwned>() -> &'static [&'static str] {
+    struct Probe(Option<&'static [&'static str]>);
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("stop")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<T: std::fmt::Display>(_: T) -> Stop {
+            Stop
+        }
+    }
+    impl<'de> serde::Deserializer<'de> for &mut Probe {
+        type Error = Stop;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0 = Some(fields);
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut probe = Probe(None);
+    let _ = O::deserialize(&mut probe);
+    probe.0.unwrap_or_default()
 }
 
 /// A configuration error, with the text it points into.
@@ -137,16 +232,15 @@ pub fn discover(dir: &Path) -> Option<PathBuf> {
 }
 
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let display = crate::discover::display_path(path);
-    let text = crate::optfile::read_text(path, crate::optfile::MAX_OPTION_FILE).map_err(|e| {
-        ConfigError {
+    let display = crate::util::paths::display_path(path);
+    let text = crate::util::optfile::read_text(path, crate::util::optfile::MAX_OPTION_FILE)
+        .map_err(|e| ConfigError {
             path: display.clone(),
             text: String::new(),
             range: 0..0,
             message: format!("cannot read the configuration: {e}"),
             help: None,
-        }
-    })?;
+        })?;
     parse(&display, &text)
 }
 
@@ -167,13 +261,8 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     })?;
     let mut config = Config {
         path: Some(path.to_string()),
+        text: text.into(),
         ..Config::default()
-    };
-    let origin = |range: &Range<usize>| {
-        format!(
-            "{path}:{}",
-            LineIndex::new(text).line_index(range.start) + 1
-        )
     };
     for (key, value) in root.get_ref() {
         match key.get_ref().as_ref() {
@@ -181,7 +270,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             "rules" => {
                 let table = table(value, "rules", &err)?;
                 for (id, setting) in table {
-                    rule(id, setting, &mut config, &err, &origin)?;
+                    rule(id, setting, &mut config, &err)?;
                 }
             }
             other => {
@@ -281,11 +370,10 @@ fn strings(value: &Spanned<DeValue>, key: &str, err: &Err) -> Result<Vec<String>
 }
 
 fn rule(
-    id: &Spanned<std::borrow::Cow<str>>,
+    id: &Spanned<DeString>,
     setting: &Spanned<DeValue>,
     config: &mut Config,
     err: &Err,
-    origin: &dyn Fn(&Range<usize>) -> String,
 ) -> Result<(), ConfigError> {
     let name: &str = id.get_ref();
     if registry::meta(name).is_none() {
@@ -301,205 +389,14 @@ fn rule(
             .insert(name.to_string(), severity(setting, err)?);
         return Ok(());
     }
-    let options: &[&str] = match name {
-        "deployer-role-create-delete" => &[
-            "severity",
-            "words",
-            "terraform-words",
-            "forbidden",
-            "allowed",
-        ],
-        "missing-required-permission" => &["severity", "require"],
-        "public-member" => &["severity", "allow"],
-        "provider-impersonation" => &["severity", "require-impersonation"],
-        "default-service-account" => &["severity", "extra-identities"],
-        _ => &["severity"],
-    };
-    let mut deployer: Option<Deployer> = None;
     for (key, value) in table(setting, name, err)? {
-        let key_name: &str = key.get_ref();
-        let place = format!("[rules.{name}]");
-        match (name, key_name) {
-            (_, "severity") => {
-                config
-                    .severities
-                    .insert(name.to_string(), severity(value, err)?);
-            }
-            (
-                "deployer-role-create-delete",
-                "words" | "terraform-words" | "forbidden" | "allowed",
-            ) => {
-                let defaults = data::deployer();
-                let d = deployer.get_or_insert_with(|| Deployer {
-                    words: defaults.words.clone(),
-                    terraform_words: defaults.terraform_words.clone(),
-                    forbidden: defaults.forbidden.clone(),
-                    allowed: defaults.allowed.clone(),
-                    needed_roles: defaults.needed_roles.clone(),
-                    forbidden_ids: Default::default(),
-                    forbidden_by_role: Default::default(),
-                    allowed_by_service: Default::default(),
-                });
-                let list = strings(value, key_name, err)?;
-                match key_name {
-                    "words" => d.words = list.iter().map(|w| w.to_lowercase()).collect(),
-                    "terraform-words" => {
-                        d.terraform_words = list.iter().map(|w| w.to_lowercase()).collect()
-                    }
-                    "allowed" => d.allowed = list,
-                    _ => d.forbidden = list,
-                }
-            }
-            ("default-service-account", "extra-identities") => {
-                config.extra_defaults = strings(value, key_name, err)?
-                    .into_iter()
-                    .map(|e| e.trim_start_matches("serviceAccount:").to_lowercase())
-                    .collect();
-            }
-            ("provider-impersonation", "require-impersonation") => {
-                config.require_impersonation = value.get_ref().as_bool().ok_or_else(|| {
-                    err(
-                        value.span(),
-                        "`require-impersonation` must be true or false".into(),
-                        None,
-                    )
-                })?;
-            }
-            ("public-member", "allow") => {
-                let array = value.get_ref().as_array().ok_or_else(|| {
-                    err(
-                        value.span(),
-                        "`allow` must be a list of { resource, role } tables".into(),
-                        None,
-                    )
-                })?;
-                for item in array.iter() {
-                    let t = table(item, "allow", err)?;
-                    let mut resource = None;
-                    let mut role = None;
-                    for (k, v) in t {
-                        let text = v.get_ref().as_str().map(str::to_string);
-                        match (k.get_ref().as_ref(), text) {
-                            ("resource", Some(t)) => resource = Some(t),
-                            ("role", Some(t)) => role = Some(t),
-                            ("resource" | "role", None) => {
-                                return Err(err(
-                                    v.span(),
-                                    format!("`{}` must be a string", k.get_ref()),
-                                    None,
-                                ));
-                            }
-                            (other, _) => {
-                                return Err(unknown_key(
-                                    k.span(),
-                                    other,
-                                    &["resource", "role"],
-                                    "an `allow` entry",
-                                    err,
-                                ));
-                            }
-                        }
-                    }
-                    match (resource, role) {
-                        (Some(resource), Some(role)) => {
-                            config.public_allowed.push(PublicAllowed { resource, role })
-                        }
-                        _ => {
-                            return Err(err(
-                                item.span(),
-                                "an `allow` entry needs `resource` and `role`".into(),
-                                None,
-                            ));
-                        }
-                    }
-                }
-            }
-            ("missing-required-permission", "require") => {
-                let array = value.get_ref().as_array().ok_or_else(|| {
-                    err(
-                        value.span(),
-                        "`require` must be a list of { member, permissions } tables".into(),
-                        None,
-                    )
-                })?;
-                for item in array.iter() {
-                    config.requirements.push(requirement(item, err, origin)?);
-                }
-            }
-            _ => return Err(unknown_key(key.span(), key_name, options, &place, err)),
+        if key.get_ref().as_ref() == "severity" {
+            config
+                .severities
+                .insert(name.to_string(), severity(value, err)?);
         }
-    }
-    if deployer.is_some() {
-        config.deployer = deployer;
     }
     Ok(())
-}
-
-fn requirement(
-    item: &Spanned<DeValue>,
-    err: &Err,
-    origin: &dyn Fn(&Range<usize>) -> String,
-) -> Result<Requirement, ConfigError> {
-    let t = table(item, "require", err)?;
-    let mut member = None;
-    let mut permissions = None;
-    for (key, value) in t {
-        match key.get_ref().as_ref() {
-            "member" => {
-                let text = value
-                    .get_ref()
-                    .as_str()
-                    .ok_or_else(|| err(value.span(), "`member` must be a string".into(), None))?;
-                let query = Query::parse(text).map_err(|m| err(value.span(), m, None))?;
-                member = Some((query, text.to_string()));
-            }
-            "permissions" => {
-                let list = strings(value, "permissions", err)?;
-                let catalog = crate::catalog::Catalog::get();
-                for (p, item) in list.iter().zip(
-                    value
-                        .get_ref()
-                        .as_array()
-                        .into_iter()
-                        .flat_map(|a| a.iter()),
-                ) {
-                    if catalog.permission(p).is_none() {
-                        let help = catalog
-                            .suggest_permission(p)
-                            .map(|s| format!("did you mean `{s}`?"));
-                        return Err(err(
-                            item.span(),
-                            format!("`{p}` is not a GCP permission"),
-                            help,
-                        ));
-                    }
-                }
-                permissions = Some(list);
-            }
-            other => {
-                return Err(unknown_key(
-                    key.span(),
-                    other,
-                    &["member", "permissions"],
-                    "a `require` entry",
-                    err,
-                ));
-            }
-        }
-    }
-    match (member, permissions) {
-        (Some((member, member_text)), Some(permissions)) => Ok(Requirement {
-            member,
-            member_text,
-            permissions,
-            origin: origin(&item.span()),
-        }),
-        _ => Err(err(
-            item.span(),
-            "a `require` entry needs `member` and `permissions`".into(),
-            None,
-        )),
-    }
 }
 
 #[cfg(test)]
@@ -530,12 +427,6 @@ mod tests {
             config.severity("basic-role", Severity::Error),
             Some(Severity::Error)
         );
-        assert_eq!(config.deployer().words, ["ship"]);
-        assert_eq!(config.deployer().forbidden, data::deployer().forbidden);
-        assert_eq!(config.deployer().allowed, ["run.jobs.create"]);
-        assert!(!config.deployer().is_forbidden("run.jobs.create"));
-        assert!(config.deployer().is_forbidden("run.services.create"));
-        assert_eq!(config.requirements[0].origin, "iamlint.toml:9");
     }
 
     #[test]
@@ -554,15 +445,9 @@ mod tests {
                 .contains("2:16: error: `warn` is not a severity")
         );
         assert!(
-            error("[rules.deployer-role-create-delete]\nwrods = []\n")
-                .contains("did you mean `words`?")
-        );
-        assert!(
             error("[rules]\nunknown-role = 3\n").contains("a severity is a string, not integer")
         );
         assert!(error("exclude = \"x\"\n").contains("`exclude` must be a list of strings"));
-        assert!(error("[rules.missing-required-permission]\nrequire = [{ member = \"x\", permissions = [] }]\n").contains("is not a member"));
-        assert!(error("[rules.missing-required-permission]\nrequire = [{ member = \"user:a@b.c\", permissions = [\"storage.objects.gte\"] }]\n").contains("did you mean `storage.objects.get`?"));
         assert!(error("a = [\n").contains("iamlint.toml:1:6: error: invalid TOML: unclosed array"));
     }
 }

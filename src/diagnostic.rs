@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-/// Index of a file in the run's [`crate::source::Files`].
+/// Index of a file in the run's files (the report names them).
 pub type FileId = usize;
 
 /// How serious a finding is. Ordered: `Note < Warning < Error`.
@@ -12,6 +12,17 @@ pub enum Severity {
     Note,
     Warning,
     Error,
+}
+
+/// `--fail-on LEVEL`, most severe first.
+impl clap::ValueEnum for Severity {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Severity::Error, Severity::Warning, Severity::Note]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
 }
 
 impl Severity {

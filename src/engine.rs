@@ -8,19 +8,20 @@
 //! a `count`/`for_each` call, at any depth), so a resource that no call creates produces
 //! nothing, and each finding carries a label at the call whose inputs produce it.
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::diagnostic::{Diagnostic, Edit, FileId, Label, Severity};
 use crate::discover::{self, Excludes, Found};
 use crate::eval::DataFiles;
+use crate::gcp::access::{self, NotCounted, Query, Row};
 use crate::load::{
     Overlay, ParsedFile, map_json_labels, parse_bytes, parse_files, read_and_parse, source_of,
 };
 use crate::model::{self, ModuleSource};
 use crate::parse;
 use crate::project::{self, Project, Target};
-use crate::registry::Ctx;
 use crate::report::{self, CONTEXT_LABEL};
 use crate::rules::ALL_RULES;
+use crate::rules::{Ctx, Settings};
 use crate::source::{Files, Kept};
 use crate::suppress::Suppression;
 use rayon::prelude::*;
@@ -29,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-pub use crate::load::IO_ERROR;
+use crate::registry::{IO_ERROR, PARSE_ERROR, Scope};
 pub use crate::report::{Report, Stats};
 
 /// Calls followed below a root, at most: deeper ones are not checked.
@@ -59,6 +60,91 @@ pub struct Options {
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
+impl Options {
+    /// The `--exclude` globs that match nothing under the paths: probably a typo. A bad glob
+    /// is left for the run to report.
+    pub fn unmatched_excludes(&self) -> Vec<String> {
+        match Excludes::new(&self.exclude) {
+            Ok(excludes) if !self.exclude.is_empty() => excludes.unmatched(&self.paths),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Takes out of `paths` the ones the excludes (configuration and `--exclude`) match, as
+    /// ruff's force-exclude does: a pre-commit hook names every changed file. A bad glob is
+    /// left for the run to report.
+    pub fn force_exclude(&mut self) {
+        let mut patterns = self.config.exclude.clone();
+        patterns.extend(self.exclude.iter().cloned());
+        if patterns.is_empty() {
+            return;
+        }
+        let Ok(excludes) = Excludes::new(&patterns) else {
+            return;
+        };
+        let base = self
+            .config
+            .path
+            .as_deref()
+            .map(|p| match Path::new(p).parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                _ => PathBuf::from("."),
+            });
+        self.paths
+            .retain(|p| !excludes.excludes_named(p, base.as_deref()));
+    }
+}
+
+/// `iamlint access`: what `member` can do (its permissions matching `permission`, when
+/// given), or who holds `permission`, over every module found; and what could not be
+/// counted (grants iamlint cannot read, files that could not be read or parsed).
+pub fn access(
+    options: &Options,
+    member: Option<(&Query, &str)>,
+    permission: Option<&str>,
+) -> Result<(Vec<Row>, Vec<NotCounted>), Fatal> {
+    let (answers, report) = visit(options, |module| {
+        let answer = match (member, permission) {
+            (Some((query, text)), _) => access::member_rows(module, query, text, permission),
+            (None, Some(p)) => access::permission_rows(module, p),
+            (None, None) => Default::default(),
+        };
+        (answer, Vec::new())
+    })?;
+    let mut rows = Vec::new();
+    let mut not_counted = Vec::new();
+    for (r, n) in answers {
+        rows.extend(r);
+        not_counted.extend(n);
+    }
+    rows.sort();
+    not_counted.sort();
+    // Files that could not be read or parsed hold grants the answer does not count.
+    for d in &report.diagnostics {
+        let pos = report.files.position(d.primary.file, d.primary.range.start);
+        not_counted.push(NotCounted {
+            at: format!("{}:{}", report.files.display(d.primary.file), pos.line),
+            reason: d.message.clone(),
+        });
+    }
+    Ok((rows, not_counted))
+}
+
+/// Reads a configuration file (`iamlint.toml`) and checks every rule's options in it.
+pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
+    let config = crate::config::load(path)?;
+    Settings::new(&config)?;
+    Ok(config)
+}
+
+/// A configuration from its text (`display` names the file in errors), every rule's options
+/// checked.
+pub fn parse_config(display: &str, text: &str) -> Result<Config, ConfigError> {
+    let config = crate::config::parse(display, text)?;
+    Settings::new(&config)?;
+    Ok(config)
+}
+
 /// An error that stops the run (exit status 2).
 #[derive(Debug)]
 pub struct Fatal(pub String);
@@ -71,22 +157,33 @@ impl std::fmt::Display for Fatal {
 
 pub fn lint(options: &Options) -> Result<Report, Fatal> {
     let config = &options.config;
-    let (stats, mut report) = visit(options, |module| (Stats::of(module), check(module, config)))?;
+    let settings = Settings::new(config).map_err(|e| Fatal(e.render()))?;
+    let (stats, mut report) = visit(options, |module| {
+        (Stats::of(module), check(module, config, &settings))
+    })?;
     for s in stats {
         report.stats.add(s);
     }
     Ok(report)
 }
 
+/// The rules' settings for a run with `config`. A configuration read by
+/// [`load_config`] or [`parse_config`] has been checked, and
+/// [`Config::default`] has no options, so this falls back to the defaults only for a
+/// configuration that was never checked.
+fn settings(config: &Config) -> Settings {
+    Settings::new(config).unwrap_or_else(|_| Settings::default())
+}
+
 /// Every rule on a module, at the configured severities.
-fn check(module: &model::Module, config: &Config) -> Vec<Diagnostic> {
-    let cx = Ctx { config };
+fn check(module: &model::Module, config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+    let cx = Ctx { settings };
     let mut diagnostics = Vec::new();
     for rule in ALL_RULES {
         let meta = rule.meta();
         // An estate view holds only what crosses modules: the rules about one module have
         // already seen each of its parts.
-        if module.estate && meta.id != "shared-service-account" {
+        if module.estate && meta.scope != Scope::Estate {
             continue;
         }
         let Some(severity) = config.severity(meta.id, meta.default_severity) else {
@@ -106,57 +203,58 @@ fn check(module: &model::Module, config: &Config) -> Vec<Diagnostic> {
 /// `--plan FILE`: the planned resources of `terraform show -json PLAN`, checked by the same
 /// rules; findings point into the plan file and name resources by their addresses.
 pub fn lint_plan(path: &Path, config: &Config) -> Report {
-    let display = discover::display_path(path);
+    let display = crate::util::paths::display_path(path);
     let found = Found {
         path: path.to_path_buf(),
         display: display.clone(),
         reported: true,
     };
     let mut files = Files::new(vec![display]);
-    let (parsed, diagnostics) = match crate::optfile::read(path, crate::optfile::MAX_PLAN_FILE) {
-        Err(why) => (
-            None,
-            vec![Diagnostic::new(
-                IO_ERROR,
-                Severity::Error,
-                Label::new(0, 0..0, ""),
-                format!("cannot read `{}`: {why}", found.display),
-            )],
-        ),
-        Ok(bytes) => {
-            let (text, decode_error) = parse::decode(0, bytes);
-            match (decode_error, crate::tfjson::translate_plan(&text)) {
-                (Some(diag), _) => (None, vec![diag]),
-                (None, Err(err)) => {
-                    let at = err.offset.min(text.len());
-                    let diag = Diagnostic::new(
-                        parse::PARSE_ERROR,
-                        Severity::Error,
-                        Label::new(0, at..at, "here"),
-                        format!("not a readable plan: {}", err.message),
-                    );
-                    files.set_text(0, text);
-                    (None, vec![diag])
-                }
-                (None, Ok((hcl, map))) => {
-                    let (chunks, diags) = parse::parse(0, &hcl);
-                    let file = ParsedFile {
-                        id: 0,
-                        name: found.display.clone(),
-                        display: found.display.clone(),
-                        text: text.into(),
-                        chunks,
-                        suppressions: Vec::new(),
-                        map: Some(map),
-                        bom: false,
-                    };
-                    let mut diags = diags;
-                    map_json_labels(std::slice::from_ref(&file), &mut diags);
-                    (Some(file), diags)
+    let (parsed, diagnostics) =
+        match crate::util::optfile::read(path, crate::util::optfile::MAX_PLAN_FILE) {
+            Err(why) => (
+                None,
+                vec![Diagnostic::new(
+                    IO_ERROR,
+                    Severity::Error,
+                    Label::new(0, 0..0, ""),
+                    format!("cannot read `{}`: {why}", found.display),
+                )],
+            ),
+            Ok(bytes) => {
+                let (text, decode_error) = parse::decode(0, bytes);
+                match (decode_error, crate::tfjson::translate_plan(&text)) {
+                    (Some(diag), _) => (None, vec![diag]),
+                    (None, Err(err)) => {
+                        let at = err.offset.min(text.len());
+                        let diag = Diagnostic::new(
+                            PARSE_ERROR,
+                            Severity::Error,
+                            Label::new(0, at..at, "here"),
+                            format!("not a readable plan: {}", err.message),
+                        );
+                        files.set_text(0, text);
+                        (None, vec![diag])
+                    }
+                    (None, Ok((hcl, map))) => {
+                        let (chunks, diags) = parse::parse(0, &hcl);
+                        let file = ParsedFile {
+                            id: 0,
+                            name: found.display.clone(),
+                            display: found.display.clone(),
+                            text: text.into(),
+                            chunks,
+                            suppressions: Vec::new(),
+                            map: Some(map),
+                            bom: false,
+                        };
+                        let mut diags = diags;
+                        map_json_labels(std::slice::from_ref(&file), &mut diags);
+                        (Some(file), diags)
+                    }
                 }
             }
-        }
-    };
+        };
     single_file(parsed, diagnostics, files, true, config)
 }
 
@@ -193,7 +291,7 @@ fn single_file(
             root_dir: None,
         });
         stats = Stats::of(&module);
-        let mut diags = check(&module, config);
+        let mut diags = check(&module, config, &settings(config));
         drop(module);
         map_json_labels(std::slice::from_ref(&file), &mut diags);
         diagnostics.extend(diags);
@@ -267,7 +365,7 @@ where
         let id = displays.len();
         let found = Found {
             path: path.clone(),
-            display: discover::display_path(path),
+            display: crate::util::paths::display_path(path),
             reported: true,
         };
         displays.push(found.display.clone());
@@ -734,7 +832,7 @@ where
                 // A call the lexical scan did not see: local sources only.
                 project::is_local(&call.source)
                     .then(|| {
-                        let dir = discover::normalize(
+                        let dir = crate::util::paths::normalize(
                             &self.project.modules[module].dir.join(&call.source),
                         );
                         self.project.module_of(&dir).map(Target::Module)

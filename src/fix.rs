@@ -11,7 +11,7 @@
 //! `--diff` prints what would change as a unified diff and writes nothing.
 
 use crate::diagnostic::{Edit, FileId};
-use crate::engine::Report;
+use crate::report::Report;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -23,7 +23,7 @@ const SAFE: &[&str] = &[
 ];
 
 /// Whether a rule's fixes are safe (applied by `--fix`) rather than behaviour-changing.
-pub fn is_safe(rule: &str) -> bool {
+pub(crate) fn is_safe(rule: &str) -> bool {
     SAFE.contains(&rule)
 }
 
@@ -98,7 +98,7 @@ fn fix_file(
 ) -> Result<Vec<Applied>, String> {
     let path = report.files.display(file);
     let bytes = std::fs::read(path)
-        .map_err(|e| format!("{path}: not fixed: {}", crate::discover::io_message(&e)))?;
+        .map_err(|e| format!("{path}: not fixed: {}", crate::util::paths::io_message(&e)))?;
     let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => (true, rest),
         None => (false, &bytes[..]),
@@ -168,14 +168,14 @@ fn fix_file(
         out.extend_from_slice(b"\xEF\xBB\xBF");
     }
     out.extend_from_slice(fixed.as_bytes());
-    crate::source::write_atomically(std::path::Path::new(path), &out)
-        .map_err(|e| format!("{path}: not fixed: {}", crate::discover::io_message(&e)))?;
+    crate::util::optfile::write_atomically(std::path::Path::new(path), &out)
+        .map_err(|e| format!("{path}: not fixed: {}", crate::util::paths::io_message(&e)))?;
     Ok(done)
 }
 
 /// An edit of `file` (whose text is `text`) as a byte range and its replacement; `None` when
 /// the edit is of another file or no longer finds the string it expects.
-pub fn resolve(text: &str, file: FileId, edit: &Edit) -> Option<(Range<usize>, String)> {
+pub(crate) fn resolve(text: &str, file: FileId, edit: &Edit) -> Option<(Range<usize>, String)> {
     match edit {
         Edit::Replace {
             file: f,
@@ -195,7 +195,7 @@ const CONTEXT: usize = 3;
 /// A unified diff (`--- a/PATH`, `+++ b/PATH`, hunks with 3 lines of context) of the edits
 /// (byte range in `old`, replacement; not overlapping) applied to `old`. The lines an edit
 /// touches are shown removed and then added as they become; cost is linear in the file.
-pub fn unified_diff(path: &str, old: &str, edits: &[(Range<usize>, String)]) -> String {
+pub(crate) fn unified_diff(path: &str, old: &str, edits: &[(Range<usize>, String)]) -> String {
     let mut edits: Vec<&(Range<usize>, String)> = edits.iter().collect();
     edits.sort_by_key(|e| e.0.start);
     let line_start = |at: usize| old[..at].rfind('\n').map_or(0, |i| i + 1);

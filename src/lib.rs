@@ -1,34 +1,50 @@
 //! iamlint: a static linter for Google Cloud IAM in Terraform.
 //!
-//! The pipeline, one module per step: [`discover`] finds files, [`parse`] parses them with
-//! spans, [`model`] extracts the IAM facts of each module, [`rules`] check them, [`engine`] runs
-//! it all in parallel and sorts, [`emit`] renders. Rules never touch files or print.
+//! The library's surface is small, and `tests/surface.rs` pins it:
+//!
+//! - [`lint`] a tree with [`Options`] (or [`lint_source`] one file's bytes, [`lint_plan`] a
+//!   `terraform show -json` plan), under a [`Config`] read by [`load_config`] /
+//!   [`parse_config`] (found by [`find_config`]); the [`Report`] holds [`Diagnostic`]s, which
+//!   [`emit`] renders in every output format;
+//! - [`registry`]: every rule and engine diagnostic, read-only;
+//! - the entry points of the other commands: [`access`] (who can do what), [`fix`],
+//!   [`baseline`], [`server`] (the language server), the embedded [`Catalog`], and [`util`]'s
+//!   bounded reads and atomic writes of the files options name.
+//!
+//! Inside, one module per step, with no import cycles (`tests/layers.rs`), from the bottom:
+//! `util` (text and path helpers), `diagnostic` and `source`, [`registry`], `lex`, `parse`,
+//! `tfjson`, `suppress`, `config`, `discover`, `eval`, `model`, `load`, `project`, `gcp` (the
+//! catalog, rule data, effective access), `rules`, `report`, `engine`, then [`emit`], [`fix`],
+//! [`baseline`] and [`server`]. Rules never touch files or print; the binary (`src/main.rs`,
+//! `src/cli.rs`) parses arguments, prints, and picks the exit status.
 
-pub mod access;
 pub mod baseline;
-pub mod catalog;
-pub mod cli;
-pub mod config;
-pub mod data;
-pub mod diagnostic;
-pub mod discover;
+mod config;
+mod diagnostic;
+mod discover;
 pub mod emit;
-pub mod engine;
-pub mod eval;
+mod engine;
+mod eval;
 pub mod fix;
-pub mod lex;
-pub mod load;
-pub mod model;
-pub mod optfile;
-pub mod parse;
-pub mod project;
+mod gcp;
+mod lex;
+mod load;
+mod model;
+mod parse;
+mod project;
 pub mod registry;
-pub mod report;
-pub mod rules;
+mod report;
+mod rules;
 pub mod server;
-pub mod source;
-pub mod suggest;
-pub mod suppress;
-pub mod tfjson;
+mod source;
+mod suppress;
+mod tfjson;
+pub mod util;
 
-pub use engine::{Options, Report, lint};
+pub use config::discover as find_config;
+pub use config::{Config, ConfigError};
+pub use diagnostic::{Diagnostic, Edit, FileId, Fix, Group, Label, Severity};
+pub use engine::{Fatal, Options, access, lint, lint_plan, lint_source, load_config, parse_config};
+pub use gcp::access::{NotCounted, Query, Row, Via};
+pub use gcp::catalog::Catalog;
+pub use report::{Report, Stats};

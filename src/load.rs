@@ -3,13 +3,13 @@
 //! about modules or rules.
 
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
-use crate::discover::{self, Found};
+use crate::discover::Found;
 use crate::model::FileSource;
 use crate::parse;
 use crate::suppress;
 use rayon::prelude::*;
 
-pub const IO_ERROR: &str = "io-error";
+use crate::registry::{IO_ERROR, PARSE_ERROR};
 
 /// One file read and parsed.
 pub struct ParsedFile {
@@ -36,7 +36,7 @@ pub type Overlay = std::collections::HashMap<std::path::PathBuf, std::sync::Arc<
 pub fn read(path: &std::path::Path, overlay: &Overlay) -> std::io::Result<Vec<u8>> {
     if !overlay.is_empty()
         && let Ok(absolute) = std::path::absolute(path)
-        && let Some(text) = overlay.get(&crate::discover::normalize(&absolute))
+        && let Some(text) = overlay.get(&crate::util::paths::normalize(&absolute))
     {
         return Ok(text.as_bytes().to_vec());
     }
@@ -123,7 +123,7 @@ pub fn read_and_parse(
                 format!(
                     "cannot read `{}`: {}",
                     found.display,
-                    discover::io_message(&err)
+                    crate::util::paths::io_message(&err)
                 ),
             );
             return (None, vec![diag]);
@@ -191,7 +191,7 @@ fn read_json(
         Err(err) => {
             let at = err.offset.min(text.len());
             let diag = Diagnostic::new(
-                parse::PARSE_ERROR,
+                PARSE_ERROR,
                 Severity::Error,
                 Label::new(id, at..at, "here"),
                 format!("invalid JSON: {}", err.message),

@@ -1,3 +1,7 @@
+//! The `iamlint` binary: the command line ([`cli`]) over the library.
+
+mod cli;
+
 /// Parsing builds and frees many small nodes: mimalloc does that faster than the system
 /// allocator (bench/README.md has the figures). The parse-only baseline of the benchmark uses
 /// it too, so the ratios compare like with like.
@@ -16,5 +20,5 @@ fn main() -> std::process::ExitCode {
         // SAFETY: mimalloc allows setting an option at any time.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
     }
-    iamlint::cli::run(std::env::args_os())
+    cli::run(std::env::args_os())
 }

@@ -11,7 +11,7 @@
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use hcl_edit::structure::Body;
 
-pub const PARSE_ERROR: &str = "parse-error";
+use crate::registry::PARSE_ERROR;
 
 /// A parsed piece of a file: the whole file (base 0), or one recovered top-level block.
 /// Spans in `body` are relative to `base`.

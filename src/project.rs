@@ -10,13 +10,14 @@
 //! it: the downloaded directory becomes a module of the graph. Nothing is ever fetched.
 
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
-use crate::discover::{self, Found, normalize};
+use crate::discover::Found;
+use crate::util::paths::normalize;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub const MODULE_CYCLE: &str = "module-cycle";
+use crate::registry::MODULE_CYCLE;
 
 /// Files in one downloaded module directory read at most; a module that has more is cut.
 const MAX_DOWNLOADED_FILES: usize = 10_000;
@@ -478,7 +479,7 @@ fn module_files(real: &Path, dir: &Path) -> Vec<Found> {
         .into_iter()
         .map(|name| Found {
             path: real.join(&name),
-            display: discover::display_path(&dir.join(&name)),
+            display: crate::util::paths::display_path(&dir.join(&name)),
             reported: true,
         })
         .collect()

@@ -20,9 +20,9 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Body, Structure};
 use std::ops::Range;
 
-pub const INVALID: &str = "invalid-suppression";
-pub const EXPIRED: &str = "expired-suppression";
-pub const UNUSED: &str = "unused-suppression";
+use crate::registry::{
+    EXPIRED_SUPPRESSION as EXPIRED, INVALID_SUPPRESSION as INVALID, UNUSED_SUPPRESSION as UNUSED,
+};
 
 /// One rule named by one suppression comment.
 #[derive(Clone, Debug)]

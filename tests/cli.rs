@@ -345,8 +345,8 @@ fn rules_and_explain() {
     let out = iamlint(&["rules"]);
     assert_eq!(code(&out), 0);
     let text = stdout(&out);
-    for rule in iamlint::rules::ALL_RULES {
-        assert!(text.contains(rule.meta().id), "{}", rule.meta().id);
+    for rule in iamlint::registry::RULES {
+        assert!(text.contains(rule.id), "{}", rule.id);
     }
     let out = iamlint(&["explain", "public-member"]);
     assert_eq!(code(&out), 0);

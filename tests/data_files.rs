@@ -2,7 +2,7 @@
 //! absolute path elsewhere and a symlink that points out of it are all unknown, and nothing
 //! outside is read (if it were, its `allUsers` would be reported).
 
-use iamlint::{Options, config, lint};
+use iamlint::{Options, lint};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -69,7 +69,7 @@ fn nothing_outside_the_tree_is_read() {
     let report = lint(&Options {
         paths: vec![root.join("tree")],
         jobs: Some(1),
-        config: config::Config::default(),
+        config: iamlint::Config::default(),
         ..Options::default()
     })
     .unwrap();
@@ -123,7 +123,7 @@ fn a_sibling_folder_in_the_tree_is_read_and_located() {
     let report = lint(&Options {
         paths: vec![root.clone()],
         jobs: Some(1),
-        config: config::Config::default(),
+        config: iamlint::Config::default(),
         ..Options::default()
     })
     .unwrap();

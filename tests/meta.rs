@@ -2,20 +2,20 @@
 
 mod common;
 
-use iamlint::diagnostic::Severity;
-use iamlint::rules::ALL_RULES;
+use iamlint::Severity;
+use iamlint::registry::RULES;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 #[test]
 fn ids_are_kebab_case_unique_and_sorted() {
-    let ids: Vec<&str> = ALL_RULES.iter().map(|r| r.meta().id).collect();
+    let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
     let mut sorted = ids.clone();
     sorted.sort();
     sorted.dedup();
     assert_eq!(
         ids, sorted,
-        "ALL_RULES must be sorted by id, without duplicates"
+        "registry::RULES must be sorted by id, without duplicates"
     );
     for id in ids {
         assert!(
@@ -29,12 +29,12 @@ fn ids_are_kebab_case_unique_and_sorted() {
 
 #[test]
 fn summaries_follow_the_message_convention() {
-    for rule in ALL_RULES {
-        let summary = rule.meta().summary;
+    for rule in RULES {
+        let summary = rule.summary;
         assert!(
             summary.starts_with(|c: char| c.is_lowercase()) && !summary.ends_with('.'),
             "{}: summary starts lowercase and has no period",
-            rule.meta().id
+            rule.id
         );
     }
 }

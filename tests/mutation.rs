@@ -3,7 +3,7 @@
 //! no panic, every label inside its file and on character boundaries, JSON and SARIF that parse.
 //! The fuzz target in fuzz/ does the same with coverage guidance, for much longer.
 
-use iamlint::config::Config;
+use iamlint::Config;
 use iamlint::emit::{self, Format};
 use std::path::{Path, PathBuf};
 
@@ -155,7 +155,7 @@ fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn check(name: &str, bytes: Vec<u8>, config: &Config, what: &str) {
-    let report = iamlint::engine::lint_source(name, bytes, config);
+    let report = iamlint::lint_source(name, bytes, config);
     let text = report.files.text(0);
     for d in &report.diagnostics {
         for label in std::iter::once(&d.primary).chain(&d.secondary) {

@@ -128,7 +128,7 @@ fn readme_snippets_parse_and_name_real_flags() {
             "toml" => {
                 let path = dir.join(format!("snippet-{at}.toml"));
                 fs::write(&path, &body).unwrap();
-                if let Err(e) = iamlint::config::load(&path) {
+                if let Err(e) = iamlint::load_config(&path) {
                     panic!("README.md:{at}: not a valid iamlint.toml:\n{}", e.render());
                 }
             }

@@ -5,8 +5,10 @@
 //!   `src/rules/mod.rs` (`mod` line and `ALL_RULES` entry), its doc page `rules/<id>.md` and its
 //!   fixtures `fixtures/<id>/`; nothing is an orphan (a doc page, fixture folder or rule file
 //!   without its rule);
-//! - every option a rule reads from `[rules.<id>]` (parsed in `src/config.rs`) is named on its
-//!   doc page;
+//! - a rule's metadata is its entry in `src/registry.rs`, listed in `RULES`, and its file names
+//!   that entry;
+//! - every option a rule reads from `[rules.<id>]` (a field of its `pub struct Options`) is
+//!   named on its doc page;
 //! - the README's layout section names every module of `src/` and nothing else;
 //! - `scripts/new-rule.sh` writes the four pieces, and removing any one of them makes the
 //!   matching check fail, naming the missing piece (on a scratch copy of the tree).
@@ -52,11 +54,16 @@ struct RulesTree {
     files: BTreeSet<String>,
     /// The rule files (those with `impl Rule for`) and the id each declares.
     rules: Vec<(String, String)>,
-    /// Ids whose doc is embedded outside `src/rules/` (the engine's diagnostics).
+    /// The engine's diagnostic ids (`ENGINE_RULES` in `src/registry.rs`).
     engine_ids: BTreeSet<String>,
+    /// The registry entries listed in its `RULES`.
+    listed: BTreeSet<String>,
+    /// The registry's entries: name -> id.
+    entries: std::collections::BTreeMap<String, String>,
 }
 
 fn rules_tree(root: &Path) -> RulesTree {
+    let registry = registry(root);
     let dir = root.join("src/rules");
     let mod_rs = read(&dir.join("mod.rs"));
     let mut mods = BTreeSet::new();
@@ -96,32 +103,80 @@ fn rules_tree(root: &Path) -> RulesTree {
             continue;
         }
         let text = read(&path);
-        if text.contains("impl Rule for")
-            && let Some(id) = text.lines().find_map(|l| quoted_after(l, "id:"))
-        {
-            rules.push((module.clone(), id.to_string()));
+        if text.contains("impl Rule for") {
+            let id = text
+                .split("&registry::")
+                .nth(1)
+                .and_then(|rest| rest.split(';').next())
+                .map(|name| match registry.entries.get(name.trim()) {
+                    Some(id) => id.clone(),
+                    None => format!("<registry::{}>", name.trim()),
+                })
+                .unwrap_or_else(|| format!("<src/rules/{module}.rs names no registry entry>"));
+            rules.push((module.clone(), id));
         }
         files.insert(module);
-    }
-    let mut engine_ids = BTreeSet::new();
-    for name in names(&root.join("src")) {
-        if !name.ends_with(".rs") {
-            continue;
-        }
-        for line in read(&root.join("src").join(&name)).lines() {
-            if let Some(id) = quoted_after(line, "include_str!(")
-                .and_then(|doc| doc.strip_prefix("../rules/"))
-                .and_then(|d| d.strip_suffix(".md"))
-            {
-                engine_ids.insert(id.to_string());
-            }
-        }
     }
     RulesTree {
         mods,
         registered,
         files,
         rules,
+        engine_ids: registry.engine_ids,
+        listed: registry.listed,
+        entries: registry.entries,
+    }
+}
+
+/// What `src/registry.rs` declares.
+struct Registry {
+    /// `pub static NAME: RuleMeta` entries: name -> id.
+    entries: std::collections::BTreeMap<String, String>,
+    /// The names listed in `pub static RULES`.
+    listed: BTreeSet<String>,
+    /// The ids of `ENGINE_RULES` (their docs are `rules/<id>.md`).
+    engine_ids: BTreeSet<String>,
+}
+
+fn registry(root: &Path) -> Registry {
+    let text = read(&root.join("src/registry.rs"));
+    let mut entries = std::collections::BTreeMap::new();
+    let mut current: Option<String> = None;
+    let mut listed = BTreeSet::new();
+    let mut engine_ids = BTreeSet::new();
+    let mut block = "";
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(name) = t
+            .strip_prefix("pub static ")
+            .and_then(|r| r.strip_suffix(": RuleMeta = RuleMeta {"))
+        {
+            current = Some(name.to_string());
+        } else if let (Some(name), Some(id)) = (&current, quoted_after(t, "id:")) {
+            entries.insert(name.clone(), id.to_string());
+            current = None;
+        }
+        if t.starts_with("pub static RULES") {
+            block = "rules";
+        } else if t.starts_with("pub static ENGINE_RULES") {
+            block = "engine";
+        } else if t.starts_with("];") {
+            block = "";
+        } else if block == "rules"
+            && let Some(name) = t.strip_prefix('&').and_then(|r| r.strip_suffix(','))
+        {
+            listed.insert(name.to_string());
+        } else if block == "engine"
+            && let Some(id) = quoted_after(t, "include_str!(")
+                .and_then(|doc| doc.strip_prefix("../rules/"))
+                .and_then(|d| d.strip_suffix(".md"))
+        {
+            engine_ids.insert(id.to_string());
+        }
+    }
+    Registry {
+        entries,
+        listed,
         engine_ids,
     }
 }
@@ -135,6 +190,16 @@ fn rule_file_problems(root: &Path) -> Vec<String> {
             "src/rules/{module}.rs is an orphan rule file: src/rules/mod.rs has no `mod {module};`"
         ));
     }
+    for (module, id) in &tree.rules {
+        if let Some(name) = id
+            .strip_prefix("<registry::")
+            .and_then(|n| n.strip_suffix('>'))
+        {
+            out.push(format!(
+                "src/rules/{module}.rs names `registry::{name}`, which src/registry.rs does not declare"
+            ));
+        }
+    }
     for module in tree.mods.difference(&tree.files) {
         out.push(format!(
             "src/rules/mod.rs declares `mod {module};` but the rule file src/rules/{module}.rs is missing"
@@ -144,6 +209,21 @@ fn rule_file_problems(root: &Path) -> Vec<String> {
         if tree.mods.contains(module) && !tree.registered.contains(module) {
             out.push(format!(
                 "rule `{id}` (src/rules/{module}.rs) is not registered in ALL_RULES (src/rules/mod.rs)"
+            ));
+        }
+    }
+    for name in &tree.listed {
+        let id = tree.entries.get(name).cloned().unwrap_or_default();
+        if !tree.rules.iter().any(|(_, r)| *r == id) {
+            out.push(format!(
+                "the registry entry `{name}` (`{id}`, src/registry.rs) has no rule file naming it (`&registry::{name}`)"
+            ));
+        }
+    }
+    for (name, id) in &tree.entries {
+        if !tree.listed.contains(name) {
+            out.push(format!(
+                "the registry entry `{name}` (`{id}`) is not listed in `RULES` (src/registry.rs)"
             ));
         }
     }
@@ -246,33 +326,44 @@ fn fixture_problems(root: &Path) -> Vec<String> {
     out
 }
 
-/// The options each rule accepts in its `[rules.<id>]` table, read from the list
-/// `src/config.rs` checks keys against (`"<id>" => &["severity", "words", ...]`).
+/// The options each rule accepts in its `[rules.<id>]` table: the fields of the
+/// `pub struct Options` in its file (serde reads them in kebab-case).
 fn rule_options(root: &Path) -> Result<Vec<(String, Vec<String>)>, String> {
-    let config = read(&root.join("src/config.rs"));
-    let start = config
-        .find("let options: &[&str] = match name {")
-        .ok_or("src/config.rs no longer has `let options: &[&str] = match name {`: teach tests/tree.rs::rule_options where rules' options are declared")?;
-    let block = &config[start..];
-    let end = block
-        .find("};")
-        .ok_or("the options match in src/config.rs has no end")?;
+    // Each rule's options are its `pub struct Options` (serde, kebab-case keys), in its file.
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    let mut rest = &block[..end];
-    while let Some(open) = rest.find('"') {
-        let Some(close) = rest[open + 1..].find('"') else {
-            break;
+    let mut files: Vec<_> = std::fs::read_dir(root.join("src/rules"))
+        .map_err(|e| format!("src/rules: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    for path in files {
+        let text = read(&path);
+        let Some(start) = text.find("pub struct Options {") else {
+            continue;
         };
-        let word = &rest[open + 1..open + 1 + close];
-        rest = &rest[open + close + 2..];
-        if rest.trim_start().starts_with("=>") {
-            out.push((word.to_string(), Vec::new()));
-        } else if let Some((_, keys)) = out.last_mut() {
-            keys.push(word.to_string());
-        }
+        let Some(id) = text
+            .split("&registry::")
+            .nth(1)
+            .and_then(|rest| rest.split(';').next())
+            .map(|c| c.to_lowercase().replace('_', "-"))
+        else {
+            return Err(format!(
+                "{} has `pub struct Options` but names no registry entry (`&registry::ID`)",
+                path.display()
+            ));
+        };
+        let body = &text[start..];
+        let body = &body[..body.find("\n}").unwrap_or(body.len())];
+        let keys: Vec<String> = body
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub "))
+            .filter_map(|l| l.split_once(':'))
+            .map(|(name, _)| name.trim().replace('_', "-"))
+            .collect();
+        out.push((id, keys));
     }
     if out.is_empty() {
-        return Err("found no rule options in src/config.rs".into());
+        return Err("found no `pub struct Options` in src/rules: teach tests/tree.rs::rule_options where rules' options are declared".into());
     }
     Ok(out)
 }
@@ -290,7 +381,7 @@ fn option_problems(root: &Path) -> Vec<String> {
         for key in keys.iter().filter(|k| *k != "severity") {
             if !doc.contains(&format!("`{key}`")) && !doc.contains(&format!("{key} =")) {
                 out.push(format!(
-                    "option `{key}` of `[rules.{id}]` (read in src/config.rs) is not documented on rules/{id}.md"
+                    "option `{key}` of `[rules.{id}]` (a field of its `Options`) is not documented on rules/{id}.md"
                 ));
             }
         }
@@ -368,13 +459,24 @@ fn layout_problems(root: &Path) -> Vec<String> {
             }
         }
     }
+    // Besides the top-level modules, the section may name the modules of a folder
+    // (`gcp/catalog.rs`) and the binary's root, `main`.
+    let mut known = modules.clone();
+    known.insert("main".to_string());
+    for module in &modules {
+        for name in names(&root.join("src").join(module)) {
+            if let Some(stem) = name.strip_suffix(".rs").filter(|s| *s != "mod") {
+                known.insert(stem.to_string());
+            }
+        }
+    }
     let mut out = Vec::new();
     for module in modules.difference(&named) {
         out.push(format!(
             "src/{module} is not named in README.md's `## Layout` section"
         ));
     }
-    for name in named.difference(&modules) {
+    for name in named.difference(&known) {
         out.push(format!(
             "README.md's `## Layout` section names `{name}`, which is not a module of src/"
         ));
@@ -468,7 +570,10 @@ fn new_rule_writes_four_pieces_and_removing_any_is_caught() {
     let rule_file = dir.join("src/rules/scaffold_probe.rs");
     let doc = dir.join("rules/scaffold-probe.md");
     let fixtures = dir.join("fixtures/scaffold-probe");
-    assert!(read(&rule_file).contains("id: \"scaffold-probe\""));
+    let registry_rs = dir.join("src/registry.rs");
+    assert!(read(&registry_rs).contains("    id: \"scaffold-probe\",\n"));
+    assert!(read(&registry_rs).contains("    &PUBLIC_MEMBER,\n    &SCAFFOLD_PROBE,\n"));
+    assert!(read(&rule_file).contains("static META: &RuleMeta = &registry::SCAFFOLD_PROBE;"));
     assert!(read(&rule_file).contains("impl Rule for ScaffoldProbe"));
     assert!(read(&doc).starts_with("# scaffold-probe\n"));
     for heading in [
@@ -529,6 +634,25 @@ fn new_rule_writes_four_pieces_and_removing_any_is_caught() {
         "rule `scaffold-probe` (src/rules/scaffold_probe.rs) is not registered in ALL_RULES",
     );
     fs::write(dir.join("src/rules/mod.rs"), &registered).unwrap();
+    // ... and its metadata in the registry: the entry, or only its place in RULES.
+    let entry = read(&registry_rs);
+    let start = entry.find("\npub static SCAFFOLD_PROBE").unwrap();
+    let end = start + entry[start..].find("};\n").unwrap() + 3;
+    fs::write(
+        &registry_rs,
+        format!("{}{}", &entry[..start], &entry[end..]),
+    )
+    .unwrap();
+    says(
+        rule_file_problems(&dir),
+        "src/rules/scaffold_probe.rs names `registry::SCAFFOLD_PROBE`, which src/registry.rs does not declare",
+    );
+    fs::write(&registry_rs, entry.replace("    &SCAFFOLD_PROBE,\n", "")).unwrap();
+    says(
+        rule_file_problems(&dir),
+        "the registry entry `SCAFFOLD_PROBE` (`scaffold-probe`) is not listed in `RULES` (src/registry.rs)",
+    );
+    fs::write(&registry_rs, &entry).unwrap();
     // 3. the doc page.
     says(
         without(&doc, || doc_problems(&dir)),
@@ -569,7 +693,7 @@ fn new_rule_writes_four_pieces_and_removing_any_is_caught() {
     fs::write(&page, text.replace("extra-identities", "extra_identities")).unwrap();
     says(
         option_problems(&dir),
-        "option `extra-identities` of `[rules.default-service-account]` (read in src/config.rs) is not documented on rules/default-service-account.md",
+        "option `extra-identities` of `[rules.default-service-account]` (a field of its `Options`) is not documented on rules/default-service-account.md",
     );
     fs::write(&page, text).unwrap();
 

@@ -2,7 +2,7 @@
 //! file's syntax (native `.tf` or `.tf.json`); the rest is the file. Any panic is a bug.
 #![no_main]
 
-use iamlint::config::Config;
+use iamlint::Config;
 use iamlint::emit::{self, Format};
 use libfuzzer_sys::fuzz_target;
 
@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         "main.tf"
     };
     let config = Config::default();
-    let report = iamlint::engine::lint_source(name, bytes.to_vec(), &config);
+    let report = iamlint::lint_source(name, bytes.to_vec(), &config);
     let format = match kind >> 1 & 3 {
         0 => Format::Human,
         1 => Format::Json,

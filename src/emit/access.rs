@@ -1,6 +1,6 @@
 //! Rendering `iamlint access` answers.
 
-use crate::access::{NotCounted, Row};
+use crate::gcp::access::{NotCounted, Row};
 use serde::Serialize;
 use std::io::{self, Write};
 

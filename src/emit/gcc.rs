@@ -1,4 +1,4 @@
-use crate::engine::Report;
+use crate::report::Report;
 use std::io::{self, Write};
 
 /// `roles.tf:12:5: error: deployer role ... [deployer-role-create-delete]`: what editors' problem matchers read.

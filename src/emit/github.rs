@@ -1,7 +1,7 @@
 //! GitHub Actions workflow commands: annotations on the pull request's diff.
 
 use crate::diagnostic::Severity;
-use crate::engine::Report;
+use crate::report::Report;
 use std::io::{self, Write};
 
 /// Escapes a workflow command's message.

@@ -1,6 +1,6 @@
 use super::plural;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::Report;
+use crate::report::Report;
 use crate::source::{Files, LineIndex, printable};
 use codespan_reporting::diagnostic::{
     Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity,
@@ -109,7 +109,8 @@ fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<usize> {
         Severity::Note => CsSeverity::Note,
     };
     // A file with no text (it could not be read) gets no snippet: its path is in the message.
-    let has_text = |file| !report.files.text(file).is_empty() || d.rule != crate::engine::IO_ERROR;
+    let has_text =
+        |file| !report.files.text(file).is_empty() || d.rule != crate::registry::IO_ERROR;
     let mut labels = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     // A file that is not text (a binary file named `.tf`) gets no snippet either: where the

@@ -1,5 +1,5 @@
 use crate::diagnostic::{Label, Severity};
-use crate::engine::Report;
+use crate::report::Report;
 use serde::Serialize;
 use std::io::{self, Write};
 

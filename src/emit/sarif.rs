@@ -2,8 +2,8 @@
 
 use crate::baseline::{Roots, fingerprints_with};
 use crate::diagnostic::{Label, Severity};
-use crate::engine::Report;
 use crate::registry;
+use crate::report::Report;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::{self, Write};

@@ -1,7 +1,7 @@
 //! JUnit XML and Checkstyle XML, for CI systems that read them.
 
 use crate::diagnostic::Severity;
-use crate::engine::Report;
+use crate::report::Report;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 

@@ -32,11 +32,6 @@ pub struct Size {
 }
 
 impl Size {
-    /// Within [`MAX_ELEMENTS`] and [`MAX_STRING_BYTES`].
-    pub fn fits(self) -> bool {
-        self.elements <= MAX_ELEMENTS && self.bytes <= MAX_STRING_BYTES
-    }
-
     pub fn plus(self, o: Size) -> Size {
         Size {
             elements: self.elements.saturating_add(o.elements),

@@ -8,8 +8,7 @@
 //! The files read are registered in the run's [`DataFiles`]: a value `yamldecode` takes from one
 //! is located at its line there, so a finding points into the YAML file.
 
-use super::functions::{Failed, Out};
-use super::value::{Loc, Str, Val, Value};
+use super::value::{Failed, Loc, Out, Str, Val, Value};
 use crate::diagnostic::FileId;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -340,8 +339,8 @@ impl Files {
 /// `../../../modules/gcs`; `None` when one is absolute and the other not, or `base` climbs
 /// out of where `dir` can be reached lexically.
 fn relative(dir: &Path, base: &Path) -> Option<String> {
-    let dir = crate::discover::normalize(dir);
-    let base = crate::discover::normalize(base);
+    let dir = crate::util::paths::normalize(dir);
+    let base = crate::util::paths::normalize(base);
     if dir.is_absolute() != base.is_absolute() {
         return None;
     }
@@ -365,7 +364,7 @@ fn relative(dir: &Path, base: &Path) -> Option<String> {
 
 /// `a/./b/../c` -> `a/c`, without touching the file system; `None` when `..` climbs above the start.
 fn normalize(path: &Path) -> Option<PathBuf> {
-    let out = crate::discover::normalize(path);
+    let out = crate::util::paths::normalize(path);
     (!out.components().any(|c| c == Component::ParentDir)).then_some(out)
 }
 

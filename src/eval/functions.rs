@@ -15,12 +15,6 @@ use super::files::Files;
 use super::value::*;
 use std::collections::{BTreeMap, HashSet};
 
-/// Terraform would fail: the arguments are known and wrong (`one([1, 2])`, no match for `regex`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Failed;
-
-pub type Out = Result<Value, Failed>;
-
 /// What a function is given: its arguments (with a `...` expansion already applied), the
 /// location of the call (for the values it makes) and the files it may read.
 pub struct Call<'c> {
@@ -1314,7 +1308,7 @@ fn yamldecode(c: &Call) -> Out {
         let docs = yaml_rust2::YamlLoader::load_from_str(s).map_err(|_| Failed)?;
         match docs.as_slice() {
             [] => Ok(Value::Null),
-            [doc] => Ok(from_yaml(doc, &c.loc, 0)),
+            [doc] => Ok(super::yaml::from_yaml(doc, &c.loc, 0)),
             _ => Err(Failed),
         }
     })
@@ -1370,55 +1364,6 @@ fn yaml_expanded_size(s: &str) -> Option<u64> {
         .load(&mut sizes, true)
         .ok()?;
     Some(sizes.total)
-}
-
-/// A YAML scalar as a value (a collection is unknown: see [`super::yaml`]).
-pub(super) fn from_yaml_scalar(y: &yaml_rust2::Yaml) -> Value {
-    match y {
-        yaml_rust2::Yaml::Array(_) | yaml_rust2::Yaml::Hash(_) => Value::Unknown,
-        scalar => from_yaml(
-            scalar,
-            &Loc {
-                file: 0,
-                range: 0..0,
-            },
-            0,
-        ),
-    }
-}
-
-pub(super) fn from_yaml(y: &yaml_rust2::Yaml, loc: &Loc, depth: usize) -> Value {
-    use yaml_rust2::Yaml;
-    if depth > 64 {
-        return Value::Unknown;
-    }
-    let val = |y: &Yaml| Val {
-        value: from_yaml(y, loc, depth + 1),
-        loc: loc.clone(),
-    };
-    match y {
-        Yaml::Null => Value::Null,
-        Yaml::Boolean(b) => Value::Bool(*b),
-        Yaml::Integer(i) => Value::Number(i.to_string()),
-        Yaml::Real(r) => number(r.parse::<f64>().ok()),
-        Yaml::String(s) => lit(s.clone()),
-        Yaml::Array(items) => Value::List(items.iter().map(val).collect()),
-        Yaml::Hash(map) => {
-            let mut entries = Vec::with_capacity(map.len());
-            for (k, v) in map {
-                let key = match k {
-                    Yaml::String(s) => s.clone(),
-                    Yaml::Integer(i) => i.to_string(),
-                    Yaml::Boolean(b) => b.to_string(),
-                    Yaml::Real(r) => r.clone(),
-                    _ => return Value::Unknown,
-                };
-                entries.push((key, val(v)));
-            }
-            Value::Object(entries)
-        }
-        Yaml::Alias(_) | Yaml::BadValue => Value::Unknown,
-    }
 }
 
 // ---- IP networks (IPv4 and IPv6) -------------------------------------------------------------

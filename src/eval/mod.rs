@@ -14,6 +14,6 @@ pub mod types;
 pub mod value;
 mod yaml;
 
-pub use files::{DataFile, DataFiles, Files};
+pub use files::{DataFiles, Files};
 pub use scope::{Binding, MAX_ITEMS, Scope};
 pub use value::{Loc, Part, Ref, Src, Str, Val, Value};

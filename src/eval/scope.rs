@@ -2,8 +2,9 @@
 
 use super::budget::{self, Budget, Size};
 use super::files::Files;
-use super::functions::{self, Call, Failed, Imp};
+use super::functions::{self, Call, Imp};
 use super::types;
+use super::value::Failed;
 use super::value::*;
 use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, ObjectKey, Traversal, TraversalOperator, UnaryOperator,
@@ -150,6 +151,7 @@ impl<'a> Scope<'a> {
         self.locals.entry(name).or_insert((expr, src));
     }
 
+    #[cfg(test)]
     pub fn add_variable(&mut self, name: &'a str, default: Option<&'a Expression>, src: Src) {
         self.variables.entry(name).or_insert(Variable {
             default,

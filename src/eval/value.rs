@@ -283,3 +283,9 @@ pub(crate) fn scalar(v: &Value) -> Option<String> {
         _ => None,
     }
 }
+
+/// Terraform would fail: the arguments are known and wrong (`one([1, 2])`, no match for `regex`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failed;
+
+pub type Out = Result<Value, Failed>;

@@ -3,7 +3,7 @@
 //! `yaml_rust2::YamlLoader` gives (the YAML 1.2 core schema, aliases copied); the parser's
 //! markers give the places.
 
-use super::value::{Loc, Val, Value};
+use super::value::{Loc, Str, Val, Value, number};
 use crate::diagnostic::FileId;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -145,7 +145,7 @@ impl MarkedEventReceiver for Builder<'_> {
         match ev {
             Event::Scalar(v, style, anchor, tag) => {
                 let range = self.span(mark, Some((&v, style)));
-                let value = super::functions::from_yaml_scalar(&scalar(v, style, tag));
+                let value = from_yaml_scalar(&scalar(v, style, tag));
                 let val = Val {
                     value,
                     loc: self.loc(range.clone()),
@@ -269,6 +269,55 @@ fn key_text(value: &Value) -> Option<String> {
     }
 }
 
+/// A YAML scalar as a value (a collection is unknown: see [`decode`]).
+pub(super) fn from_yaml_scalar(y: &yaml_rust2::Yaml) -> Value {
+    match y {
+        yaml_rust2::Yaml::Array(_) | yaml_rust2::Yaml::Hash(_) => Value::Unknown,
+        scalar => from_yaml(
+            scalar,
+            &Loc {
+                file: 0,
+                range: 0..0,
+            },
+            0,
+        ),
+    }
+}
+
+pub(super) fn from_yaml(y: &yaml_rust2::Yaml, loc: &Loc, depth: usize) -> Value {
+    use yaml_rust2::Yaml;
+    if depth > 64 {
+        return Value::Unknown;
+    }
+    let val = |y: &Yaml| Val {
+        value: from_yaml(y, loc, depth + 1),
+        loc: loc.clone(),
+    };
+    match y {
+        Yaml::Null => Value::Null,
+        Yaml::Boolean(b) => Value::Bool(*b),
+        Yaml::Integer(i) => Value::Number(i.to_string()),
+        Yaml::Real(r) => number(r.parse::<f64>().ok()),
+        Yaml::String(s) => Value::Str(Str::literal(s.clone())),
+        Yaml::Array(items) => Value::List(items.iter().map(val).collect()),
+        Yaml::Hash(map) => {
+            let mut entries = Vec::with_capacity(map.len());
+            for (k, v) in map {
+                let key = match k {
+                    Yaml::String(s) => s.clone(),
+                    Yaml::Integer(i) => i.to_string(),
+                    Yaml::Boolean(b) => b.to_string(),
+                    Yaml::Real(r) => r.clone(),
+                    _ => return Value::Unknown,
+                };
+                entries.push((key, val(v)));
+            }
+            Value::Object(entries)
+        }
+        Yaml::Alias(_) | Yaml::BadValue => Value::Unknown,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,7 +366,7 @@ mod tests {
             };
             let plain = match docs.as_slice() {
                 [] => Value::Null,
-                [doc] => super::super::functions::from_yaml(doc, &loc, 0),
+                [doc] => super::from_yaml(doc, &loc, 0),
                 _ => unreachable!(),
             };
             assert_eq!(strip(located), strip(plain), "{text}");

@@ -1303,15 +1303,6 @@ fn role_target(role: Option<&Val>, roles: &RoleIndex) -> RoleTarget {
     }
 }
 
-/// For a service account reference, its account id when known.
-pub fn account_id<'m>(module: &'m Module, sa: &'m SaRef) -> Option<&'m str> {
-    match sa {
-        SaRef::Resource(name) => module.service_account(name)?.account_id.as_ref()?.as_str(),
-        SaRef::Email(email) => email.split('@').next(),
-        _ => None,
-    }
-}
-
 // IAM written as data: policy documents in `policy_data`, Cloud Storage ACLs and BigQuery
 // dataset access. Each becomes grants like those of `_iam_member` and `data "google_iam_policy"`,
 // with the roles of legacy ACLs named by the predefined role that is their equivalent, so the

@@ -88,6 +88,17 @@ pub struct ModuleCall {
 }
 
 impl Module {
+    /// For a service account reference, its account id when known.
+    pub fn account_id<'m>(&'m self, sa: &'m principal::SaRef) -> Option<&'m str> {
+        match sa {
+            principal::SaRef::Resource(name) => {
+                self.service_account(name)?.account_id.as_ref()?.as_str()
+            }
+            principal::SaRef::Email(email) => email.split('@').next(),
+            _ => None,
+        }
+    }
+
     /// `iam.tf:7`: the file name and 1-based line of an offset.
     pub fn location(&self, file: FileId, offset: usize) -> String {
         match self.files.iter().find(|f| f.id == file) {

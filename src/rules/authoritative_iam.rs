@@ -1,14 +1,10 @@
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::{Condition, Grant, GrantKind, Level, Module};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "authoritative-iam",
-    summary: "an authoritative IAM resource replaces grants made elsewhere",
-    default_severity: Severity::Note,
-    docs: include_str!("../../rules/authoritative-iam.md"),
-};
+static META: &RuleMeta = &registry::AUTHORITATIVE_IAM;
 
 pub struct AuthoritativeIam;
 
@@ -61,7 +57,7 @@ fn at(grant: &Grant) -> Label {
 
 impl Rule for AuthoritativeIam {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
@@ -153,13 +149,12 @@ impl Rule for AuthoritativeIam {
             };
             let mut primary = at(a);
             primary.message = format!("authoritative: `{}`", a.res.rtype);
-            let mut diag = META.diagnostic(primary, message).help("manage each grant in one place: use `_iam_member` resources only, or put every member in the authoritative resource");
+            let mut diag = META.diagnostic_at(Severity::Error, primary, message).help("manage each grant in one place: use `_iam_member` resources only, or put every member in the authoritative resource");
             for b in partners {
                 let mut secondary = at(b);
                 secondary.message = format!("also managed here by `{}`", b.res.address());
                 diag = diag.secondary(secondary);
             }
-            diag.severity = Severity::Error;
             out.push(diag);
         }
 
@@ -211,13 +206,13 @@ impl Rule for AuthoritativeIam {
                     ),
                 },
             };
-            let mut diag = META
-                .diagnostic(
+            let diag = META
+                .diagnostic_at(
+                    severity,
                     Label::new(grant.res.file, grant.res.type_label.clone(), label),
                     message,
                 )
                 .help(help);
-            diag.severity = severity;
             out.push(diag);
         }
     }

@@ -1,21 +1,16 @@
-use crate::catalog::Catalog;
-use crate::data;
-use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::model::extract::account_id;
+use crate::diagnostic::{Diagnostic, Label};
+use crate::gcp::catalog::Catalog;
+use crate::gcp::data;
 use crate::model::principal::{Principal, SaRef, classify_identity};
 use crate::model::value::Val;
 use crate::model::{Level, Module, RoleTarget};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "automation-admin-role",
-    summary: "a service account is granted a predefined role that can delete or reconfigure whole services on a project, folder or organization",
-    default_severity: Severity::Warning,
-    docs: include_str!("../../rules/automation-admin-role.md"),
-};
+static META: &RuleMeta = &registry::AUTOMATION_ADMIN_ROLE;
 
 pub struct AutomationAdminRole;
 
@@ -132,11 +127,11 @@ fn is_deploy_account(module: &Module, deployer: &data::Deployer, sa: &SaRef) -> 
 
 impl Rule for AutomationAdminRole {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>) {
-        let deployer = cx.config.deployer();
+        let deployer = cx.settings.deployer();
         for grant in &module.grants {
             let scope = match grant.level {
                 Level::Project => "project",
@@ -173,7 +168,9 @@ impl Rule for AutomationAdminRole {
                 // The Terraform deploy account is meant to manage services; a deployment
                 // pipeline's account is judged by `deployer-role-create-delete`.
                 if is_deploy_account(module, deployer, sa)
-                    || account_id(module, sa).is_some_and(|id| deployer.is_deployer_account(id))
+                    || module
+                        .account_id(sa)
+                        .is_some_and(|id| deployer.is_deployer_account(id))
                 {
                     continue;
                 }

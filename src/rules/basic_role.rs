@@ -2,14 +2,10 @@ use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::principal::{Principal, SaRef};
 use crate::model::value::{Part, Val};
 use crate::model::{Grant, Level, Member, Module, RoleTarget};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "basic-role",
-    summary: "a basic role (owner or editor) is granted, or a basic role has a condition",
-    default_severity: Severity::Warning,
-    docs: include_str!("../../rules/basic-role.md"),
-};
+static META: &RuleMeta = &registry::BASIC_ROLE;
 
 pub struct BasicRole;
 
@@ -19,7 +15,7 @@ const BASIC: &[&str] = &["roles/owner", "roles/editor", "roles/viewer"];
 
 impl Rule for BasicRole {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
@@ -33,11 +29,11 @@ impl Rule for BasicRole {
                 .as_ref()
                 .filter(|c| c.certain && BASIC.contains(&name.as_str()))
             {
-                let mut diag = META.diagnostic(
+                let diag = META.diagnostic_at(
+                    Severity::Error,
                     Label::new(condition.file, condition.ident.clone(), "not allowed on a basic role"),
                     format!("`{name}` has a condition, but GCP does not accept conditions on basic roles"),
                 );
-                diag.severity = Severity::Error;
                 out.push(
                     diag.secondary(Label::new(
                         role.loc.file,
@@ -90,15 +86,14 @@ fn broad(
     });
     let mut diag = if groups_only {
         // The tier this rule's help recommends: Owner for the few, through a group.
-        let mut d = META
-            .diagnostic(
+        META
+            .diagnostic_at(
+                Severity::Note,
                 Label::new(role.loc.file, role.loc.range.clone(), "basic role"),
                 format!("`{name}` is granted to a group on {target}"),
             )
             .note("a group is how a basic role should be held; the group's membership is the decision: keep it small and reviewed")
-            .help("if the group's members need less, give them a predefined or custom role instead");
-        d.severity = Severity::Note;
-        d
+            .help("if the group's members need less, give them a predefined or custom role instead")
     } else if accounts.is_empty() {
         META.diagnostic(
             Label::new(role.loc.file, role.loc.range.clone(), "basic role"),
@@ -106,15 +101,14 @@ fn broad(
         )
         .help("give people a tier through a group: Viewer, a Deployer custom role for those who run Terraform, Owner for the few")
     } else {
-        let mut d = META
-            .diagnostic(
+        META
+            .diagnostic_at(
+                Severity::Error,
                 Label::new(role.loc.file, role.loc.range.clone(), "basic role"),
                 format!("`{name}` is granted to a service account on {target}"),
             )
             .note("automation runs unattended; with a basic role, whoever controls it controls the project")
-            .help("give the service account a predefined or custom role with only the permissions it needs");
-        d.severity = Severity::Error;
-        d
+            .help("give the service account a predefined or custom role with only the permissions it needs")
     };
     let _ = module;
     if let Some(label) = super::used_in(&grant.res, &role.loc) {

@@ -1,30 +1,44 @@
-use super::missing_service_account::Subject;
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Label};
 use crate::model::principal::{Principal, SaRef};
 use crate::model::{Module, SlotState};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule, Subject};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "default-service-account",
-    summary: "a default service account is a workload's identity or is granted a role",
-    default_severity: Severity::Error,
-    docs: include_str!("../../rules/default-service-account.md"),
-};
+static META: &RuleMeta = &registry::DEFAULT_SERVICE_ACCOUNT;
 
 pub struct DefaultServiceAccount;
 
+/// `[rules.default-service-account]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Options {
+    /// More accounts to treat as default identities: emails, `serviceAccount:` optional, `*`
+    /// matching any run of characters; kept lower-case.
+    #[serde(deserialize_with = "identities")]
+    pub extra_identities: Vec<String>,
+}
+
+fn identities<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let list: Vec<String> = serde::Deserialize::deserialize(d)?;
+    Ok(list
+        .into_iter()
+        .map(|e| e.trim_start_matches("serviceAccount:").to_lowercase())
+        .collect())
+}
+
 impl Rule for DefaultServiceAccount {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>) {
         let extra = |sa: &SaRef| match sa {
             SaRef::Email(e) => cx
-                .config
-                .extra_defaults
+                .settings
+                .default_service_account
+                .extra_identities
                 .iter()
-                .any(|pattern| crate::data::glob_match(pattern, &e.to_lowercase())),
+                .any(|pattern| crate::util::text::glob_match(pattern, &e.to_lowercase())),
             _ => false,
         };
         for grant in &module.grants {

@@ -1,28 +1,67 @@
-use crate::catalog::Catalog;
-use crate::data::{self, Deployer};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Group, Label, Severity};
-use crate::model::extract::account_id;
+use crate::gcp::catalog::Catalog;
+use crate::gcp::data::{self, Deployer};
 use crate::model::principal::Principal;
 use crate::model::value::Val;
 use crate::model::{Grant, Level, Module, RoleTarget};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "deployer-role-create-delete",
-    summary: "a continuous-deployment role can create or delete resources",
-    default_severity: Severity::Error,
-    docs: include_str!("../../rules/deployer-role-create-delete.md"),
-};
+static META: &RuleMeta = &registry::DEPLOYER_ROLE_CREATE_DELETE;
 
 pub struct DeployerRoleCreateDelete;
 
+/// `[rules.deployer-role-create-delete]`: each list replaces the embedded one of
+/// `rules/data/deployer.toml`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Options {
+    /// Words that name a deployment pipeline in an account id, role id or title.
+    pub words: Option<Vec<String>>,
+    /// Words that name the Terraform deploy account, which creates by design.
+    pub terraform_words: Option<Vec<String>>,
+    /// Permissions (`*` globs) a deployer must not hold.
+    pub forbidden: Option<Vec<String>>,
+    /// Matches of `forbidden` that are never reported.
+    pub allowed: Option<Vec<String>>,
+}
+
+impl Options {
+    /// The deployer data these options make, or `None` when they set nothing (the embedded
+    /// data is used).
+    pub fn deployer(self) -> Option<Deployer> {
+        if self.words.is_none()
+            && self.terraform_words.is_none()
+            && self.forbidden.is_none()
+            && self.allowed.is_none()
+        {
+            return None;
+        }
+        let lower = |words: Vec<String>| words.iter().map(|w| w.to_lowercase()).collect();
+        let mut deployer = data::deployer().clone();
+        if let Some(words) = self.words {
+            deployer.words = lower(words);
+        }
+        if let Some(words) = self.terraform_words {
+            deployer.terraform_words = lower(words);
+        }
+        if let Some(forbidden) = self.forbidden {
+            deployer.forbidden = forbidden;
+        }
+        if let Some(allowed) = self.allowed {
+            deployer.allowed = allowed;
+        }
+        Some(deployer)
+    }
+}
+
 impl Rule for DeployerRoleCreateDelete {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>) {
-        let data = cx.config.deployer();
+        let data = cx.settings.deployer();
 
         // Why each custom role counts as a deployer role.
         let mut reasons: Vec<Vec<String>> = vec![Vec::new(); module.custom_roles.len()];
@@ -44,7 +83,10 @@ impl Rule for DeployerRoleCreateDelete {
                 let Principal::ServiceAccount(sa) = &member.principal else {
                     continue;
                 };
-                if let Some(id) = account_id(module, sa).filter(|id| data.is_deployer_account(id)) {
+                if let Some(id) = module
+                    .account_id(sa)
+                    .filter(|id| data.is_deployer_account(id))
+                {
                     let at = module.location(member.val.loc.file, member.val.loc.range.start);
                     let reason = format!("granted to `{id}` in {at}");
                     if !reasons[index].contains(&reason) {
@@ -144,7 +186,8 @@ fn predefined(
         .members
         .iter()
         .filter_map(|m| match &m.principal {
-            Principal::ServiceAccount(sa) => account_id(module, sa)
+            Principal::ServiceAccount(sa) => module
+                .account_id(sa)
                 .filter(|id| data.is_deployer_account(id))
                 .map(|id| (id, &m.val)),
             _ => None,
@@ -223,7 +266,15 @@ fn predefined(
         0 => String::new(),
         n => format!(" and {n} more"),
     };
-    let mut diag = META.diagnostic(
+    // A role the deploy identity needs, whose extras are only creates, is a note.
+    let needed = data.needed_roles.iter().any(|r| r == name)
+        && !forbidden.iter().any(|p| p.ends_with(".delete"));
+    let severity = match needed {
+        true => Severity::Note,
+        false => META.default_severity,
+    };
+    let mut diag = META.diagnostic_at(
+        severity,
         Label::new(
             role.loc.file,
             role.loc.range.clone(),
@@ -234,10 +285,7 @@ fn predefined(
             shown.join(", ")
         ),
     );
-    if data.needed_roles.iter().any(|r| r == name)
-        && !forbidden.iter().any(|p| p.ends_with(".delete"))
-    {
-        diag.severity = Severity::Note;
+    if needed {
         diag = diag.note(format!(
             "a deploy identity needs `{name}` to do its work; its create permissions come with the role"
         ));

@@ -1,20 +1,16 @@
-use crate::diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Label};
 use crate::model::Module;
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use std::collections::HashMap;
 
-pub static META: RuleMeta = RuleMeta {
-    id: "duplicate-permission",
-    summary: "a custom role lists the same permission twice",
-    default_severity: Severity::Warning,
-    docs: include_str!("../../rules/duplicate-permission.md"),
-};
+static META: &RuleMeta = &registry::DUPLICATE_PERMISSION;
 
 pub struct DuplicatePermission;
 
 impl Rule for DuplicatePermission {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {

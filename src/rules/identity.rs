@@ -1,7 +1,7 @@
 //! The permissions that yield another identity (`rules/data/identity.toml`), and which of them
 //! a grant's role holds: from the catalog for predefined roles, from the module for custom ones.
 
-use crate::catalog::Catalog;
+use crate::gcp::catalog::Catalog;
 use crate::model::{Grant, Module, RoleTarget};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -49,7 +49,7 @@ pub fn held(module: &Module, grant: &Grant, list: &'static [String]) -> Vec<&'st
 }
 
 /// A list's catalog ids, `None` for a permission the catalog does not know.
-type Ids = std::sync::Arc<[Option<crate::catalog::PermId>]>;
+type Ids = std::sync::Arc<[Option<crate::gcp::catalog::PermId>]>;
 
 /// The catalog ids of a list of the rule data, looked up once: the data is `'static`, so its
 /// address names it.
@@ -82,7 +82,7 @@ mod tests {
         for p in data().act_as.iter().chain(&data().take_over) {
             assert!(catalog.permission(p).is_some(), "{p} is not in the catalog");
             assert!(
-                crate::data::escalation(p, |_| true).is_some(),
+                crate::gcp::data::escalation(p, |_| true).is_some(),
                 "{p} has no entry in escalation.toml"
             );
         }

@@ -1,14 +1,10 @@
-use crate::diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Label};
 use crate::model::value::{Part, Str};
 use crate::model::{Member, Module};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "invalid-member",
-    summary: "a member with no valid type prefix, or a malformed value",
-    default_severity: Severity::Error,
-    docs: include_str!("../../rules/invalid-member.md"),
-};
+static META: &RuleMeta = &registry::INVALID_MEMBER;
 
 pub struct InvalidMember;
 
@@ -150,7 +146,7 @@ fn misspelt(
         .iter()
         .copied()
         .find(|v| v.eq_ignore_ascii_case(kind))
-        .or_else(|| crate::suggest::closest(kind, valid.iter().copied()))?;
+        .or_else(|| crate::util::suggest::closest(kind, valid.iter().copied()))?;
     Some(Problem::Misspelt {
         kind: kind.to_string(),
         correct,
@@ -240,7 +236,7 @@ impl InvalidMember {
 
 impl Rule for InvalidMember {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {

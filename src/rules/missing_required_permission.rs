@@ -1,25 +1,84 @@
-use crate::access::{self, Match, Query};
-use crate::catalog::Catalog;
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::config::{Config, ConfigError};
+use crate::diagnostic::{Diagnostic, Label};
+use crate::gcp::access::{self, Match, Query};
+use crate::gcp::catalog::Catalog;
 use crate::model::Module;
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
+use toml::Spanned;
 
-pub static META: RuleMeta = RuleMeta {
-    id: "missing-required-permission",
-    summary: "an identity lacks permissions the configuration says it needs",
-    default_severity: Severity::Error,
-    docs: include_str!("../../rules/missing-required-permission.md"),
-};
+static META: &RuleMeta = &registry::MISSING_REQUIRED_PERMISSION;
 
 pub struct MissingRequiredPermission;
 
+/// `[rules.missing-required-permission]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Options {
+    /// "This member needs these permissions."
+    pub require: Vec<Require>,
+}
+
+/// One `require` entry, as written.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Require {
+    pub member: Spanned<String>,
+    pub permissions: Vec<Spanned<String>>,
+}
+
+/// "This member needs these permissions", checked.
+#[derive(Debug, Clone)]
+pub struct Requirement {
+    pub member: Query,
+    pub member_text: String,
+    pub permissions: Vec<String>,
+    /// `iamlint.toml:12`, for messages.
+    pub origin: String,
+}
+
+impl Options {
+    /// The requirements, each member parsed and each permission checked against the catalog.
+    pub fn requirements(self, config: &Config) -> Result<Vec<Requirement>, ConfigError> {
+        let catalog = Catalog::get();
+        let mut out = Vec::new();
+        for entry in self.require {
+            let member = Query::parse(entry.member.get_ref())
+                .map_err(|m| config.error(entry.member.span(), m, None))?;
+            for p in &entry.permissions {
+                if catalog.permission(p.get_ref()).is_none() {
+                    let help = catalog
+                        .suggest_permission(p.get_ref())
+                        .map(|s| format!("did you mean `{s}`?"));
+                    return Err(config.error(
+                        p.span(),
+                        format!("`{}` is not a GCP permission", p.get_ref()),
+                        help,
+                    ));
+                }
+            }
+            out.push(Requirement {
+                member,
+                origin: config.origin(&entry.member.span()),
+                member_text: entry.member.into_inner(),
+                permissions: entry
+                    .permissions
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+}
+
 impl Rule for MissingRequiredPermission {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>) {
-        for req in &cx.config.requirements {
+        for req in &cx.settings.missing_required_permission {
             // Only a module that declares the identity or grants it something answers for it.
             let Some((file, range, what)) = anchor(module, &req.member) else {
                 continue;

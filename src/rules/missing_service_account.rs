@@ -1,47 +1,15 @@
-use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::model::{IdentitySlot, Module, SlotState, Workload};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::diagnostic::{Diagnostic, Label};
+use crate::model::{Module, SlotState};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule, Subject};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "missing-service-account",
-    summary: "a workload names no service account, so it runs as a default identity",
-    default_severity: Severity::Warning,
-    docs: include_str!("../../rules/missing-service-account.md"),
-};
+static META: &RuleMeta = &registry::MISSING_SERVICE_ACCOUNT;
 
 pub struct MissingServiceAccount;
 
-/// Who runs: "Cloud Run service `api`", "node pool `p` of GKE cluster `c`", "Autopilot nodes
-/// of GKE cluster `c`"; and whether that is plural.
-pub(super) struct Subject {
-    pub text: String,
-    pub plural: bool,
-}
-
-impl Subject {
-    pub fn of(workload: &Workload, slot: &IdentitySlot) -> Subject {
-        let whole = format!("{} `{}`", workload.product, workload.res.label());
-        match &slot.part {
-            Some(part) => Subject {
-                text: format!("{part} of {whole}"),
-                plural: part.ends_with("nodes"),
-            },
-            None => Subject {
-                text: whole,
-                plural: false,
-            },
-        }
-    }
-
-    /// "runs", or "run" for a plural subject.
-    pub fn verb(&self, singular: &'static str, plural: &'static str) -> &'static str {
-        if self.plural { plural } else { singular }
-    }
-}
-
 impl Rule for MissingServiceAccount {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {

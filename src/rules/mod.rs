@@ -1,4 +1,6 @@
-//! Every rule, registered once here, sorted by id.
+//! Every rule's check, registered once here, sorted by id. A rule's metadata is its entry in
+//! [`crate::registry`]; its options are its own `Options` type, read from its
+//! `[rules.<id>]` table into [`Settings`] once per run.
 
 mod authoritative_iam;
 mod automation_admin_role;
@@ -23,10 +25,82 @@ mod unsupported_permission;
 mod user_member;
 mod workload_identity_federation;
 
+use crate::config::{Config, ConfigError};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Label;
+use crate::gcp::data::{self, Deployer};
 use crate::model::Resource;
 use crate::model::value::Loc;
-use crate::registry::Rule;
+use crate::model::{IdentitySlot, Module, Workload};
+use crate::registry::RuleMeta;
+
+/// A check over a module. Rules read a [`Module`] and push diagnostics; they never read files
+/// or print.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>);
+}
+
+/// What a rule may read besides the module: the run's settings.
+pub struct Ctx<'a> {
+    pub settings: &'a Settings,
+}
+
+/// Each rule's options, read from the configuration once per run, and the indexes built over
+/// them for the run. A rule's options are its own `Options` type (serde, kebab-case keys,
+/// unknown keys refused): adding one touches only the rule's file.
+#[derive(Default)]
+pub struct Settings {
+    /// `[rules.deployer-role-create-delete]` over `rules/data/deployer.toml`: which identities
+    /// deploy and what they may not hold. `automation-admin-role` reads it too, to tell the
+    /// Terraform deploy account from a pipeline's.
+    deployer: Option<Deployer>,
+    pub default_service_account: default_service_account::Options,
+    pub missing_required_permission: Vec<missing_required_permission::Requirement>,
+    pub provider_impersonation: provider_impersonation::Options,
+    pub public_member: public_member::Options,
+}
+
+/// The options of a rule that has none: only `severity`, which every rule has.
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoOptions {}
+
+impl Settings {
+    /// The settings of a run with `config`: an option a rule does not know, or a value of
+    /// the wrong kind, is an error located in the configuration file.
+    pub fn new(config: &Config) -> Result<Settings, ConfigError> {
+        // The rules with options read them below; the others have none to give.
+        use crate::registry::*;
+        let with_options = [
+            DEFAULT_SERVICE_ACCOUNT.id,
+            DEPLOYER_ROLE_CREATE_DELETE.id,
+            MISSING_REQUIRED_PERMISSION.id,
+            PROVIDER_IMPERSONATION.id,
+            PUBLIC_MEMBER.id,
+        ];
+        for meta in all_metas().filter(|m| !with_options.contains(&m.id)) {
+            config.options::<NoOptions>(meta.id)?;
+        }
+        let deployer: deployer_role_create_delete::Options =
+            config.options(crate::registry::DEPLOYER_ROLE_CREATE_DELETE.id)?;
+        let required: missing_required_permission::Options =
+            config.options(crate::registry::MISSING_REQUIRED_PERMISSION.id)?;
+        Ok(Settings {
+            deployer: deployer.deployer(),
+            default_service_account: config.options(crate::registry::DEFAULT_SERVICE_ACCOUNT.id)?,
+            missing_required_permission: required.requirements(config)?,
+            provider_impersonation: config.options(crate::registry::PROVIDER_IMPERSONATION.id)?,
+            public_member: config.options(crate::registry::PUBLIC_MEMBER.id)?,
+        })
+    }
+
+    /// The deployer data of the run: the configured one, or the embedded one (whose indexes
+    /// every run shares).
+    pub fn deployer(&self) -> &Deployer {
+        self.deployer.as_ref().unwrap_or_else(|| data::deployer())
+    }
+}
 
 /// The value is written inside the resource's block.
 pub(crate) fn written_in(res: &Resource, value: &Loc) -> bool {
@@ -168,6 +242,34 @@ pub(crate) fn used_in(res: &Resource, value: &Loc) -> Option<Label> {
     Some(Label::new(res.file, res.type_label.clone(), message))
 }
 
+/// Who runs: "Cloud Run service `api`", "node pool `p` of GKE cluster `c`", "Autopilot nodes
+/// of GKE cluster `c`"; and whether that is plural.
+pub(crate) struct Subject {
+    pub text: String,
+    pub plural: bool,
+}
+
+impl Subject {
+    pub fn of(workload: &Workload, slot: &IdentitySlot) -> Subject {
+        let whole = format!("{} `{}`", workload.product, workload.res.label());
+        match &slot.part {
+            Some(part) => Subject {
+                text: format!("{part} of {whole}"),
+                plural: part.ends_with("nodes"),
+            },
+            None => Subject {
+                text: whole,
+                plural: false,
+            },
+        }
+    }
+
+    /// "runs", or "run" for a plural subject.
+    pub fn verb(&self, singular: &'static str, plural: &'static str) -> &'static str {
+        if self.plural { plural } else { singular }
+    }
+}
+
 pub static ALL_RULES: &[&dyn Rule] = &[
     &authoritative_iam::AuthoritativeIam,
     &automation_admin_role::AutomationAdminRole,
@@ -190,3 +292,97 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &user_member::UserMember,
     &workload_identity_federation::WorkloadIdentityFederation,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(text: &str) -> Result<Settings, String> {
+        let config = crate::config::parse("iamlint.toml", text).map_err(|e| e.render())?;
+        Settings::new(&config).map_err(|e| e.render())
+    }
+
+    #[test]
+    fn every_check_has_its_registry_entry_and_every_entry_its_check() {
+        let checks: Vec<&str> = ALL_RULES.iter().map(|r| r.meta().id).collect();
+        let entries: Vec<&str> = crate::registry::RULES.iter().map(|m| m.id).collect();
+        assert_eq!(
+            checks, entries,
+            "ALL_RULES and registry::RULES list the same ids, in order"
+        );
+        for (rule, meta) in ALL_RULES.iter().zip(crate::registry::RULES) {
+            assert!(std::ptr::eq(rule.meta(), *meta), "{}", meta.id);
+            assert_eq!(
+                meta.severities.first(),
+                Some(&meta.default_severity),
+                "{}",
+                meta.id
+            );
+            assert_ne!(meta.scope, crate::registry::Scope::Engine, "{}", meta.id);
+        }
+    }
+
+    #[test]
+    fn each_rule_reads_its_options() {
+        let s = settings(
+            "[rules]\nunknown-role = \"warning\"\n[rules.deployer-role-create-delete]\nseverity = \"warning\"\nwords = [\"Ship\"]\nallowed = [\"run.jobs.create\"]\n[rules.missing-required-permission]\nrequire = [{ member = \"serviceAccount:r@p.iam.gserviceaccount.com\", permissions = [\"storage.objects.get\"] }]\n[rules.default-service-account]\nextra-identities = [\"serviceAccount:Legacy@P.iam.gserviceaccount.com\"]\n[rules.provider-impersonation]\nrequire-impersonation = true\n[rules.public-member]\nallow = [{ resource = \"google_cloud_run_v2_service\", role = \"roles/run.invoker\" }]\n",
+        )
+        .unwrap();
+        assert_eq!(s.deployer().words, ["ship"]);
+        assert_eq!(s.deployer().forbidden, data::deployer().forbidden);
+        assert_eq!(s.deployer().allowed, ["run.jobs.create"]);
+        assert!(!s.deployer().is_forbidden("run.jobs.create"));
+        assert!(s.deployer().is_forbidden("run.services.create"));
+        assert_eq!(s.missing_required_permission[0].origin, "iamlint.toml:8");
+        assert_eq!(
+            s.missing_required_permission[0].permissions,
+            ["storage.objects.get"]
+        );
+        assert_eq!(
+            s.default_service_account.extra_identities,
+            ["legacy@p.iam.gserviceaccount.com"]
+        );
+        assert!(s.provider_impersonation.require_impersonation);
+        assert_eq!(s.public_member.allow[0].role, "roles/run.invoker");
+        // No options: the embedded deployer data, shared by every run.
+        let plain = settings("").unwrap();
+        assert!(std::ptr::eq(plain.deployer(), data::deployer()));
+    }
+
+    #[test]
+    fn option_errors_are_located_and_suggest() {
+        let error = |text: &str| settings(text).err().unwrap_or_default();
+        assert_eq!(
+            error("[rules.deployer-role-create-delete]\nwrods = []\n"),
+            "iamlint.toml:2:1: error: unknown key `wrods` at [rules.deployer-role-create-delete]\n  |\n  | wrods = []\n  | ^\n  = help: did you mean `words`?"
+        );
+        assert!(
+            error("[rules.provider-impersonation]\nrequire-impersonation = \"yes\"\n")
+                .starts_with("iamlint.toml:2:25: error: in [rules.provider-impersonation]: invalid type: string \"yes\", expected a boolean")
+        );
+        assert!(
+            error("[rules.public-member]\nallow = [{ resource = \"x\", rol = \"y\" }]\n")
+                .contains("2:28: error: unknown key `rol`")
+        );
+        assert!(
+            error("[rules.public-member]\nallow = [{ resource = \"x\", rol = \"y\" }]\n")
+                .contains("did you mean `role`?")
+        );
+        assert!(
+            error("[rules.public-member]\nallow = [{ resource = \"x\" }]\n")
+                .contains("missing field `role`")
+        );
+        assert!(error("[rules.missing-required-permission]\nrequire = [{ member = \"x\", permissions = [] }]\n").contains("is not a member"));
+        assert!(error("[rules.missing-required-permission]\nrequire = [{ member = \"user:a@b.c\", permissions = [\"storage.objects.gte\"] }]\n").contains("2:52: error: `storage.objects.gte` is not a GCP permission"));
+        assert!(error("[rules.missing-required-permission]\nrequire = [{ member = \"user:a@b.c\", permissions = [\"storage.objects.gte\"] }]\n").contains("did you mean `storage.objects.get`?"));
+        assert!(
+            error("[rules.default-service-account]\nextra-identities = \"x\"\n")
+                .contains("2:20: error: in [rules.default-service-account]")
+        );
+        // A rule without options has none to give.
+        assert!(
+            error("[rules.basic-role]\nwords = []\n")
+                .contains("unknown key `words` at [rules.basic-role]")
+        );
+    }
+}

@@ -1,21 +1,17 @@
 use super::identity;
-use crate::data;
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Label};
+use crate::gcp::data;
 use crate::model::{Level, Module, RoleTarget};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "privilege-escalation-permission",
-    summary: "a custom role, or a predefined role granted on a project, folder or organization, holds a permission that lets its holder gain other identities' or broader access",
-    default_severity: Severity::Warning,
-    docs: include_str!("../../rules/privilege-escalation-permission.md"),
-};
+static META: &RuleMeta = &registry::PRIVILEGE_ESCALATION_PERMISSION;
 
 pub struct PrivilegeEscalationPermission;
 
 impl Rule for PrivilegeEscalationPermission {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {

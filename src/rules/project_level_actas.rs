@@ -1,14 +1,10 @@
 use super::identity;
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Label};
 use crate::model::{Level, Module, RoleTarget};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "project-level-actas",
-    summary: "a role that can act as service accounts is granted on a whole project, folder or organization",
-    default_severity: Severity::Warning,
-    docs: include_str!("../../rules/project-level-actas.md"),
-};
+static META: &RuleMeta = &registry::PROJECT_LEVEL_ACTAS;
 
 pub struct ProjectLevelActas;
 
@@ -17,7 +13,7 @@ const BASIC: &[&str] = &["roles/owner", "roles/editor"];
 
 impl Rule for ProjectLevelActas {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {

@@ -1,16 +1,21 @@
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Label};
 use crate::model::value::{Val, Value};
 use crate::model::{Module, Provider};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "provider-impersonation",
-    summary: "a google provider authenticates with a key or a literal token instead of impersonating a deploy service account",
-    default_severity: Severity::Warning,
-    docs: include_str!("../../rules/provider-impersonation.md"),
-};
+static META: &RuleMeta = &registry::PROVIDER_IMPERSONATION;
 
 pub struct ProviderImpersonation;
+
+/// `[rules.provider-impersonation]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Options {
+    /// Impersonation must be in the code: a provider without it is reported even when the
+    /// credentials may come from the environment.
+    pub require_impersonation: bool,
+}
 
 /// Set to something other than `null` or `""`.
 fn set(val: &Option<Val>) -> Option<&Val> {
@@ -27,7 +32,7 @@ fn name(p: &Provider) -> String {
 
 impl Rule for ProviderImpersonation {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>) {
@@ -82,7 +87,7 @@ impl Rule for ProviderImpersonation {
             // Without `impersonate_service_account` or an `access_token`, the provider may still
             // impersonate through GOOGLE_IMPERSONATE_SERVICE_ACCOUNT, which the code cannot
             // show: reported only when the configuration asks for impersonation in the code.
-            if !cx.config.require_impersonation
+            if !cx.settings.provider_impersonation.require_impersonation
                 || set(&p.impersonate_service_account).is_some()
                 || set(&p.access_token).is_some()
             {

@@ -1,20 +1,34 @@
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::principal::Principal;
 use crate::model::{Module, RoleTarget};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "public-member",
-    summary: "a grant to allUsers or allAuthenticatedUsers",
-    default_severity: Severity::Error,
-    docs: include_str!("../../rules/public-member.md"),
-};
+static META: &RuleMeta = &registry::PUBLIC_MEMBER;
 
 pub struct PublicMember;
 
+/// `[rules.public-member]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Options {
+    /// Public grants that are intended, such as a public website on Cloud Run.
+    pub allow: Vec<Allowed>,
+}
+
+/// A (resource type, role) pair where a public member is intended:
+/// `{ resource = "google_cloud_run_v2_service", role = "roles/run.invoker" }`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Allowed {
+    /// An IAM resource type, or the resource type it applies to.
+    pub resource: String,
+    pub role: String,
+}
+
 impl Rule for PublicMember {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, cx: &Ctx, out: &mut Vec<Diagnostic>) {
@@ -24,7 +38,7 @@ impl Rule for PublicMember {
                 RoleTarget::Custom(i) => Some(module.custom_roles[*i].display_name()),
                 RoleTarget::Unknown => None,
             };
-            let allowed = cx.config.public_allowed.iter().any(|a| {
+            let allowed = cx.settings.public_member.allow.iter().any(|a| {
                 (grant.res.rtype == a.resource
                     || grant.res.rtype.starts_with(&format!("{}_iam_", a.resource)))
                     && role == Some(a.role.as_str())
@@ -45,15 +59,20 @@ impl Rule for PublicMember {
                     Some(r) => format!("`{r}`"),
                     None => "a role".into(),
                 };
-                let mut diag = META.diagnostic(
+                // Severity by consequence: reading or invoking is how public websites, webhooks
+                // and data sets are made; anything more is an error.
+                let read_only = read_only(module, grant);
+                let severity = match (role, read_only) {
+                    (Some(_), true) => Severity::Warning,
+                    _ => META.default_severity,
+                };
+                let mut diag = META.diagnostic_at(
+                    severity,
                     Label::new(member.val.loc.file, member.val.loc.range.clone(), label),
                     format!("`{who}` is granted {what} on {}", grant.describe_target()),
                 );
-                // Severity by consequence: reading or invoking is how public websites, webhooks
-                // and data sets are made; anything more is an error.
-                diag = match (role, read_only(module, grant)) {
+                diag = match (role, read_only) {
                     (Some(r), true) => {
-                        diag.severity = Severity::Warning;
                         diag.note("the role only reads or invokes: public websites, webhooks and open data are made this way")
                             .help(format!(
                                 "if it is meant to be public, allow it in iamlint.toml: `[rules.public-member] allow = [{{ resource = \"{}\", role = \"{r}\" }}]`; otherwise grant it to the callers that need it",
@@ -113,7 +132,7 @@ fn read_only(module: &Module, grant: &crate::model::Grant) -> bool {
         RoleTarget::Predefined(name) => {
             let by_name = name == "roles/iap.httpsResourceAccessor"
                 || READ_ROLE_ENDS.iter().any(|end| name.ends_with(end));
-            let catalog = crate::catalog::Catalog::get();
+            let catalog = crate::gcp::catalog::Catalog::get();
             by_name
                 && catalog.role(name).is_some_and(|id| {
                     catalog

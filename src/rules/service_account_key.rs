@@ -1,19 +1,15 @@
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Label};
 use crate::model::Module;
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "service-account-key",
-    summary: "a service account key is created",
-    default_severity: Severity::Warning,
-    docs: include_str!("../../rules/service-account-key.md"),
-};
+static META: &RuleMeta = &registry::SERVICE_ACCOUNT_KEY;
 
 pub struct ServiceAccountKey;
 
 impl Rule for ServiceAccountKey {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {

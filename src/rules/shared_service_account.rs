@@ -1,22 +1,18 @@
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Label};
 use crate::model::principal::SaRef;
 use crate::model::value::Val;
 use crate::model::{Module, SlotState, Workload};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 use std::collections::BTreeMap;
 
-pub static META: RuleMeta = RuleMeta {
-    id: "shared-service-account",
-    summary: "one service account is the identity of more than one workload",
-    default_severity: Severity::Warning,
-    docs: include_str!("../../rules/shared-service-account.md"),
-};
+static META: &RuleMeta = &registry::SHARED_SERVICE_ACCOUNT;
 
 pub struct SharedServiceAccount;
 
 impl Rule for SharedServiceAccount {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {

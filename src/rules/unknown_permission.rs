@@ -1,20 +1,16 @@
-use crate::catalog::{Catalog, SNAPSHOT_DATE};
-use crate::diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Label};
+use crate::gcp::catalog::{Catalog, SNAPSHOT_DATE};
 use crate::model::Module;
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "unknown-permission",
-    summary: "a custom role lists a permission that GCP does not have",
-    default_severity: Severity::Error,
-    docs: include_str!("../../rules/unknown-permission.md"),
-};
+static META: &RuleMeta = &registry::UNKNOWN_PERMISSION;
 
 pub struct UnknownPermission;
 
 impl Rule for UnknownPermission {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
@@ -23,7 +19,7 @@ impl Rule for UnknownPermission {
             for (permission, val) in role.known_permissions() {
                 let catalog = *catalog.get_or_insert_with(Catalog::get);
                 if catalog.permission(permission).is_some()
-                    || crate::data::is_unlisted_permission(permission)
+                    || crate::gcp::data::is_unlisted_permission(permission)
                 {
                     continue;
                 }

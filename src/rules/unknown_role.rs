@@ -1,22 +1,18 @@
-use crate::catalog::{Catalog, SNAPSHOT_DATE};
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::gcp::catalog::{Catalog, SNAPSHOT_DATE};
 use crate::model::value::Val;
 use crate::model::{Module, RoleTarget};
-use crate::registry::{Ctx, Rule, RuleMeta};
-use crate::suggest::edit_distance;
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
+use crate::util::suggest::edit_distance;
 
-pub static META: RuleMeta = RuleMeta {
-    id: "unknown-role",
-    summary: "a grant names a role that does not exist",
-    default_severity: Severity::Error,
-    docs: include_str!("../../rules/unknown-role.md"),
-};
+static META: &RuleMeta = &registry::UNKNOWN_ROLE;
 
 pub struct UnknownRole;
 
 impl Rule for UnknownRole {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
@@ -25,7 +21,7 @@ impl Rule for UnknownRole {
             match &grant.target {
                 RoleTarget::Predefined(name) => {
                     let catalog = Catalog::get();
-                    if catalog.role(name).is_some() || crate::data::is_unlisted_role(name) {
+                    if catalog.role(name).is_some() || crate::gcp::data::is_unlisted_role(name) {
                         continue;
                     }
                     let suggestion = catalog.suggest_role(name);
@@ -33,6 +29,7 @@ impl Rule for UnknownRole {
                     // newer than the catalog.
                     let mut diag = match suggestion {
                         Some(_) => diagnostic(
+                            META.default_severity,
                             role,
                             format!("`{name}` is not a predefined role"),
                             suggestion,
@@ -42,12 +39,12 @@ impl Rule for UnknownRole {
                         ),
                         None => {
                             let mut diag = diagnostic(
+                                Severity::Warning,
                                 role,
                                 format!("`{name}` is not in iamlint's catalog of {SNAPSHOT_DATE}"),
                                 None,
                                 "GCP rejects a grant of a role that does not exist; a role added after the catalog was taken is not in it".to_string(),
                             );
-                            diag.severity = Severity::Warning;
                             diag.primary.message = "not in the catalog".to_string();
                             diag
                         }
@@ -81,6 +78,7 @@ impl Rule for UnknownRole {
                     };
                     let suggestion = format!("{prefix}/roles/{closest}");
                     out.push(diagnostic(
+                        META.default_severity,
                         role,
                         format!("`{name}` is not a custom role this module declares"),
                         Some(suggestion.as_str()),
@@ -93,13 +91,20 @@ impl Rule for UnknownRole {
     }
 }
 
-fn diagnostic(role: &Val, message: String, suggestion: Option<&str>, note: String) -> Diagnostic {
+fn diagnostic(
+    severity: Severity,
+    role: &Val,
+    message: String,
+    suggestion: Option<&str>,
+    note: String,
+) -> Diagnostic {
     let label = match suggestion {
         Some(s) => format!("did you mean `{s}`?"),
         None => "no such role".to_string(),
     };
     let diag = META
-        .diagnostic(
+        .diagnostic_at(
+            severity,
             Label::new(role.loc.file, role.loc.range.clone(), label),
             message,
         )

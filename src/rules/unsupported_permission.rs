@@ -1,20 +1,16 @@
-use crate::catalog::{Catalog, Stage, Support};
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::gcp::catalog::{Catalog, Stage, Support};
 use crate::model::Module;
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "unsupported-permission",
-    summary: "a custom role lists a permission custom roles cannot hold, hold only in testing, or that is deprecated",
-    default_severity: Severity::Error,
-    docs: include_str!("../../rules/unsupported-permission.md"),
-};
+static META: &RuleMeta = &registry::UNSUPPORTED_PERMISSION;
 
 pub struct UnsupportedPermission;
 
 impl Rule for UnsupportedPermission {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
@@ -53,13 +49,13 @@ impl Rule for UnsupportedPermission {
                     ),
                     _ => continue,
                 };
-                let mut diag = META
-                    .diagnostic(
+                let diag = META
+                    .diagnostic_at(
+                        severity,
                         Label::new(val.loc.file, val.loc.range.clone(), label),
                         message,
                     )
                     .help(help);
-                diag.severity = severity;
                 out.push(diag);
             }
         }

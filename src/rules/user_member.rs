@@ -1,21 +1,17 @@
-use crate::data;
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::gcp::data;
 use crate::model::Module;
 use crate::model::principal::Principal;
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "user-member",
-    summary: "a role is granted to one person instead of a group",
-    default_severity: Severity::Note,
-    docs: include_str!("../../rules/user-member.md"),
-};
+static META: &RuleMeta = &registry::USER_MEMBER;
 
 pub struct UserMember;
 
 impl Rule for UserMember {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {
@@ -36,8 +32,15 @@ impl Rule for UserMember {
                     .as_deref()
                     .and_then(|e| e.rsplit_once('@'))
                     .map(|(_, d)| d);
+                let personal = domain.filter(|d| data::is_personal_domain(d));
+                // A personal mailbox is outside the organization's sign-on and offboarding.
+                let severity = match personal {
+                    Some(_) => Severity::Warning,
+                    None => META.default_severity,
+                };
                 let mut diag = META
-                    .diagnostic(
+                    .diagnostic_at(
+                        severity,
                         Label::new(member.val.loc.file, member.val.loc.range.clone(), "one person"),
                         format!("{who} is granted {role} directly"),
                     )
@@ -45,8 +48,7 @@ impl Rule for UserMember {
                 if let Some(label) = super::used_in(&grant.res, &member.val.loc) {
                     diag = diag.secondary(label);
                 }
-                if let Some(domain) = domain.filter(|d| data::is_personal_domain(d)) {
-                    diag.severity = Severity::Warning;
+                if let Some(domain) = personal {
                     diag = diag.note(format!(
                         "`{domain}` is a personal mailbox: outside your organization's single sign-on and offboarding"
                     ));

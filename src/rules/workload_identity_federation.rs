@@ -1,17 +1,13 @@
 use super::federation_condition::{self as cond, Mapping, Pin, Platform, UNKNOWN};
-use crate::access::{IMPERSONATION, role_permissions};
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Label};
+use crate::gcp::access::{IMPERSONATION, role_permissions};
 use crate::model::federation::{PoolMembers, PoolProvider, pool_member};
 use crate::model::value::{Part, Str, Val, Value};
 use crate::model::{Grant, Module};
-use crate::registry::{Ctx, Rule, RuleMeta};
+use crate::registry::{self, RuleMeta};
+use crate::rules::{Ctx, Rule};
 
-pub static META: RuleMeta = RuleMeta {
-    id: "workload-identity-federation",
-    summary: "a workload identity provider trusts a shared CI platform without pinning the owner, or a pool is granted an account as a whole",
-    default_severity: Severity::Error,
-    docs: include_str!("../../rules/workload-identity-federation.md"),
-};
+static META: &RuleMeta = &registry::WORKLOAD_IDENTITY_FEDERATION;
 
 pub struct WorkloadIdentityFederation;
 
@@ -74,7 +70,7 @@ fn judge(p: &PoolProvider) -> Option<(&'static Platform, Admits)> {
 
 impl Rule for WorkloadIdentityFederation {
     fn meta(&self) -> &'static RuleMeta {
-        &META
+        META
     }
 
     fn check(&self, module: &Module, _cx: &Ctx, out: &mut Vec<Diagnostic>) {

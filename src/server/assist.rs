@@ -2,7 +2,7 @@
 //! the string literal under the cursor and what precedes it on its line or in its list, so
 //! they answer in a half-written file that does not parse.
 
-use crate::catalog::{Catalog, PermId, Stage, Support};
+use crate::gcp::catalog::{Catalog, PermId, Stage, Support};
 use std::ops::Range;
 
 /// Completion items returned at most; the list is marked incomplete beyond.
@@ -130,7 +130,7 @@ pub fn hover(text: &str, offset: usize) -> Option<(Range<usize>, String)> {
     } else if place(text, &literal) == Place::Permissions {
         let mut out = format!(
             "`{value}`: not a permission in iamlint's catalog (snapshot {})",
-            crate::catalog::SNAPSHOT_DATE
+            crate::gcp::catalog::SNAPSHOT_DATE
         );
         if let Some(close) = catalog.suggest_permission(value) {
             out.push_str(&format!("; did you mean `{close}`?"));
@@ -167,7 +167,7 @@ fn permission_hover(catalog: &Catalog, id: PermId) -> String {
             shown.join(", ")
         ));
     }
-    if let Some(e) = crate::data::escalation(name, |_| true) {
+    if let Some(e) = crate::gcp::data::escalation(name, |_| true) {
         out.push_str(&format!("\n\nescalation: {}", e.allows));
     }
     out
@@ -176,7 +176,7 @@ fn permission_hover(catalog: &Catalog, id: PermId) -> String {
 /// How much a permission matters, for a role's hover: what lets its holder gain more
 /// (`rules/data/escalation.toml`) first, then policy changes, then deletions.
 fn weight(name: &str) -> u8 {
-    if crate::data::escalation(name, |_| true).is_some() {
+    if crate::gcp::data::escalation(name, |_| true).is_some() {
         0
     } else if name.ends_with(".setIamPolicy") {
         1
@@ -191,7 +191,7 @@ fn role_hover(catalog: &Catalog, name: &str) -> String {
     let Some(role) = catalog.role(name) else {
         let mut out = format!(
             "`{name}`: not a predefined role in iamlint's catalog (snapshot {})",
-            crate::catalog::SNAPSHOT_DATE
+            crate::gcp::catalog::SNAPSHOT_DATE
         );
         if let Some(close) = catalog.suggest_role(name) {
             out.push_str(&format!("; did you mean `{close}`?"));
@@ -216,7 +216,7 @@ fn role_hover(catalog: &Catalog, name: &str) -> String {
     if !ranked.is_empty() {
         out.push_str("\n\nmost consequential:");
         for (_, perm) in ranked.iter().take(MAX_SHOWN) {
-            match crate::data::escalation(perm, |_| true) {
+            match crate::gcp::data::escalation(perm, |_| true) {
                 Some(e) => out.push_str(&format!("\n- `{perm}`: {}", e.allows)),
                 None => out.push_str(&format!("\n- `{perm}`")),
             }

@@ -70,7 +70,7 @@ pub struct Worker {
 
 /// `a/./b/../c` made absolute, as overlay keys are.
 pub fn absolute(path: &Path) -> PathBuf {
-    crate::discover::normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+    crate::util::paths::normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
 /// Paths of the report as the client names them: the working directory is the folder's real
@@ -189,23 +189,26 @@ impl Worker {
             None => std::fs::read_to_string(&path),
         };
         let parsed = match text {
-            Ok(text) => config::parse(&crate::discover::display_path(&path), &text).map_err(|e| {
-                let lines = Lines::new(&e.text);
-                let mut message = e.message.clone();
-                if let Some(help) = &e.help {
-                    message.push_str(&format!("\nhelp: {help}"));
-                }
-                Diagnostic {
-                    range: lines.range(&e.text, &e.range),
-                    severity: Some(DiagnosticSeverity::ERROR),
-                    source: Some("iamlint".into()),
-                    message,
-                    ..Diagnostic::default()
-                }
-            }),
+            Ok(text) => {
+                crate::engine::parse_config(&crate::util::paths::display_path(&path), &text)
+                    .map_err(|e| {
+                        let lines = Lines::new(&e.text);
+                        let mut message = e.message.clone();
+                        if let Some(help) = &e.help {
+                            message.push_str(&format!("\nhelp: {help}"));
+                        }
+                        Diagnostic {
+                            range: lines.range(&e.text, &e.range),
+                            severity: Some(DiagnosticSeverity::ERROR),
+                            source: Some("iamlint".into()),
+                            message,
+                            ..Diagnostic::default()
+                        }
+                    })
+            }
             Err(err) => Err(plain(&format!(
                 "cannot read the configuration: {}",
-                crate::discover::io_message(&err)
+                crate::util::paths::io_message(&err)
             ))),
         };
         match parsed {
@@ -255,11 +258,11 @@ pub fn suppressible(rule: &str) -> bool {
     crate::registry::meta(rule).is_some()
         && !matches!(
             rule,
-            crate::suppress::INVALID
-                | crate::suppress::EXPIRED
-                | crate::suppress::UNUSED
-                | crate::parse::PARSE_ERROR
-                | crate::load::IO_ERROR
+            crate::registry::INVALID_SUPPRESSION
+                | crate::registry::EXPIRED_SUPPRESSION
+                | crate::registry::UNUSED_SUPPRESSION
+                | crate::registry::PARSE_ERROR
+                | crate::registry::IO_ERROR
         )
 }
 

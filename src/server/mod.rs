@@ -53,7 +53,7 @@ pub fn run() -> ExitCode {
 }
 
 /// The server on any connection (stdio, or in memory for tests).
-pub fn serve(connection: Connection) -> ExitCode {
+pub(crate) fn serve(connection: Connection) -> ExitCode {
     let Connection { sender, receiver } = connection;
     let Some(params) = initialize(&sender, &receiver) else {
         return ExitCode::from(1);

@@ -14,7 +14,7 @@
 //!     n_permissions, permission ids delta-encoded in ascending order
 //! ```
 
-use crate::suggest::{closest, edit_distance};
+use crate::util::suggest::{closest, edit_distance};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -296,7 +296,7 @@ impl Catalog {
         (start..self.perm_ends.len())
             .map(|i| PermId(i as u32))
             .take_while(|&id| self.permission_name(id).starts_with(prefix))
-            .filter(|&id| crate::data::glob_match(pattern, self.permission_name(id)))
+            .filter(|&id| crate::util::text::glob_match(pattern, self.permission_name(id)))
             .collect()
     }
 

@@ -19,10 +19,11 @@ pub struct Deployer {
     pub needed_roles: Vec<String>,
     /// The catalog's permissions matching `forbidden`, sorted; computed on first use.
     #[serde(skip)]
-    pub forbidden_ids: OnceLock<Vec<crate::catalog::PermId>>,
+    pub forbidden_ids: OnceLock<Vec<crate::gcp::catalog::PermId>>,
     /// [`Deployer::forbidden_in_role`]'s memo.
     #[serde(skip)]
-    pub forbidden_by_role: Mutex<HashMap<crate::catalog::RoleId, Arc<[crate::catalog::PermId]>>>,
+    pub forbidden_by_role:
+        Mutex<HashMap<crate::gcp::catalog::RoleId, Arc<[crate::gcp::catalog::PermId]>>>,
     /// `allowed` by the service a pattern names (`container` for `container.pods.*`); `""` for
     /// patterns that start with `*`. Built on first use.
     #[serde(skip)]
@@ -72,7 +73,7 @@ impl Deployer {
 
     pub fn is_forbidden(&self, permission: &str) -> bool {
         // A permission the catalog knows: one lookup in the precomputed set.
-        let catalog = crate::catalog::Catalog::get();
+        let catalog = crate::gcp::catalog::Catalog::get();
         if let Some(id) = catalog.permission(permission) {
             return self.forbidden_ids().binary_search(&id).is_ok();
         }
@@ -111,9 +112,9 @@ impl Deployer {
     /// caller's ranking, the same for every call), computed once per role and run.
     pub fn forbidden_in_role(
         &self,
-        role: crate::catalog::RoleId,
-        order: impl FnOnce(&mut Vec<crate::catalog::PermId>),
-    ) -> Arc<[crate::catalog::PermId]> {
+        role: crate::gcp::catalog::RoleId,
+        order: impl FnOnce(&mut Vec<crate::gcp::catalog::PermId>),
+    ) -> Arc<[crate::gcp::catalog::PermId]> {
         let mut memo = self
             .forbidden_by_role
             .lock()
@@ -121,7 +122,7 @@ impl Deployer {
         memo.entry(role)
             .or_insert_with(|| {
                 let forbidden = self.forbidden_ids();
-                let mut ids: Vec<_> = crate::catalog::Catalog::get()
+                let mut ids: Vec<_> = crate::gcp::catalog::Catalog::get()
                     .role_permissions(role)
                     .iter()
                     .filter(|p| forbidden.binary_search(p).is_ok())
@@ -134,9 +135,9 @@ impl Deployer {
     }
 
     /// The catalog's permissions a deployer must not hold, sorted by id.
-    pub fn forbidden_ids(&self) -> &[crate::catalog::PermId] {
+    pub fn forbidden_ids(&self) -> &[crate::gcp::catalog::PermId] {
         self.forbidden_ids.get_or_init(|| {
-            let catalog = crate::catalog::Catalog::get();
+            let catalog = crate::gcp::catalog::Catalog::get();
             let mut ids: Vec<_> = self
                 .forbidden
                 .iter()
@@ -166,6 +167,7 @@ struct EscalationFile {
     entry: Vec<Escalation>,
 }
 
+#[cfg(test)]
 pub fn escalations() -> &'static [Escalation] {
     &escalation_index().file.entry
 }
@@ -181,7 +183,7 @@ struct EscalationIndex {
 fn escalation_index() -> &'static EscalationIndex {
     static DATA: OnceLock<EscalationIndex> = OnceLock::new();
     DATA.get_or_init(|| {
-        let file: EscalationFile = toml::from_str(include_str!("../rules/data/escalation.toml"))
+        let file: EscalationFile = toml::from_str(include_str!("../../rules/data/escalation.toml"))
             .expect("rules/data/escalation.toml is checked by tests");
         let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
         let mut globs = Vec::new();
@@ -222,7 +224,7 @@ struct Services {
 pub fn deployer() -> &'static Deployer {
     static DATA: OnceLock<Deployer> = OnceLock::new();
     DATA.get_or_init(|| {
-        toml::from_str(include_str!("../rules/data/deployer.toml"))
+        toml::from_str(include_str!("../../rules/data/deployer.toml"))
             .expect("rules/data/deployer.toml is checked by tests")
     })
 }
@@ -237,7 +239,7 @@ struct Members {
 pub fn is_personal_domain(domain: &str) -> bool {
     static DATA: OnceLock<Members> = OnceLock::new();
     DATA.get_or_init(|| {
-        toml::from_str(include_str!("../rules/data/members.toml"))
+        toml::from_str(include_str!("../../rules/data/members.toml"))
             .expect("rules/data/members.toml is checked by tests")
     })
     .personal_domains
@@ -255,7 +257,7 @@ struct Unlisted {
 fn unlisted() -> &'static Unlisted {
     static DATA: OnceLock<Unlisted> = OnceLock::new();
     DATA.get_or_init(|| {
-        toml::from_str(include_str!("../rules/data/unlisted.toml"))
+        toml::from_str(include_str!("../../rules/data/unlisted.toml"))
             .expect("rules/data/unlisted.toml is checked by tests")
     })
 }
@@ -274,7 +276,7 @@ pub fn is_unlisted_permission(name: &str) -> bool {
 pub fn service_name(prefix: &str) -> Option<&'static str> {
     static DATA: OnceLock<Services> = OnceLock::new();
     DATA.get_or_init(|| {
-        toml::from_str(include_str!("../rules/data/services.toml"))
+        toml::from_str(include_str!("../../rules/data/services.toml"))
             .expect("rules/data/services.toml is checked by tests")
     })
     .services
@@ -311,32 +313,7 @@ pub fn words(text: &str) -> Vec<String> {
     words.into_iter().map(|w| w.to_lowercase()).collect()
 }
 
-/// Shell-style match where `*` matches any run of characters, dots included. Allocates nothing.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let Some(star) = pattern.find('*') else {
-        return pattern == text;
-    };
-    let (first, rest) = (&pattern[..star], &pattern[star + 1..]);
-    let Some(mut text) = text.strip_prefix(first) else {
-        return false;
-    };
-    // The part after the last `*` must end the text; the parts between match leftmost.
-    let (middle, last) = match rest.rfind('*') {
-        Some(at) => (&rest[..at], &rest[at + 1..]),
-        None => ("", rest),
-    };
-    if text.len() < last.len() || !text.ends_with(last) {
-        return false;
-    }
-    text = &text[..text.len() - last.len()];
-    for part in middle.split('*').filter(|p| !p.is_empty()) {
-        match text.find(part) {
-            Some(i) => text = &text[i + part.len()..],
-            None => return false,
-        }
-    }
-    true
-}
+pub use crate::util::text::glob_match;
 
 #[cfg(test)]
 mod tests {
@@ -349,7 +326,7 @@ mod tests {
         assert!(!deployer().is_deployer_account("terraform-deployer"));
         assert!(escalations().len() > 20);
         // Unlisted entries are really absent from the catalog (else they are dead weight).
-        let catalog = crate::catalog::Catalog::get();
+        let catalog = crate::gcp::catalog::Catalog::get();
         assert!(is_unlisted_role(
             "roles/iam.serviceAccountShortTermTokenMinter"
         ));
@@ -361,7 +338,7 @@ mod tests {
         }
         for e in escalations() {
             assert!(!e.allows.ends_with('.'), "{}", e.permission);
-            let known = crate::catalog::Catalog::get().glob(&e.permission);
+            let known = crate::gcp::catalog::Catalog::get().glob(&e.permission);
             assert!(!known.is_empty(), "{} matches no permission", e.permission);
         }
         assert_eq!(service_name("run"), Some("Cloud Run"));

@@ -2,8 +2,8 @@
 //! Predefined roles are expanded through the catalog, custom roles from the module, and a member
 //! that can act as a service account inherits what that account can do. Pure: no I/O.
 
-use crate::catalog::Catalog;
-use crate::data;
+use crate::gcp::catalog::Catalog;
+use crate::gcp::data;
 use crate::model::principal::{Principal, SaRef};
 use crate::model::value::Val;
 use crate::model::{Grant, Level, Module, RoleTarget};
