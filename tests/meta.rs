@@ -331,3 +331,37 @@ fn every_emitted_message_follows_the_style() {
         bad.join("\n")
     );
 }
+
+/// A rule grades its findings only among the severities its registry entry declares, and its
+/// page says when each applies; no rule sets a severity by hand.
+#[test]
+fn severities_are_declared_and_documented() {
+    for meta in iamlint::registry::all_metas() {
+        assert_eq!(
+            meta.severities.first(),
+            Some(&meta.default_severity),
+            "{}: the default severity comes first",
+            meta.id
+        );
+        for severity in meta.severities {
+            assert!(
+                meta.docs.contains(&format!("**{}**", severity.as_str())),
+                "rules/{}.md does not say when a finding is **{}**, a severity the rule declares",
+                meta.id,
+                severity.as_str()
+            );
+        }
+    }
+    for entry in fs::read_dir("src/rules").unwrap() {
+        let path = entry.unwrap().path();
+        let text = fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            assert!(
+                !line.contains(".severity ="),
+                "{}:{}: a rule sets a severity by hand; declare it in src/registry.rs and use `META.diagnostic_at`",
+                path.display(),
+                n + 1
+            );
+        }
+    }
+}
