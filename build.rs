@@ -1,5 +1,5 @@
 //! Compiles the GCP IAM catalog (`rules/data/gcp-iam/*.tsv`) into the compact form embedded in
-//! the binary. The format is read by `src/catalog.rs`, which documents it; `catalog::tests`
+//! the binary. The format is read by `src/gcp/catalog.rs`, which documents it; `catalog::tests`
 //! checks the embedded form against the TSVs, entry by entry.
 
 use std::collections::HashMap;
