@@ -30,6 +30,11 @@ fn file_uri(path: &Path) -> String {
 
 impl Client {
     fn start(root: &Path, options: Value) -> Client {
+        Client::start_with(root, options, json!({})).0
+    }
+
+    /// A client with these capabilities; also the `initialize` result.
+    fn start_with(root: &Path, options: Value, capabilities: Value) -> (Client, Value) {
         let mut child = Command::new(BIN)
             .arg("server")
             .current_dir(root)
@@ -81,7 +86,7 @@ impl Client {
             json!({
                 "processId": null,
                 "rootUri": file_uri(root),
-                "capabilities": {},
+                "capabilities": capabilities,
                 "initializationOptions": options,
             }),
         );
@@ -90,7 +95,7 @@ impl Client {
             "{result}"
         );
         client.notify("initialized", json!({}));
-        client
+        (client, result)
     }
 
     fn write_raw(&mut self, body: &str) {
@@ -652,6 +657,58 @@ fn a_bad_configuration_is_a_diagnostic_and_is_reloaded() {
     assert_eq!(dup["severity"], 2, "{dup}");
     client.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn positions_use_the_encoding_the_client_prefers() {
+    // `é` is 2 bytes and 1 UTF-16 unit; `𝄞` 4 bytes, 2 units, 1 character.
+    let text = MAIN_TF.replace(
+        "    \"run.services.get\",\n  ]",
+        "    /* é𝄞 */ \"run.services.get\",\n  ]",
+    );
+    for (offered, chosen, column) in [
+        (json!(null), "utf-16", 14),
+        (json!(["utf-8", "utf-16"]), "utf-8", 17),
+        (json!(["utf-32"]), "utf-32", 13),
+    ] {
+        let dir = temp_dir(&format!("encoding-{chosen}"));
+        std::fs::write(dir.join("main.tf"), &text).unwrap();
+        let capabilities = match offered.is_null() {
+            true => json!({}),
+            false => json!({"general": {"positionEncodings": offered}}),
+        };
+        let (mut client, init) = Client::start_with(&dir, json!({"debounceMs": 0}), capabilities);
+        assert_eq!(
+            init["result"]["capabilities"]["positionEncoding"], chosen,
+            "{init}"
+        );
+        let uri = client.open(&dir.join("main.tf"), 1);
+        let diags = client.diagnostics_for(&uri, has("duplicate-permission"));
+        let dup = diags
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "duplicate-permission")
+            .unwrap();
+        assert_eq!(dup["range"]["start"]["line"], 6, "{chosen}: {dup}");
+        assert_eq!(
+            dup["range"]["start"]["character"], column,
+            "{chosen}: {dup}"
+        );
+        // An edit located in the same encoding lands where the client meant: replace the
+        // repeated permission's `get` with `list`, which ends the duplicate.
+        client.notify(
+            "textDocument/didChange",
+            change(
+                &uri,
+                2,
+                json!([{"range": range(6, column + 14, 6, column + 17), "text": "list"}]),
+            ),
+        );
+        client.diagnostics_for(&uri, lacks("duplicate-permission"));
+        client.shutdown();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 #[test]

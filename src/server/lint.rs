@@ -3,7 +3,7 @@
 //! documents' unsaved texts in [`crate::load::Overlay`], and the report turned into LSP
 //! diagnostics per file, each with its fix.
 
-use super::text::Lines;
+use super::text::{Encoding, Lines};
 use crate::config::{self, Config};
 use crate::diagnostic::{Diagnostic as Finding, Severity};
 use crate::engine::{self, Options};
@@ -33,6 +33,8 @@ pub struct Job {
     pub modules: BTreeSet<PathBuf>,
     /// Set by the main loop when an edit makes the run stale: the engine stops early.
     pub cancel: Arc<AtomicBool>,
+    /// What positions' columns count, as agreed at `initialize`.
+    pub encoding: Encoding,
 }
 
 /// A diagnostic as published, with what its code actions need.
@@ -142,10 +144,13 @@ impl Worker {
                 let mut lines: HashMap<usize, Lines> = HashMap::new();
                 for d in &report.diagnostics {
                     let path = paths.of(report.files.display(d.primary.file));
-                    files
-                        .entry(path)
-                        .or_default()
-                        .push(convert(d, &report, &paths, &mut lines));
+                    files.entry(path).or_default().push(convert(
+                        d,
+                        &report,
+                        &paths,
+                        &mut lines,
+                        job.encoding,
+                    ));
                 }
             }
             Some(Err(fatal)) => {
@@ -192,7 +197,7 @@ impl Worker {
             Ok(text) => {
                 crate::engine::parse_config(&crate::util::paths::display_path(&path), &text)
                     .map_err(|e| {
-                        let lines = Lines::new(&e.text);
+                        let lines = Lines::new(&e.text, job.encoding);
                         let mut message = e.message.clone();
                         if let Some(help) = &e.help {
                             message.push_str(&format!("\nhelp: {help}"));
@@ -271,12 +276,13 @@ fn convert(
     report: &engine::Report,
     paths: &Paths,
     lines: &mut HashMap<usize, Lines>,
+    encoding: Encoding,
 ) -> Published {
     let mut range_of = |label: &crate::diagnostic::Label| {
         let text = report.files.text(label.file);
         lines
             .entry(label.file)
-            .or_insert_with(|| Lines::new(text))
+            .or_insert_with(|| Lines::new(text, encoding))
             .range(text, &label.range)
     };
     let range = range_of(&d.primary);
@@ -313,7 +319,7 @@ fn convert(
             let uri = url(&paths.of(report.files.display(file)))?;
             let range = lines
                 .entry(file)
-                .or_insert_with(|| Lines::new(text))
+                .or_insert_with(|| Lines::new(text, encoding))
                 .range(text, &bytes);
             edits
                 .entry(uri)

@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use text::Lines;
+use text::{Encoding, Lines};
 
 /// The pause in typing after which a change is linted, unless the client sets
 /// `initializationOptions.debounceMs`.
@@ -84,7 +84,7 @@ fn initialize(sender: &Sender<Message>, receiver: &Receiver<Message>) -> Option<
                 match serde_json::from_value::<InitializeParams>(req.params) {
                     Ok(params) => {
                         let result = InitializeResult {
-                            capabilities: capabilities(),
+                            capabilities: capabilities(Encoding::negotiate(&params)),
                             server_info: Some(ServerInfo {
                                 name: "iamlint".into(),
                                 version: Some(env!("CARGO_PKG_VERSION").into()),
@@ -117,8 +117,9 @@ fn initialize(sender: &Sender<Message>, receiver: &Receiver<Message>) -> Option<
     }
 }
 
-fn capabilities() -> ServerCapabilities {
+fn capabilities(encoding: Encoding) -> ServerCapabilities {
     ServerCapabilities {
+        position_encoding: Some(encoding.kind()),
         text_document_sync: Some(TextDocumentSyncCapability::Options(
             TextDocumentSyncOptions {
                 open_close: Some(true),
@@ -165,6 +166,8 @@ struct InFlight {
 struct Server {
     sender: Sender<Message>,
     jobs: Sender<Job>,
+    /// What positions' columns count: the client's choice at `initialize`.
+    encoding: Encoding,
     docs: HashMap<Url, Doc>,
     /// Workspace folders, absolute; the first is the working directory.
     folders: Vec<PathBuf>,
@@ -243,6 +246,7 @@ impl Server {
         Server {
             sender,
             jobs,
+            encoding: Encoding::negotiate(params),
             docs: HashMap::new(),
             folders,
             cwd_root,
@@ -404,7 +408,7 @@ impl Server {
                 let Some(doc) = self.docs.get_mut(&p.text_document.uri) else {
                     return;
                 };
-                text::apply_changes(&mut doc.text, p.content_changes);
+                text::apply_changes(&mut doc.text, p.content_changes, self.encoding);
                 doc.version = p.text_document.version;
                 if let Some(path) = doc.path.clone() {
                     self.schedule(&path, self.debounce);
@@ -578,6 +582,7 @@ impl Server {
             root: root.clone(),
             overlay: Arc::new(overlay),
             modules: pending.modules.clone(),
+            encoding: self.encoding,
         };
         if self.jobs.send(job).is_ok() {
             self.busy = Some(InFlight {
@@ -694,7 +699,7 @@ impl Server {
 
     fn offset(&self, uri: &Url, position: Position) -> Option<(String, usize)> {
         let text = self.text_of(uri)?;
-        let offset = Lines::new(&text).offset(&text, position);
+        let offset = Lines::new(&text, self.encoding).offset(&text, position);
         Some((text, offset))
     }
 
@@ -707,7 +712,7 @@ impl Server {
                 kind: MarkupKind::Markdown,
                 value: markdown,
             }),
-            range: Some(Lines::new(&text).range(&text, &range)),
+            range: Some(Lines::new(&text, self.encoding).range(&text, &range)),
         })
     }
 
@@ -715,7 +720,7 @@ impl Server {
         let doc = p.text_document_position;
         let (text, offset) = self.offset(&doc.text_document.uri, doc.position)?;
         let (range, items, cut) = assist::complete(&text, offset)?;
-        let range = Lines::new(&text).range(&text, &range);
+        let range = Lines::new(&text, self.encoding).range(&text, &range);
         Some(CompletionList {
             is_incomplete: cut,
             items: items
@@ -795,7 +800,7 @@ impl Server {
                 && let Some(text) = &text
             {
                 let line = d.lsp.range.start.line;
-                let lines = Lines::new(text);
+                let lines = Lines::new(text, self.encoding);
                 let start = lines.line_start(text, line);
                 let indent: String = text[start..]
                     .chars()

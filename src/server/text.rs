@@ -1,18 +1,73 @@
-//! Byte offsets <-> LSP positions (0-based line, UTF-16 column: the encoding every client
-//! supports), and edits of an open document.
+//! Byte offsets <-> LSP positions (0-based line; the column counted in the encoding agreed
+//! at `initialize`: UTF-8 bytes, UTF-32 characters, or UTF-16 units, LSP's default), and
+//! edits of an open document.
 
-use lsp_types::{Position, Range, TextDocumentContentChangeEvent};
+use lsp_types::{
+    InitializeParams, Position, PositionEncodingKind, Range, TextDocumentContentChangeEvent,
+};
 
-/// The start of every line of a text.
+/// What a position's column counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Encoding {
+    /// Bytes: no conversion at all.
+    Utf8,
+    /// UTF-16 code units: what every client supports.
+    #[default]
+    Utf16,
+    /// Characters.
+    Utf32,
+}
+
+impl Encoding {
+    /// The client's preferred encoding among those it offers (LSP 3.17 `positionEncodings`,
+    /// most preferred first) that iamlint supports; UTF-16 when it offers none.
+    pub fn negotiate(params: &InitializeParams) -> Encoding {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref());
+        offered
+            .into_iter()
+            .flatten()
+            .find_map(|kind| match kind.as_str() {
+                "utf-8" => Some(Encoding::Utf8),
+                "utf-16" => Some(Encoding::Utf16),
+                "utf-32" => Some(Encoding::Utf32),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn kind(self) -> PositionEncodingKind {
+        match self {
+            Encoding::Utf8 => PositionEncodingKind::UTF8,
+            Encoding::Utf16 => PositionEncodingKind::UTF16,
+            Encoding::Utf32 => PositionEncodingKind::UTF32,
+        }
+    }
+
+    /// How many of this encoding's units a character takes.
+    fn units(self, c: char) -> usize {
+        match self {
+            Encoding::Utf8 => c.len_utf8(),
+            Encoding::Utf16 => c.len_utf16(),
+            Encoding::Utf32 => 1,
+        }
+    }
+}
+
+/// The start of every line of a text, and the encoding positions are counted in.
 pub struct Lines {
     starts: Vec<usize>,
+    encoding: Encoding,
 }
 
 impl Lines {
-    pub fn new(text: &str) -> Lines {
+    pub fn new(text: &str, encoding: Encoding) -> Lines {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        Lines { starts }
+        Lines { starts, encoding }
     }
 
     /// The position of a byte offset (clamped into the text, onto a character boundary).
@@ -23,7 +78,10 @@ impl Lines {
         }
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
-        let character: usize = text[start..offset].chars().map(char::len_utf16).sum();
+        let character: usize = match self.encoding {
+            Encoding::Utf8 => offset - start,
+            e => text[start..offset].chars().map(|c| e.units(c)).sum(),
+        };
         Position::new(line as u32, character as u32)
     }
 
@@ -45,7 +103,7 @@ impl Lines {
             if units >= position.character as usize || c == '\n' {
                 return start + i;
             }
-            units += c.len_utf16();
+            units += self.encoding.units(c);
         }
         text.len()
     }
@@ -60,12 +118,16 @@ impl Lines {
 }
 
 /// Applies `didChange` events (full or incremental) to a document's text.
-pub fn apply_changes(text: &mut String, changes: Vec<TextDocumentContentChangeEvent>) {
+pub fn apply_changes(
+    text: &mut String,
+    changes: Vec<TextDocumentContentChangeEvent>,
+    encoding: Encoding,
+) {
     for change in changes {
         match change.range {
             None => *text = change.text,
             Some(range) => {
-                let lines = Lines::new(text);
+                let lines = Lines::new(text, encoding);
                 let start = lines.offset(text, range.start);
                 let end = lines.offset(text, range.end).max(start);
                 text.replace_range(start..end, &change.text);
@@ -81,7 +143,7 @@ mod tests {
     #[test]
     fn positions_count_utf16_units() {
         let text = "a = \"é𝄞x\"\nb\n";
-        let lines = Lines::new(text);
+        let lines = Lines::new(text, Encoding::Utf16);
         let x = text.find('x').unwrap();
         assert_eq!(lines.position(text, x), Position::new(0, 8));
         assert_eq!(lines.offset(text, Position::new(0, 8)), x);
@@ -106,10 +168,50 @@ mod tests {
         apply_changes(
             &mut text,
             vec![change(0, 1, 1, 1, "X"), change(0, 0, 0, 0, ">")],
+            Encoding::Utf16,
         );
         assert_eq!(text, ">aXd\n");
         // A reversed or out-of-range change does no harm.
-        apply_changes(&mut text, vec![change(5, 0, 0, 0, "!")]);
+        apply_changes(&mut text, vec![change(5, 0, 0, 0, "!")], Encoding::Utf16);
         assert_eq!(text, ">aXd\n!");
+        // Columns in the negotiated encoding: after `é` (2 bytes, 1 UTF-16 unit).
+        let mut text = "é = 1\n".to_string();
+        apply_changes(&mut text, vec![change(0, 2, 0, 2, "x")], Encoding::Utf8);
+        assert_eq!(text, "éx = 1\n");
+    }
+
+    #[test]
+    fn positions_in_utf8_and_utf32() {
+        let text = "a = \"é𝄞x\"\nb\n";
+        let x = text.find('x').unwrap();
+        // `a = "` is 5, `é` 2 bytes, `𝄞` 4 bytes (1 + 1 characters).
+        let utf8 = Lines::new(text, Encoding::Utf8);
+        assert_eq!(utf8.position(text, x), Position::new(0, 11));
+        assert_eq!(utf8.offset(text, Position::new(0, 11)), x);
+        let utf32 = Lines::new(text, Encoding::Utf32);
+        assert_eq!(utf32.position(text, x), Position::new(0, 7));
+        assert_eq!(utf32.offset(text, Position::new(0, 7)), x);
+    }
+
+    #[test]
+    fn the_clients_first_supported_encoding_is_chosen() {
+        let with = |kinds: Option<Vec<&'static str>>| {
+            let mut params = InitializeParams::default();
+            params.capabilities.general = Some(lsp_types::GeneralClientCapabilities {
+                position_encodings: kinds
+                    .map(|k| k.into_iter().map(PositionEncodingKind::new).collect()),
+                ..Default::default()
+            });
+            Encoding::negotiate(&params)
+        };
+        assert_eq!(with(None), Encoding::Utf16);
+        assert_eq!(with(Some(vec![])), Encoding::Utf16);
+        assert_eq!(with(Some(vec!["utf-8", "utf-16"])), Encoding::Utf8);
+        assert_eq!(with(Some(vec!["utf-32", "utf-8"])), Encoding::Utf32);
+        assert_eq!(with(Some(vec!["latin-1", "utf-16"])), Encoding::Utf16);
+        assert_eq!(
+            Encoding::negotiate(&InitializeParams::default()),
+            Encoding::Utf16
+        );
     }
 }
