@@ -392,6 +392,58 @@ fn consider_file(path: &Path, files: &mut Vec<Found>, problems: &mut Vec<Problem
     }
 }
 
+/// Files that are not on disk but open in an editor, never saved (`iamlint server`'s
+/// overlay, absolute paths), found where the walk would have found them had they been saved:
+/// a module file under a directory given, not excluded, or a Terraform file named itself.
+/// Adds them to `found` (kept sorted and unique), and drops the "no such file" problem of a
+/// named one.
+pub fn add_unsaved<'a>(
+    found: &mut Discovered,
+    roots: &[PathBuf],
+    excludes: &Excludes,
+    unsaved: impl Iterator<Item = &'a Path>,
+) {
+    let mut added = false;
+    for path in unsaved {
+        if fs::symlink_metadata(path).is_ok() {
+            continue; // on disk: the walk decides
+        }
+        for root in roots {
+            let Ok(absolute) = std::path::absolute(root).map(|a| crate::util::paths::normalize(&a))
+            else {
+                continue;
+            };
+            let (display, at) = if absolute == path && is_explicit_file(path) {
+                (display_path(root), root.clone())
+            } else if let Ok(relative) = path.strip_prefix(&absolute)
+                && fs::metadata(root).is_ok_and(|m| m.is_dir())
+                && is_module_file(path)
+                && !relative
+                    .ancestors()
+                    .filter(|a| !a.as_os_str().is_empty())
+                    .any(|a| excludes.excluded_under(root, a))
+            {
+                (display_path(&root.join(relative)), root.join(relative))
+            } else {
+                continue;
+            };
+            found.problems.retain(|p| p.display != display);
+            if !found.files.iter().any(|f| f.display == display) {
+                found.files.push(Found {
+                    path: at,
+                    display,
+                    reported: true,
+                });
+                added = true;
+            }
+            break;
+        }
+    }
+    if added {
+        found.files.sort_by(|a, b| a.display.cmp(&b.display));
+    }
+}
+
 /// Terraform configuration: `.tf`, or `.tf.json` in Terraform's JSON syntax.
 fn is_tf(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "tf") || path.to_string_lossy().ends_with(".tf.json")
@@ -465,5 +517,51 @@ mod tests {
         assert!(!ex.excludes_named(Path::new("src/lib.rs"), None));
         assert!(ex.excludes_named(&cwd.join("fixtures/basic-role/fires/main.tf"), None));
         assert!(ex.excludes_named(Path::new("fixtures/basic-role"), None));
+    }
+
+    #[test]
+    fn unsaved_documents_join_where_the_walk_would_find_them() {
+        let dir = std::env::temp_dir().join(format!("iamlint-unsaved-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("m")).unwrap();
+        std::fs::write(dir.join("m/main.tf"), "").unwrap();
+        let roots = vec![dir.clone()];
+        let excludes = Excludes::new(&["legacy".into()]).unwrap();
+        let mut found = discover(&roots, &excludes);
+        assert_eq!(found.files.len(), 1);
+        let unsaved = [
+            dir.join("m/new.tf"),
+            dir.join("a/new.tf.json"),
+            dir.join("legacy/x.tf"),
+            dir.join(".terraform/modules/x/main.tf"),
+            dir.join("m/notes.md"),
+            dir.join("m/main.tf"),
+            std::env::temp_dir().join("elsewhere-iamlint/x.tf"),
+        ];
+        add_unsaved(
+            &mut found,
+            &roots,
+            &excludes,
+            unsaved.iter().map(PathBuf::as_path),
+        );
+        let shown: Vec<String> = found
+            .files
+            .iter()
+            .map(|f| f.path.strip_prefix(&dir).unwrap().display().to_string())
+            .collect();
+        assert_eq!(shown, ["a/new.tf.json", "m/main.tf", "m/new.tf"]);
+        // A file named itself, missing on disk: found instead of a problem.
+        let named = vec![dir.join("m/other.tf")];
+        let mut found = discover(&named, &excludes);
+        assert_eq!(found.problems.len(), 1);
+        add_unsaved(
+            &mut found,
+            &named,
+            &excludes,
+            named.iter().map(PathBuf::as_path),
+        );
+        assert!(found.problems.is_empty());
+        assert_eq!(found.files.len(), 1);
+        assert_eq!(found.files[0].path, dir.join("m/other.tf"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

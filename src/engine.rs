@@ -340,7 +340,14 @@ where
     T: Send,
     F: Fn(&model::Module) -> (T, Vec<Diagnostic>) + Sync,
 {
-    let discovered = discover::discover(roots, excludes);
+    let mut discovered = discover::discover(roots, excludes);
+    // An editor's documents never saved count as the files they will be.
+    discover::add_unsaved(
+        &mut discovered,
+        roots,
+        excludes,
+        options.overlay.keys().map(PathBuf::as_path),
+    );
 
     // File ids: discovered files in display order, then paths with problems, then `--var-file`
     // files, then the files of downloaded modules.

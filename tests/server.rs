@@ -173,6 +173,16 @@ impl Client {
         uri
     }
 
+    /// Opens a document that is not on disk (a new buffer, never saved).
+    fn open_unsaved(&mut self, path: &Path, text: &str) -> String {
+        let uri = file_uri(path);
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "terraform", "version": 1, "text": text}}),
+        );
+        uri
+    }
+
     fn shutdown(mut self) {
         let r = self.request("shutdown", Value::Null);
         assert_eq!(r["result"], Value::Null, "{r}");
@@ -907,6 +917,40 @@ fn a_file_outside_the_workspace_lints_its_directory_only() {
     let sub = file_uri(&dir.join("other/sub/main.tf"));
     assert!(
         !client.diagnostics.contains_key(&sub),
+        "{:?}",
+        client.diagnostics.keys()
+    );
+    client.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_document_never_saved_is_linted_as_the_file_it_will_be() {
+    let dir = temp_dir("unsaved");
+    std::fs::create_dir_all(dir.join("ws/modules/app")).unwrap();
+    std::fs::write(dir.join("ws/main.tf"), "locals {}\n").unwrap();
+    let mut client = Client::start(&dir.join("ws"), json!({"debounceMs": 0}));
+    // In the workspace, in a directory that exists and in one that does not yet.
+    for path in [
+        dir.join("ws/roles.tf"),
+        dir.join("ws/modules/app/roles.tf"),
+        dir.join("ws/modules/new/roles.tf"),
+    ] {
+        assert!(!path.exists());
+        let uri = client.open_unsaved(&path, MAIN_TF);
+        client.diagnostics_for(&uri, has("duplicate-permission"));
+    }
+    // Outside every folder: the lone directory's files, this one included.
+    std::fs::create_dir_all(dir.join("elsewhere")).unwrap();
+    let uri = client.open_unsaved(&dir.join("elsewhere/new.tf"), MAIN_TF);
+    client.diagnostics_for(&uri, has("duplicate-permission"));
+    // Not a Terraform file: nothing to say.
+    client.open_unsaved(&dir.join("ws/notes.txt"), MAIN_TF);
+    client.settle();
+    assert!(
+        !client
+            .diagnostics
+            .contains_key(&file_uri(&dir.join("ws/notes.txt"))),
         "{:?}",
         client.diagnostics.keys()
     );

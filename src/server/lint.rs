@@ -118,6 +118,14 @@ impl Worker {
                 .map(|e| e.path())
                 .filter(|p| is_lintable(p) && p.is_file())
                 .collect();
+            // Documents of this directory never saved: linted as the files they will be.
+            files.extend(
+                job.overlay
+                    .keys()
+                    .filter(|p| p.parent() == Some(job.root.as_path()) && is_lintable(p))
+                    .filter(|p| std::fs::symlink_metadata(p).is_err())
+                    .cloned(),
+            );
             files.sort();
             files
         } else if job.is_cwd {
