@@ -306,7 +306,7 @@ fn walk_dir(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
                         }
                         match entry.file_type() {
                             Ok(t) if t.is_dir() => subdirs.push(path),
-                            Ok(_) => consider_file(&path, &mut files, &mut problems),
+                            Ok(t) => consider_file(&path, t.is_file(), &mut files, &mut problems),
                             Err(err) => problems.push(problem(&path, &err)),
                         }
                     }
@@ -327,40 +327,64 @@ fn walk_dir(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
     (files, problems)
 }
 
+/// Walks a directory below `root` (in parallel over its subdirectories at every level: one
+/// repository of many modules is not left to one thread).
 fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .into_iter()
-        .filter_entry(|entry| {
-            let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            !excludes.excluded_under(root, relative)
-        });
-    for entry in walker {
-        match entry {
-            Ok(entry) if entry.file_type().is_dir() => {}
-            Ok(entry) => consider_file(entry.path(), &mut files, &mut problems),
-            Err(err) => {
-                let path = err.path().unwrap_or(dir).to_path_buf();
-                let message = match err.io_error() {
-                    Some(io) => io_message(io),
-                    None => err.to_string(),
-                };
-                problems.push(Problem {
-                    display: display_path(&path),
-                    message,
-                });
+    let mut subdirs = Vec::new();
+    match fs::read_dir(dir) {
+        Ok(entries) => {
+            for entry in entries {
+                match entry {
+                    Ok(entry) => {
+                        let path = entry.path();
+                        let relative = path.strip_prefix(root).unwrap_or(&path);
+                        if excludes.excluded_under(root, relative) {
+                            continue;
+                        }
+                        match entry.file_type() {
+                            Ok(t) if t.is_dir() => subdirs.push(path),
+                            Ok(t) => consider_file(&path, t.is_file(), &mut files, &mut problems),
+                            Err(err) => problems.push(problem(&path, &err)),
+                        }
+                    }
+                    Err(err) => problems.push(problem(dir, &err)),
+                }
             }
         }
+        Err(err) => problems.push(problem(dir, &err)),
+    }
+    if subdirs.len() == 1 {
+        let (f, p) = walk_subdir(root, &subdirs[0], excludes);
+        files.extend(f);
+        problems.extend(p);
+        return (files, problems);
+    }
+    let nested: Vec<(Vec<Found>, Vec<Problem>)> = subdirs
+        .par_iter()
+        .map(|sub| walk_subdir(root, sub, excludes))
+        .collect();
+    for (f, p) in nested {
+        files.extend(f);
+        problems.extend(p);
     }
     (files, problems)
 }
 
 /// Adds a walked `.tf` file if it is (or links to) a regular file; anything else named `.tf`
-/// (a broken link, a FIFO) is a problem to report, never something to open.
-fn consider_file(path: &Path, files: &mut Vec<Found>, problems: &mut Vec<Problem>) {
+/// (a broken link, a FIFO) is a problem to report, never something to open. `regular`: the
+/// walk saw a regular file (not a link), which needs no other look.
+fn consider_file(path: &Path, regular: bool, files: &mut Vec<Found>, problems: &mut Vec<Problem>) {
     if !is_module_file(path) {
+        return;
+    }
+    if regular {
+        files.push(Found {
+            path: path.to_path_buf(),
+            display: display_path(path),
+            reported: true,
+        });
         return;
     }
     match fs::metadata(path) {
