@@ -20,6 +20,9 @@ pub struct ParsedFile {
     pub display: String,
     pub text: std::sync::Arc<str>,
     pub chunks: Vec<parse::Chunk>,
+    /// A large file parsed block by block ([`parse::parse_pieces`]): its blocks, no syntax
+    /// tree (then `chunks` is empty).
+    pub pieces: Vec<parse::Piece>,
     pub suppressions: Vec<suppress::Suppression>,
     /// For `.tf.json`: the chunks are of a native-syntax translation; this maps back.
     pub map: Option<crate::tfjson::OffsetMap>,
@@ -45,13 +48,22 @@ pub fn read(path: &std::path::Path, overlay: &Overlay) -> std::io::Result<Vec<u8
 
 /// Reads and parses a module's files (in parallel): the files, their diagnostics, their
 /// suppressions.
+/// `bytes` are the files' bytes when they have been read already (in `files` order; a file
+/// with `None`, or past its end, is read here).
 pub fn parse_files(
     files: &[(FileId, &Found)],
     overlay: &Overlay,
+    bytes: Vec<Option<Vec<u8>>>,
 ) -> (Vec<ParsedFile>, Vec<Diagnostic>, Vec<suppress::Suppression>) {
+    let mut bytes = bytes;
+    bytes.resize_with(files.len(), || None);
     let results: Vec<(Option<ParsedFile>, Vec<Diagnostic>)> = files
         .par_iter()
-        .map(|&(id, found)| read_and_parse(id, found, overlay))
+        .zip(bytes)
+        .map(|(&(id, found), bytes)| match bytes {
+            Some(bytes) => parse_bytes(id, file_name(found), &found.display, bytes),
+            None => read_and_parse(id, found, overlay),
+        })
         .collect();
     let mut diagnostics = Vec::new();
     let mut parsed = Vec::new();
@@ -99,8 +111,17 @@ pub fn source_of(f: &ParsedFile) -> FileSource<'_> {
         display: f.display.clone(),
         text: &f.text,
         chunks: &f.chunks,
+        pieces: &f.pieces,
         map: f.map.as_ref(),
     }
+}
+
+fn file_name(found: &Found) -> String {
+    found
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| found.display.clone())
 }
 
 pub fn read_and_parse(
@@ -108,11 +129,7 @@ pub fn read_and_parse(
     found: &Found,
     overlay: &Overlay,
 ) -> (Option<ParsedFile>, Vec<Diagnostic>) {
-    let name = found
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| found.display.clone());
+    let name = file_name(found);
     let bytes = match read(&found.path, overlay) {
         Ok(bytes) => bytes,
         Err(err) => {
@@ -145,13 +162,21 @@ pub fn parse_bytes(
         let (file, diags) = read_json(id, name, display, text);
         return (file.map(|f| ParsedFile { bom, ..f }), diags);
     }
-    let (chunks, mut diags) = match decode_error {
-        Some(diag) => (Vec::new(), vec![diag]),
-        None => parse::parse(id, &text),
+    let wants_spans = text.contains("iamlint-ignore");
+    let split = match decode_error {
+        None if text.len() >= parse::split_above() => parse::parse_pieces(&text, wants_spans),
+        _ => None,
+    };
+    let (chunks, pieces, mut spans, mut diags) = match (decode_error, split) {
+        (Some(diag), _) => (Vec::new(), Vec::new(), Vec::new(), vec![diag]),
+        (None, Some((pieces, spans))) => (Vec::new(), pieces, spans, Vec::new()),
+        (None, None) => {
+            let (chunks, diags) = parse::parse(id, &text);
+            (chunks, Vec::new(), Vec::new(), diags)
+        }
     };
     let mut suppressions = Vec::new();
-    if text.contains("iamlint-ignore") {
-        let mut spans = Vec::new();
+    if wants_spans {
         for chunk in &chunks {
             suppress::structure_spans(&chunk.body, chunk.base, &mut spans);
         }
@@ -166,6 +191,7 @@ pub fn parse_bytes(
         display: display.to_string(),
         text: text.into(),
         chunks,
+        pieces,
         suppressions,
         map: None,
         bom,
@@ -205,6 +231,7 @@ fn read_json(
         display: display.to_string(),
         text: text.into(),
         chunks,
+        pieces: Vec::new(),
         suppressions: Vec::new(),
         map,
         bom: false,

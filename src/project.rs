@@ -15,8 +15,14 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const MODULE_CYCLE: &str = "module-cycle";
+
+/// The file bytes the scan keeps for the parse, at most: the first files scanned are read once,
+/// the others twice. All of them (93 MB on the real corpus of bench/README.md) would double the
+/// peak memory, since the scan is over before the first parse.
+const KEEP_BYTES: usize = 48 << 20;
 
 /// Files in one downloaded module directory read at most; a module that has more is cut.
 const MAX_DOWNLOADED_FILES: usize = 10_000;
@@ -88,9 +94,19 @@ pub struct Project {
     pub diagnostics: Vec<Diagnostic>,
     /// Registry and git calls with no downloaded copy.
     pub unfollowed: Vec<Unfollowed>,
+    /// Per module: the bytes of its files as the scan read them (`None` for one it could not
+    /// read), until the engine takes them to parse: each file is read once.
+    pub bytes: Vec<std::sync::Mutex<Vec<Option<Vec<u8>>>>>,
 }
 
 impl Project {
+    /// The bytes the scan read of a module's files, in its files' order; the first call only.
+    pub fn take_bytes(&self, module: usize) -> Vec<Option<Vec<u8>>> {
+        self.bytes.get(module).map_or_else(Vec::new, |b| {
+            std::mem::take(&mut *b.lock().unwrap_or_else(|e| e.into_inner()))
+        })
+    }
+
     pub fn module_of(&self, dir: &Path) -> Option<usize> {
         self.modules.iter().position(|m| m.dir == dir)
     }
@@ -164,11 +180,14 @@ pub fn build(
             .collect(),
         ..Project::default()
     };
-    let scans: Vec<Vec<Call>> = project
+    let budget = AtomicUsize::new(KEEP_BYTES);
+    let scans: Vec<(Vec<Call>, Vec<Option<Vec<u8>>>)> = project
         .modules
         .par_iter()
-        .map(|m| scan_module(m, overlay))
+        .map(|m| scan_module(m, overlay, &budget))
         .collect();
+    let (scans, bytes): (Vec<Vec<Call>>, Vec<_>) = scans.into_iter().unzip();
+    project.bytes = bytes.into_iter().map(std::sync::Mutex::new).collect();
     let mut by_dir: HashMap<PathBuf, usize> = project
         .modules
         .iter()
@@ -297,10 +316,11 @@ pub fn build(
                                         files,
                                         downloaded: true,
                                     };
-                                    let calls = scan_module(&m, overlay);
+                                    let (calls, bytes) = scan_module(&m, overlay, &budget);
                                     let j = project.modules.len();
                                     project.modules.push(m);
                                     project.calls.push(calls);
+                                    project.bytes.push(std::sync::Mutex::new(bytes));
                                     owner.push(None);
                                     uses.push(0);
                                     keys.push(Some(key.clone()));
@@ -484,39 +504,57 @@ fn module_files(real: &Path, dir: &Path) -> Vec<Found> {
         .collect()
 }
 
-/// The `module` blocks of a module's files.
-fn scan_module(module: &ModuleDir, overlay: &crate::load::Overlay) -> Vec<Call> {
+/// The `module` blocks of a module's files, and the bytes of each file while `budget` lasts
+/// (kept for the parse, so that the file is not read again).
+fn scan_module(
+    module: &ModuleDir,
+    overlay: &crate::load::Overlay,
+    budget: &AtomicUsize,
+) -> (Vec<Call>, Vec<Option<Vec<u8>>>) {
     let mut out = Vec::new();
+    let mut read = Vec::with_capacity(module.files.len());
     for (id, found) in &module.files {
-        // Most files call no module.
         let Ok(bytes) = crate::load::read(&found.path, overlay) else {
+            read.push(None);
             continue;
         };
-        let json = found.display.ends_with(".tf.json");
-        let maybe = if json {
-            memchr::memmem::find(&bytes, b"\"module\"").is_some()
-        } else {
-            has_module_header(&bytes)
-        };
-        if !maybe {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&bytes);
-        let calls = if json {
-            scan_json(&text)
-        } else {
-            scan_native(&text)
-        };
-        out.extend(calls.into_iter().map(|(name, label, source)| Call {
-            name,
-            source,
-            file: *id,
-            line: memchr::memchr_iter(b'\n', &text.as_bytes()[..label.start]).count() + 1,
-            label,
-            target: Target::NotInstalled,
-        }));
+        scan_file(*id, found, &bytes, &mut out);
+        let keep = budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(bytes.len())
+            })
+            .is_ok();
+        read.push(keep.then_some(bytes));
     }
-    out
+    (out, read)
+}
+
+/// The `module` blocks of one file.
+fn scan_file(id: FileId, found: &Found, bytes: &[u8], out: &mut Vec<Call>) {
+    let json = found.display.ends_with(".tf.json");
+    // Most files call no module.
+    let maybe = if json {
+        memchr::memmem::find(bytes, b"\"module\"").is_some()
+    } else {
+        has_module_header(bytes)
+    };
+    if !maybe {
+        return;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let calls = if json {
+        scan_json(&text)
+    } else {
+        scan_native(&text)
+    };
+    out.extend(calls.into_iter().map(|(name, label, source)| Call {
+        name,
+        source,
+        file: id,
+        line: memchr::memchr_iter(b'\n', &text.as_bytes()[..label.start]).count() + 1,
+        label,
+        target: Target::NotInstalled,
+    }));
 }
 
 /// A line that starts (after blanks) with `module` and a quote: the cheap test before a scan.
