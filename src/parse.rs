@@ -320,6 +320,25 @@ mod tests {
     }
 
     #[test]
+    fn pieces_are_the_whole_files_blocks_or_nothing() {
+        let text = "# head\n/* c */\nresource \"a\" \"b\" {\n  x = [1, {y = 2}]\n}\n# iamlint-ignore: x\nlocals {\n  y = \"}\"\n}\n";
+        let (pieces, spans) = parse_pieces(text, true).unwrap();
+        let idents: Vec<&str> = pieces.iter().map(|p| p.ident.as_str()).collect();
+        assert_eq!(idents, ["resource", "locals"]);
+        assert_eq!(pieces[0].labels, ["a", "b"]);
+        let whole = hcl_edit::parser::parse_body(text).unwrap();
+        let mut want = Vec::new();
+        crate::suppress::structure_spans(&whole, 0, &mut want);
+        assert_eq!(spans, want);
+        // What the whole file would not give the same way is left to `parse`: an attribute
+        // before the first block or between blocks, a syntax error, no block at all.
+        assert!(parse_pieces("a = 1\nresource \"a\" \"b\" {}\n", false).is_none());
+        assert!(parse_pieces("resource \"a\" \"b\" {\n}\nb = 2\n", false).is_none());
+        assert!(parse_pieces("resource \"a\" \"b\" {\n  x = [\n}\n", false).is_none());
+        assert!(parse_pieces("# only a comment\n", false).is_none());
+    }
+
+    #[test]
     fn recovers_the_blocks_that_parse() {
         let text = "resource \"a\" \"b\" {\n  x = [\n}\n\nresource \"c\" \"d\" {\n  y = 1\n}\n";
         let (chunks, diags) = parse(0, text);

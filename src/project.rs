@@ -27,6 +27,9 @@ const KEEP_BYTES: usize = 48 << 20;
 /// Files in one downloaded module directory read at most; a module that has more is cut.
 const MAX_DOWNLOADED_FILES: usize = 10_000;
 
+/// The bytes of a module's files, in its files' order: `None` for one not kept.
+pub type FileBytes = Vec<Option<Vec<u8>>>;
+
 /// One module: the files of one directory.
 #[derive(Debug)]
 pub struct ModuleDir {
@@ -96,12 +99,12 @@ pub struct Project {
     pub unfollowed: Vec<Unfollowed>,
     /// Per module: the bytes of its files as the scan read them (`None` for one it could not
     /// read), until the engine takes them to parse: each file is read once.
-    pub bytes: Vec<std::sync::Mutex<Vec<Option<Vec<u8>>>>>,
+    pub bytes: Vec<std::sync::Mutex<FileBytes>>,
 }
 
 impl Project {
     /// The bytes the scan read of a module's files, in its files' order; the first call only.
-    pub fn take_bytes(&self, module: usize) -> Vec<Option<Vec<u8>>> {
+    pub fn take_bytes(&self, module: usize) -> FileBytes {
         self.bytes.get(module).map_or_else(Vec::new, |b| {
             std::mem::take(&mut *b.lock().unwrap_or_else(|e| e.into_inner()))
         })
@@ -181,7 +184,7 @@ pub fn build(
         ..Project::default()
     };
     let budget = AtomicUsize::new(KEEP_BYTES);
-    let scans: Vec<(Vec<Call>, Vec<Option<Vec<u8>>>)> = project
+    let scans: Vec<(Vec<Call>, FileBytes)> = project
         .modules
         .par_iter()
         .map(|m| scan_module(m, overlay, &budget))
@@ -510,7 +513,7 @@ fn scan_module(
     module: &ModuleDir,
     overlay: &crate::load::Overlay,
     budget: &AtomicUsize,
-) -> (Vec<Call>, Vec<Option<Vec<u8>>>) {
+) -> (Vec<Call>, FileBytes) {
     let mut out = Vec::new();
     let mut read = Vec::with_capacity(module.files.len());
     for (id, found) in &module.files {

@@ -318,7 +318,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
         }
         // Block by block, in batches parsed in parallel: only a batch's trees are held.
         let mut held = tops[range].iter();
-        let mut rest = &file.pieces[..];
+        let mut rest = file.pieces;
         while !rest.is_empty() {
             let mut bytes = 0;
             let n = rest
