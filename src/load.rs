@@ -43,7 +43,7 @@ pub fn read(path: &std::path::Path, overlay: &Overlay) -> std::io::Result<Vec<u8
     {
         return Ok(text.as_bytes().to_vec());
     }
-    std::fs::read(path)
+    read_file(path)
 }
 
 /// Reads and parses a module's files (in parallel): the files, their diagnostics, their
@@ -114,6 +114,22 @@ pub fn source_of(f: &ParsedFile) -> FileSource<'_> {
         pieces: &f.pieces,
         map: f.map.as_ref(),
     }
+}
+
+/// A file's bytes: one open, one size, reads up to that size and no further read to find the
+/// end (`std::fs::read` makes one more, for every file). A size of 0 is not trusted (files
+/// under `/proc` say 0 and may hold anything, or fail to read): read to the end then.
+pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    if len == 0 {
+        file.read_to_end(&mut bytes)?;
+    } else {
+        file.take(len).read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
 }
 
 fn file_name(found: &Found) -> String {

@@ -100,6 +100,8 @@ pub struct Project {
     /// Per module: the bytes of its files as the scan read them (`None` for one it could not
     /// read), until the engine takes them to parse: each file is read once.
     pub bytes: Vec<std::sync::Mutex<FileBytes>>,
+    /// Each module's index by its directory.
+    by_dir: HashMap<PathBuf, usize>,
 }
 
 impl Project {
@@ -111,7 +113,7 @@ impl Project {
     }
 
     pub fn module_of(&self, dir: &Path) -> Option<usize> {
-        self.modules.iter().position(|m| m.dir == dir)
+        self.by_dir.get(dir).copied()
     }
 }
 
@@ -405,6 +407,7 @@ pub fn build(
             );
         }
     }
+    project.by_dir = by_dir;
     project.roots = roots;
     project.uses = uses;
     project.owner = owner;
