@@ -1112,7 +1112,7 @@ impl<'a> Scope<'a> {
         };
         Val {
             value: Value::Str(Str {
-                parts: vec![Part::Ref(r)],
+                parts: vec![Part::Ref(Box::new(r))],
             }),
             loc,
         }
@@ -1131,13 +1131,13 @@ impl<'a> Scope<'a> {
         let rep = *self.repetitions.get(&(data, rtype, name))?;
         let reference = |key: String| Val {
             value: Value::Str(Str {
-                parts: vec![Part::Ref(Ref {
+                parts: vec![Part::Ref(Box::new(Ref {
                     data,
                     rtype: rtype.to_string(),
                     name: name.to_string(),
                     key: Some(key),
                     attr: None,
-                })],
+                }))],
             }),
             loc: loc.clone(),
         };
@@ -1314,10 +1314,10 @@ fn get_attr(val: &Val, name: &str) -> Step {
         Value::Str(s) => match s.parts.as_slice() {
             [Part::Ref(r)] if r.attr.is_none() => Step::Val(Val {
                 value: Value::Str(Str {
-                    parts: vec![Part::Ref(Ref {
+                    parts: vec![Part::Ref(Box::new(Ref {
                         attr: Some(name.to_string()),
-                        ..r.clone()
-                    })],
+                        ..(**r).clone()
+                    }))],
                 }),
                 loc: val.loc.clone(),
             }),

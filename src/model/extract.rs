@@ -716,7 +716,7 @@ impl Cx<'_, '_> {
             on_account,
             on_expr,
             target_key: self.target_key(body, top.src),
-            condition: self.condition(body, top.src),
+            condition: self.condition(body, top.src).map(Box::new),
         }
     }
 
@@ -871,7 +871,7 @@ impl Cx<'_, '_> {
                     let (on, on_account, on_expr) = self.grant_target(&block.body, top.src, level);
                     module.grants.push(Grant {
                         res: self.header(top),
-                        policy_data: Some(self.header(data)),
+                        policy_data: Some(Box::new(self.header(data))),
                         kind: GrantKind::Policy,
                         level,
                         role: self.attr(&binding.body, "role", data.src),
@@ -881,7 +881,7 @@ impl Cx<'_, '_> {
                         on_account,
                         on_expr,
                         target_key: self.target_key(&block.body, top.src),
-                        condition: self.condition(&binding.body, data.src),
+                        condition: self.condition(&binding.body, data.src).map(Box::new),
                     });
                 });
             }
@@ -1901,7 +1901,7 @@ impl Cx<'_, '_> {
                 on_account,
                 on_expr,
                 target_key: self.target_key(body, top.src),
-                condition,
+                condition: condition.map(Box::new),
             });
         }
         (!grants.is_empty()).then_some(grants)
