@@ -329,7 +329,8 @@ impl<'a> Scope<'a> {
             Expression::HeredocTemplate(h) => self.template(&h.template, src, depth),
             Expression::Array(items) => {
                 let mut gather = Gather::default();
-                let mut list = Vec::new();
+                // As many as written (a list may be kept in the model: a role's permissions).
+                let mut list = Vec::with_capacity(items.len());
                 for item in items.iter() {
                     let item = self.eval_at(item, src, depth + 1);
                     if !gather.add(&self.budget, &item.value) {

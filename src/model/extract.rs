@@ -773,6 +773,8 @@ impl Cx<'_, '_> {
             key.push((name.to_string(), val.value));
         }
         key.sort_by(|a, b| a.0.cmp(&b.0));
+        // Kept with the grant: most keys have one or two entries, the first push makes four.
+        key.shrink_to_fit();
         Some(key)
     }
 
