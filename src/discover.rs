@@ -9,7 +9,10 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 /// Directory names never walked into.
-const SKIPPED_DIRS: &[&str] = &[".terraform", ".git"];
+const SKIPPED_DIRS: &[&str] = &[TERRAFORM_DIR, ".git"];
+
+/// Where `terraform init` writes (`.terraform/modules/modules.json`).
+const TERRAFORM_DIR: &str = ".terraform";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Found {
@@ -32,7 +35,14 @@ pub struct Discovered {
     /// Sorted by display path, unique.
     pub files: Vec<Found>,
     pub problems: Vec<Problem>,
+    /// Directories the walk listed whole and saw no `.terraform` in (as the walk named them:
+    /// the parents of their files' paths): nothing `terraform init` wrote is read there.
+    pub uninitialised: std::collections::HashSet<PathBuf>,
 }
+
+/// What a walk found: files, problems, and the directories it listed whole without a
+/// `.terraform` entry ([`Discovered::uninitialised`]).
+type Walked = (Vec<Found>, Vec<Problem>, Vec<PathBuf>);
 
 /// `--exclude` globs: a pattern without `/` matches any file or directory name; one with `/`
 /// matches the path relative to the directory being walked, or that path with the directory as
@@ -201,13 +211,15 @@ fn typed(path: &Path) -> PathBuf {
 }
 
 pub fn discover(roots: &[PathBuf], excludes: &Excludes) -> Discovered {
-    let results: Vec<(Vec<Found>, Vec<Problem>)> = roots
+    let results: Vec<Walked> = roots
         .par_iter()
         .map(|root| discover_root(root, excludes))
         .collect();
     let mut by_display: BTreeMap<String, Found> = BTreeMap::new();
     let mut problems = Vec::new();
-    for (files, probs) in results {
+    let mut uninitialised = std::collections::HashSet::new();
+    for (files, probs, bare) in results {
+        uninitialised.extend(bare);
         for found in files {
             by_display
                 .entry(found.display.clone())
@@ -221,10 +233,11 @@ pub fn discover(roots: &[PathBuf], excludes: &Excludes) -> Discovered {
     Discovered {
         files: by_display.into_values().collect(),
         problems,
+        uninitialised,
     }
 }
 
-fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
+fn discover_root(root: &Path, excludes: &Excludes) -> Walked {
     let display = display_path(root);
     let meta = match fs::metadata(root) {
         Ok(meta) => meta,
@@ -235,6 +248,7 @@ fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>)
                     display,
                     message: io_message(&err),
                 }],
+                Vec::new(),
             );
         }
     };
@@ -248,6 +262,7 @@ fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>)
                 display,
                 message: "not a regular file or a directory".into(),
             }],
+            Vec::new(),
         );
     }
     if !is_explicit_file(root) {
@@ -259,6 +274,7 @@ fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>)
                     "not a Terraform file: iamlint reads `.tf`, `.tf.json` and `.tfvars` files"
                         .into(),
             }],
+            Vec::new(),
         );
     }
     let mut files = vec![Found {
@@ -286,19 +302,22 @@ fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>)
             }
         }
     }
-    (files, Vec::new())
+    (files, Vec::new(), Vec::new())
 }
 
 /// Walks a directory: its immediate subdirectories are walked in parallel.
-fn walk_dir(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
+fn walk_dir(root: &Path, excludes: &Excludes) -> Walked {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let mut subdirs = Vec::new();
+    let mut bare = Vec::new();
     match fs::read_dir(root) {
         Ok(entries) => {
+            let mut whole = true;
             for entry in entries {
                 match entry {
                     Ok(entry) => {
+                        whole &= entry.file_name() != TERRAFORM_DIR;
                         let path = entry.path();
                         let relative = Path::new(entry.file_name().as_os_str()).to_path_buf();
                         if excludes.excluded_under(root, &relative) {
@@ -310,34 +329,44 @@ fn walk_dir(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
                             Err(err) => problems.push(problem(&path, &err)),
                         }
                     }
-                    Err(err) => problems.push(problem(root, &err)),
+                    Err(err) => {
+                        whole = false;
+                        problems.push(problem(root, &err));
+                    }
                 }
+            }
+            if whole && !files.is_empty() {
+                bare.push(root.to_path_buf());
             }
         }
         Err(err) => problems.push(problem(root, &err)),
     }
-    let nested: Vec<(Vec<Found>, Vec<Problem>)> = subdirs
+    let nested: Vec<Walked> = subdirs
         .par_iter()
         .map(|dir| walk_subdir(root, dir, excludes))
         .collect();
-    for (f, p) in nested {
+    for (f, p, b) in nested {
         files.extend(f);
         problems.extend(p);
+        bare.extend(b);
     }
-    (files, problems)
+    (files, problems, bare)
 }
 
 /// Walks a directory below `root` (in parallel over its subdirectories at every level: one
 /// repository of many modules is not left to one thread).
-fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
+fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> Walked {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let mut subdirs = Vec::new();
+    let mut bare = Vec::new();
     match fs::read_dir(dir) {
         Ok(entries) => {
+            let mut whole = true;
             for entry in entries {
                 match entry {
                     Ok(entry) => {
+                        whole &= entry.file_name() != TERRAFORM_DIR;
                         let path = entry.path();
                         let relative = path.strip_prefix(root).unwrap_or(&path);
                         if excludes.excluded_under(root, relative) {
@@ -349,27 +378,35 @@ fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> (Vec<Found>, Vec
                             Err(err) => problems.push(problem(&path, &err)),
                         }
                     }
-                    Err(err) => problems.push(problem(dir, &err)),
+                    Err(err) => {
+                        whole = false;
+                        problems.push(problem(dir, &err));
+                    }
                 }
+            }
+            if whole && !files.is_empty() {
+                bare.push(dir.to_path_buf());
             }
         }
         Err(err) => problems.push(problem(dir, &err)),
     }
     if subdirs.len() == 1 {
-        let (f, p) = walk_subdir(root, &subdirs[0], excludes);
+        let (f, p, b) = walk_subdir(root, &subdirs[0], excludes);
         files.extend(f);
         problems.extend(p);
-        return (files, problems);
+        bare.extend(b);
+        return (files, problems, bare);
     }
-    let nested: Vec<(Vec<Found>, Vec<Problem>)> = subdirs
+    let nested: Vec<Walked> = subdirs
         .par_iter()
         .map(|sub| walk_subdir(root, sub, excludes))
         .collect();
-    for (f, p) in nested {
+    for (f, p, b) in nested {
         files.extend(f);
         problems.extend(p);
+        bare.extend(b);
     }
-    (files, problems)
+    (files, problems, bare)
 }
 
 /// Adds a walked `.tf` file if it is (or links to) a regular file; anything else named `.tf`
@@ -509,6 +546,41 @@ mod tests {
         assert_eq!(display_path(Path::new("./a/b.tf")), "a/b.tf");
         assert_eq!(display_path(Path::new(".")), ".");
         assert_eq!(display_path(Path::new("fixtures/")), "fixtures");
+    }
+
+    #[test]
+    fn uninitialised_dirs_are_those_walked_whole_without_terraform() {
+        let tmp = std::env::temp_dir().join(format!("iamlint-uninit-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        for dir in ["init/.terraform/modules", "bare", "empty", "init/nested"] {
+            fs::create_dir_all(tmp.join(dir)).unwrap();
+        }
+        for file in ["init/main.tf", "bare/main.tf", "init/nested/iam.tf", "main.tf"] {
+            fs::write(tmp.join(file), "locals {}\n").unwrap();
+        }
+        let found = discover(std::slice::from_ref(&tmp), &Excludes::new(&[]).unwrap());
+        let mut bare: Vec<String> = found
+            .uninitialised
+            .iter()
+            .map(|d| d.strip_prefix(&tmp).unwrap().display().to_string())
+            .collect();
+        bare.sort();
+        // `init` has `.terraform`; `empty` has no file, so no module to look for it in.
+        assert_eq!(bare, ["", "bare", "init/nested"]);
+        // Each file's directory is named as the walk named it: the lookup is by its parent.
+        for f in &found.files {
+            let dir = f.path.parent().unwrap();
+            assert_eq!(
+                found.uninitialised.contains(dir),
+                !dir.ends_with("init"),
+                "{}",
+                f.display
+            );
+        }
+        // A file named on its own: its directory was not walked, so nothing is assumed.
+        let named = discover(&[tmp.join("bare/main.tf")], &Excludes::new(&[]).unwrap());
+        assert!(named.uninitialised.is_empty());
+        let _ = fs::remove_dir_all(&tmp);
     }
 
     #[test]

@@ -303,7 +303,13 @@ where
                 .and_then(|d| d.canonicalize().ok()),
         )
         .collect();
-    let project = project::build(&discovered.files, displays.len(), &within, &options.overlay);
+    let project = project::build(
+        &discovered.files,
+        displays.len(),
+        &within,
+        &options.overlay,
+        &discovered.uninitialised,
+    );
     let first_downloaded = displays.len();
     for found in &project.extra_files {
         displays.push(found.display.clone());

@@ -12,7 +12,7 @@
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use crate::discover::{self, Found, normalize};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -133,8 +133,16 @@ struct InstalledModule {
 }
 
 /// The key -> directory map of a root's `.terraform/modules/modules.json`, directories
-/// relative to the root as displayed. Empty when there is none or it cannot be read.
-fn installed(root: &Path, root_path: &Path) -> HashMap<String, PathBuf> {
+/// relative to the root as displayed. Empty when there is none or it cannot be read, or
+/// when the walk listed `root_path` and saw no `.terraform` there (`uninitialised`).
+fn installed(
+    root: &Path,
+    root_path: &Path,
+    uninitialised: &HashSet<PathBuf>,
+) -> HashMap<String, PathBuf> {
+    if uninitialised.contains(root_path) {
+        return HashMap::new();
+    }
     let path = root_path.join(".terraform/modules/modules.json");
     let Ok(bytes) = std::fs::read(&path) else {
         return HashMap::new();
@@ -153,11 +161,14 @@ fn installed(root: &Path, root_path: &Path) -> HashMap<String, PathBuf> {
 /// first id not yet used, for the files of downloaded and context modules). Context modules are
 /// read only inside `within` (canonical directories: the paths checked and the working
 /// directory). Files are read through `overlay` (see [`crate::load::Overlay`]).
+/// `uninitialised`: directories the walk saw without `.terraform`
+/// ([`crate::discover::Discovered::uninitialised`]), where no `modules.json` is looked for.
 pub fn build(
     files: &[Found],
     first_free: FileId,
     within: &[PathBuf],
     overlay: &crate::load::Overlay,
+    uninitialised: &HashSet<PathBuf>,
 ) -> Project {
     // Grouped by the cleaned path, so `main.tf` and `./iam.tf` are one module; by the text of
     // the directory first (paths compare slowly, component by component), then in path order.
@@ -268,7 +279,7 @@ pub fn build(
                         // A local call inside a downloaded module: its directory is there too.
                         Some(normalize(&project.modules[module].dir.join(&call.source)))
                     } else {
-                        json.get_or_insert_with(|| installed(&root_dir, &root_path))
+                        json.get_or_insert_with(|| installed(&root_dir, &root_path, uninitialised))
                             .get(&key)
                             .cloned()
                             .or_else(|| {
@@ -280,7 +291,7 @@ pub fn build(
                                         m.files
                                             .first()
                                             .and_then(|(_, f)| f.path.parent())
-                                            .map(|p| installed(&m.dir, p))
+                                            .map(|p| installed(&m.dir, p, uninitialised))
                                             .unwrap_or_default()
                                     })
                                     .get(&call.name)
