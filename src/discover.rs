@@ -555,7 +555,12 @@ mod tests {
         for dir in ["init/.terraform/modules", "bare", "empty", "init/nested"] {
             fs::create_dir_all(tmp.join(dir)).unwrap();
         }
-        for file in ["init/main.tf", "bare/main.tf", "init/nested/iam.tf", "main.tf"] {
+        for file in [
+            "init/main.tf",
+            "bare/main.tf",
+            "init/nested/iam.tf",
+            "main.tf",
+        ] {
             fs::write(tmp.join(file), "locals {}\n").unwrap();
         }
         let found = discover(std::slice::from_ref(&tmp), &Excludes::new(&[]).unwrap());
