@@ -49,7 +49,9 @@ pub fn read(path: &std::path::Path, overlay: &Overlay) -> std::io::Result<Vec<u8
 /// Reads and parses a module's files (in parallel): the files, their diagnostics, their
 /// suppressions.
 /// `bytes` are the files' bytes when they have been read already (in `files` order; a file
-/// with `None`, or past its end, is read here).
+/// with `None`, or past its end, is read here). When the module's files come to
+/// [`parse::split_above`] bytes or more together, every file is parsed block by block, so
+/// that the syntax trees of a large module are never all held (one file of it may be small).
 pub fn parse_files(
     files: &[(FileId, &Found)],
     overlay: &Overlay,
@@ -57,12 +59,22 @@ pub fn parse_files(
 ) -> (Vec<ParsedFile>, Vec<Diagnostic>, Vec<suppress::Suppression>) {
     let mut bytes = bytes;
     bytes.resize_with(files.len(), || None);
-    let results: Vec<(Option<ParsedFile>, Vec<Diagnostic>)> = files
+    let read: Vec<std::io::Result<Vec<u8>>> = files
         .par_iter()
         .zip(bytes)
+        .map(|(&(_, found), bytes)| match bytes {
+            Some(bytes) => Ok(bytes),
+            None => read(&found.path, overlay),
+        })
+        .collect();
+    let total: usize = read.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();
+    let large = total >= parse::split_above();
+    let results: Vec<(Option<ParsedFile>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .zip(read)
         .map(|(&(id, found), bytes)| match bytes {
-            Some(bytes) => parse_bytes(id, file_name(found), &found.display, bytes),
-            None => read_and_parse(id, found, overlay),
+            Ok(bytes) => parse_bytes_in(id, file_name(found), &found.display, bytes, large),
+            Err(err) => (None, vec![read_error(id, found, &err)]),
         })
         .collect();
     let mut diagnostics = Vec::new();
@@ -148,21 +160,22 @@ pub fn read_and_parse(
     let name = file_name(found);
     let bytes = match read(&found.path, overlay) {
         Ok(bytes) => bytes,
-        Err(err) => {
-            let diag = Diagnostic::new(
-                IO_ERROR,
-                Severity::Error,
-                Label::new(id, 0..0, ""),
-                format!(
-                    "cannot read `{}`: {}",
-                    found.display,
-                    discover::io_message(&err)
-                ),
-            );
-            return (None, vec![diag]);
-        }
+        Err(err) => return (None, vec![read_error(id, found, &err)]),
     };
     parse_bytes(id, name, &found.display, bytes)
+}
+
+fn read_error(id: FileId, found: &Found, err: &std::io::Error) -> Diagnostic {
+    Diagnostic::new(
+        IO_ERROR,
+        Severity::Error,
+        Label::new(id, 0..0, ""),
+        format!(
+            "cannot read `{}`: {}",
+            found.display,
+            discover::io_message(err)
+        ),
+    )
 }
 
 /// Decodes and parses one file's bytes (`.tf.json` by its name), with its suppressions.
@@ -172,6 +185,18 @@ pub fn parse_bytes(
     display: &str,
     bytes: Vec<u8>,
 ) -> (Option<ParsedFile>, Vec<Diagnostic>) {
+    parse_bytes_in(id, name, display, bytes, false)
+}
+
+/// [`parse_bytes`] for a file of a module: `large`, the module is large enough to parse
+/// block by block whatever the file's own size.
+fn parse_bytes_in(
+    id: FileId,
+    name: String,
+    display: &str,
+    bytes: Vec<u8>,
+    large: bool,
+) -> (Option<ParsedFile>, Vec<Diagnostic>) {
     let bom = bytes.starts_with(b"\xEF\xBB\xBF");
     let (text, decode_error) = parse::decode(id, bytes);
     if decode_error.is_none() && display.ends_with(".tf.json") {
@@ -180,7 +205,9 @@ pub fn parse_bytes(
     }
     let wants_spans = text.contains("iamlint-ignore");
     let split = match decode_error {
-        None if text.len() >= parse::split_above() => parse::parse_pieces(&text, wants_spans),
+        None if large || text.len() >= parse::split_above() => {
+            parse::parse_pieces(&text, wants_spans)
+        }
         _ => None,
     };
     let (chunks, pieces, mut spans, mut diags) = match (decode_error, split) {

@@ -74,3 +74,54 @@ fn a_syntax_error_in_a_split_file_loses_only_its_block() {
         "{json}"
     );
 }
+
+/// A module whose files are each under the threshold but together over it is parsed block by
+/// block, every file of it: the same output as whole files, here with references across the
+/// files and resources repeated by `count` and `for_each` (their instances are read from
+/// another file).
+#[test]
+fn a_large_module_of_small_files_is_parsed_block_by_block_with_the_same_output() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("split-module");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let files = [
+        (
+            "variables.tf",
+            "variable \"project\" {\n  default = \"acme\"\n}\n\nvariable \"admins\" {\n  type    = list(string)\n  default = [\"user:a@example.com\", \"user:b@example.com\"]\n}\n\nlocals {\n  roles = toset([\"roles/editor\", \"roles/owner\"])\n}\n",
+        ),
+        (
+            "roles.tf",
+            "resource \"google_project_iam_custom_role\" \"deployer\" {\n  project     = var.project\n  role_id     = \"deployer\"\n  title       = \"Deployer\"\n  permissions = [\"iam.serviceAccounts.actAs\", \"run.services.update\", \"iam.serviceAccounts.actAs\"]\n}\n\nresource \"google_service_account\" \"ci\" {\n  count      = 2\n  account_id = \"ci-${count.index}\"\n}\n",
+        ),
+        (
+            "grants.tf",
+            "resource \"google_project_iam_member\" \"deployer\" {\n  project = var.project\n  role    = google_project_iam_custom_role.deployer.id\n  member  = \"serviceAccount:${google_service_account.ci[1].email}\"\n}\n\nresource \"google_project_iam_member\" \"admins\" {\n  for_each = local.roles\n  project  = var.project\n  role     = each.value\n  member   = var.admins[0]\n}\n\nresource \"google_project_iam_binding\" \"owners\" {\n  project = var.project\n  role    = \"roles/owner\"\n  members = [for sa in google_service_account.ci : \"serviceAccount:${sa.email}\"]\n}\n",
+        ),
+    ];
+    let mut largest = 0;
+    let mut total = 0;
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+        largest = largest.max(text.len());
+        total += text.len();
+    }
+    let threshold = ((largest + total) / 2).to_string();
+    let d = dir.display().to_string();
+    for format in ["json", "human", "sarif"] {
+        let args = ["--format", format, "--color", "never", d.as_str()];
+        let whole = run(false, &args);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_iamlint"));
+        let out = cmd
+            .args(args)
+            .env("IAMLINT_SPLIT_ABOVE", &threshold)
+            .output()
+            .expect("iamlint runs");
+        assert_eq!(whole, (out.status.code(), out.stdout), "{format}");
+        assert!(!whole.1.is_empty());
+    }
+    let json = String::from_utf8(run(false, &["--format", "json", d.as_str()]).1).unwrap();
+    // Findings that need the other files: the role's duplicate permission, the basic roles
+    // of the for_each instances.
+    assert!(json.contains("duplicate-permission"), "{json}");
+    assert!(json.contains("basic-role"), "{json}");
+}
