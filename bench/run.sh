@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [--files N] [--seed S] [--peers] [--repeat R] [--no-build] [--keep]
 #   bench/run.sh --one-module [--repeat R] [--no-build] [--keep]
-#   bench/run.sh --real DIR [--repeat R] [--instructions] [--no-build] [--keep]
+#   bench/run.sh --real DIR [--repeat R] [--instructions] [--compare BIN] [--no-build] [--keep]
 #
 # Steps, all on the same files:
 #   (a) read every file (find | xargs cat): the floor set by the file system
@@ -21,6 +21,9 @@
 #   as medians of wall and CPU (user + sys) time with the spread of the walls, and the largest
 #   peak RSS. --instructions adds the instructions each step executes under callgrind (one run
 #   each, slow: about 50x): a figure the machine's load does not move, to compare two builds.
+#   --compare BIN: another iamlint build (an earlier commit's) measured in the same rounds, with
+#   its rows in the table, its instructions with --instructions, and whether its output is the
+#   same bytes.
 #
 # The corpus is bench/corpus-N-S when that directory exists (it is reused as it is), otherwise it
 # is generated into a temporary directory that is removed at the end (--keep keeps it).
@@ -37,6 +40,7 @@ ONE_MODULE=0
 SLICE_FILES=300
 REAL=""
 INSTRUCTIONS=0
+COMPARE=""
 
 usage() {
     awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
@@ -57,6 +61,7 @@ while [[ $# -gt 0 ]]; do
     --one-module) ONE_MODULE=1; shift ;;
     --real) need_value "$@"; REAL="$2"; shift 2 ;;
     --instructions) INSTRUCTIONS=1; shift ;;
+    --compare) need_value "$@"; COMPARE="$2"; shift 2 ;;
     --peers) PEERS=1; shift ;;
     --no-build) BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
@@ -68,6 +73,8 @@ if [[ -n "$REAL" && -z "${REPEAT_SET:-}" ]]; then REPEAT=5; fi
 [[ -z "$REAL" || -d "$REAL" ]] || die "--real: not a directory: $REAL"
 [[ $INSTRUCTIONS -eq 0 || -n "$REAL" ]] || die "--instructions goes with --real"
 [[ $PEERS -eq 0 || -z "$REAL" ]] || die "--peers does not go with --real"
+[[ -z "$COMPARE" || -n "$REAL" ]] || die "--compare goes with --real"
+[[ -z "$COMPARE" || -x "$COMPARE" ]] || die "--compare: not an executable: $COMPARE"
 [[ "$FILES" =~ ^[1-9][0-9]*$ ]] || die "--files must be a positive integer, got '$FILES'"
 [[ "$SEED" =~ ^[0-9]+$ ]] || die "--seed must be a non-negative integer, got '$SEED'"
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer, got '$REPEAT'"
@@ -218,10 +225,18 @@ if [[ -n "$REAL" ]]; then
             ALLW[lint$j]+="${WALLS[lint$j]}"; ALLC[lint$j]+="${CPUS[lint$j]}"
             RSSMAX[lint$j]=$(( ${RSSMAX[lint$j]:-0} > ${RSS[lint$j]} ? ${RSSMAX[lint$j]:-0} : ${RSS[lint$j]} ))
             cp "$WORK/lint$j.out" "$WORK/lint$j.run$rep.out"
+            if [[ -n "$COMPARE" ]]; then
+                measure "other$j" "0 1" "$COMPARE" --format json --jobs "$j" "$CORPUS"
+                ALLW[other$j]+="${WALLS[other$j]}"; ALLC[other$j]+="${CPUS[other$j]}"
+                RSSMAX[other$j]=$(( ${RSSMAX[other$j]:-0} > ${RSS[other$j]} ? ${RSSMAX[other$j]:-0} : ${RSS[other$j]} ))
+                cp "$WORK/other$j.out" "$WORK/other$j.run$rep.out"
+            fi
         done
     done
     SAME=yes
     for f in "$WORK"/lint*.run*.out; do cmp -s "$f" "$WORK/lint1.run0.out" || SAME=no; done
+    OTHER_SAME=yes
+    for f in "$WORK"/other*.run*.out; do [[ -e "$f" ]] || continue; cmp -s "$f" "$WORK/lint1.run0.out" || OTHER_SAME=no; done
     P1="$(median <<<"$ALLP")"
     spread() { tr ' ' '\n' | grep . | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }'; }
     rowr() { # name label wall-list cpu-list
@@ -242,13 +257,21 @@ if [[ -n "$REAL" ]]; then
     rowr parse1 "parse only, 1 thread (process: read + parse)" "${ALLW[parse1]}" "${ALLC[parse1]}"
     rowr lint1 "iamlint --format json --jobs 1" "${ALLW[lint1]}" "${ALLC[lint1]}"
     rowr lint2 "iamlint --format json --jobs 2" "${ALLW[lint2]}" "${ALLC[lint2]}"
+    if [[ -n "$COMPARE" ]]; then
+        rowr other1 "compared build ($COMPARE) --jobs 1" "${ALLW[other1]}" "${ALLC[other1]}"
+        rowr other2 "compared build ($COMPARE) --jobs 2" "${ALLW[other2]}" "${ALLC[other2]}"
+    fi
     echo
     CPU_P="$(median <<<"${ALLC[parse1]}")"
     CPU_L="$(median <<<"${ALLC[lint1]}")"
     echo "CPU of iamlint --jobs 1 / CPU of the parse-only process: $(awk -v a="$CPU_L" -v b="$CPU_P" 'BEGIN { printf "%.2f", a / b }'). Same output in every run and for --jobs 1 and 2: $SAME."
+    if [[ -n "$COMPARE" ]]; then
+        echo "The compared build: CPU of --jobs 1 / parse-only process $(awk -v a="$(median <<<"${ALLC[other1]}")" -v b="$CPU_P" 'BEGIN { printf "%.2f", a / b }'); the same bytes as this build in every run: $OTHER_SAME."
+    fi
     if [[ $INSTRUCTIONS -eq 1 ]]; then
         command -v valgrind >/dev/null || die "--instructions needs valgrind"
-        instr() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
+        # iamlint exits 1 when it finds something: the count is read whatever the exit code.
+        instr() { { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null || true; } | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
         log "callgrind: parse only"
         IP="$(instr "$GEN" --parse-only "$CORPUS" --threads 1)"
         log "callgrind: iamlint --jobs 1"
@@ -259,6 +282,12 @@ if [[ -n "$REAL" ]]; then
         echo "| parse only, 1 thread (read + parse) | $IP |"
         echo "| iamlint --format json --jobs 1 | $IL |"
         echo "| ratio | $(awk -v a="$IL" -v b="$IP" 'BEGIN { printf "%.3f", a / b }') |"
+        if [[ -n "$COMPARE" ]]; then
+            log "callgrind: the compared build, --jobs 1"
+            IO="$(instr "$COMPARE" --format json --jobs 1 "$CORPUS")"
+            echo "| compared build, --jobs 1 | $IO |"
+            echo "| its ratio | $(awk -v a="$IO" -v b="$IP" 'BEGIN { printf "%.3f", a / b }') |"
+        fi
     fi
     exit 0
 fi
