@@ -3,6 +3,7 @@
 #
 #   bench/run.sh [--files N] [--seed S] [--peers] [--repeat R] [--no-build] [--keep]
 #   bench/run.sh --one-module [--repeat R] [--no-build] [--keep]
+#   bench/run.sh --real DIR [--repeat R] [--instructions] [--compare BIN] [--no-build] [--keep]
 #
 # Steps, all on the same files:
 #   (a) read every file (find | xargs cat): the floor set by the file system
@@ -14,6 +15,15 @@
 #       (linear: about 10)
 #   --peers: checkov (--skip-download: it reaches for no network) on a slice of about 300 files
 #       of the same corpus, and iamlint on that slice
+#
+# --real DIR: the same steps on a real tree (nothing generated, nothing checked first): the parse
+#   alone on 1 thread, then iamlint --format json with 1 and 2 threads, each R times (default 5),
+#   as medians of wall and CPU (user + sys) time with the spread of the walls, and the largest
+#   peak RSS. --instructions adds the instructions each step executes under callgrind (one run
+#   each, slow: about 50x): a figure the machine's load does not move, to compare two builds.
+#   --compare BIN: another iamlint build (an earlier commit's) measured in the same rounds, with
+#   its rows in the table, its instructions with --instructions, and whether its output is the
+#   same bytes.
 #
 # The corpus is bench/corpus-N-S when that directory exists (it is reused as it is), otherwise it
 # is generated into a temporary directory that is removed at the end (--keep keeps it).
@@ -28,6 +38,9 @@ BUILD=1
 KEEP=0
 ONE_MODULE=0
 SLICE_FILES=300
+REAL=""
+INSTRUCTIONS=0
+COMPARE=""
 
 usage() {
     awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
@@ -44,15 +57,24 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
     --files) need_value "$@"; FILES="$2"; shift 2 ;;
     --seed) need_value "$@"; SEED="$2"; shift 2 ;;
-    --repeat) need_value "$@"; REPEAT="$2"; shift 2 ;;
+    --repeat) need_value "$@"; REPEAT="$2"; REPEAT_SET=1; shift 2 ;;
+    --one-module) ONE_MODULE=1; shift ;;
+    --real) need_value "$@"; REAL="$2"; shift 2 ;;
+    --instructions) INSTRUCTIONS=1; shift ;;
+    --compare) need_value "$@"; COMPARE="$2"; shift 2 ;;
     --peers) PEERS=1; shift ;;
     --no-build) BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
-    --one-module) ONE_MODULE=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown argument: $1 (try --help)" ;;
     esac
 done
+if [[ -n "$REAL" && -z "${REPEAT_SET:-}" ]]; then REPEAT=5; fi
+[[ -z "$REAL" || -d "$REAL" ]] || die "--real: not a directory: $REAL"
+[[ $INSTRUCTIONS -eq 0 || -n "$REAL" ]] || die "--instructions goes with --real"
+[[ $PEERS -eq 0 || -z "$REAL" ]] || die "--peers does not go with --real"
+[[ -z "$COMPARE" || -n "$REAL" ]] || die "--compare goes with --real"
+[[ -z "$COMPARE" || -x "$COMPARE" ]] || die "--compare: not an executable: $COMPARE"
 [[ "$FILES" =~ ^[1-9][0-9]*$ ]] || die "--files must be a positive integer, got '$FILES'"
 [[ "$SEED" =~ ^[0-9]+$ ]] || die "--seed must be a non-negative integer, got '$SEED'"
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer, got '$REPEAT'"
@@ -133,6 +155,143 @@ if [[ $ONE_MODULE -eq 1 ]]; then
     exit 0
 fi
 
+# ---- measuring ---------------------------------------------------------------------------------
+# measure NAME OK_CODES CMD...: runs CMD $REPEAT times under /usr/bin/time; keeps the fastest wall
+# time (seconds, from the shell's clock) and the largest peak RSS (KiB). Stdout of the last run
+# goes to $WORK/NAME.out, its stderr to $WORK/NAME.err. An exit code outside OK_CODES (a
+# space-separated list) is fatal.
+declare -A WALL RSS WALLS CPUS
+now_ns() { date +%s%N; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+measure() {
+    local name="$1" ok="$2"
+    shift 2
+    local best="" rss=0 i code start end secs r cpu
+    WALLS[$name]=""
+    CPUS[$name]=""
+    for ((i = 0; i < REPEAT; i++)); do
+        start="$(now_ns)"
+        set +e
+        /usr/bin/time -v -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+        code=$?
+        set -e
+        end="$(now_ns)"
+        if [[ " $ok " != *" $code "* ]]; then
+            echo "---- stderr of $name (last 30 lines) ----" >&2
+            tail -n 30 "$WORK/$name.err" >&2
+            die "$name: exit code $code (expected one of: $ok): $*"
+        fi
+        secs="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')"
+        r="$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/$name.time")"
+        cpu="$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$WORK/$name.time")"
+        WALLS[$name]+="$secs "
+        CPUS[$name]+="$cpu "
+        if [[ -z "$best" ]] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+            best="$secs"
+        fi
+        if ((r > rss)); then rss="$r"; fi
+    done
+    WALL[$name]="$best"
+    RSS[$name]="$rss"
+    if grep -qE 'panicked at|RUST_BACKTRACE' "$WORK/$name.err"; then
+        echo "---- $name panicked ----" >&2
+        head -n 20 "$WORK/$name.err" >&2
+        die "$name panicked"
+    fi
+}
+
+LOAD_BEFORE="$(cut -d" " -f1-3 /proc/loadavg)"
+# ---- a real tree ------------------------------------------------------------------------------
+if [[ -n "$REAL" ]]; then
+    CORPUS="$(cd "$REAL" && pwd)"
+    NFILES="$(find "$CORPUS" -type f -name '*.tf' | wc -l)"
+    NJSON="$(find "$CORPUS" -type f -name '*.tf.json' | wc -l)"
+    BYTES="$(find "$CORPUS" -type f -name '*.tf' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')"
+    [[ "$NFILES" -gt 0 ]] || die "no .tf files in $CORPUS"
+    find "$CORPUS" -type f -name '*.tf*' -print0 | xargs -0 cat >/dev/null
+    # Interleaved, so that a burst of load on a shared machine hits every step alike.
+    REPS="$REPEAT"
+    REPEAT=1
+    declare -A ALLW ALLC RSSMAX
+    ALLP=""
+    for ((rep = 0; rep < REPS; rep++)); do
+        log "run $((rep + 1)) of $REPS"
+        measure parse1 "0" "$GEN" --parse-only "$CORPUS" --threads 1
+        ALLP+="$(sed -n 's/.*parse_only_seconds=\([0-9.]*\).*/\1/p' "$WORK/parse1.out") "
+        ALLW[parse1]+="${WALLS[parse1]}"; ALLC[parse1]+="${CPUS[parse1]}"
+        RSSMAX[parse1]=$(( ${RSSMAX[parse1]:-0} > ${RSS[parse1]} ? ${RSSMAX[parse1]:-0} : ${RSS[parse1]} ))
+        for j in 1 2; do
+            measure "lint$j" "0 1" "$IAMLINT" --format json --jobs "$j" "$CORPUS"
+            ALLW[lint$j]+="${WALLS[lint$j]}"; ALLC[lint$j]+="${CPUS[lint$j]}"
+            RSSMAX[lint$j]=$(( ${RSSMAX[lint$j]:-0} > ${RSS[lint$j]} ? ${RSSMAX[lint$j]:-0} : ${RSS[lint$j]} ))
+            cp "$WORK/lint$j.out" "$WORK/lint$j.run$rep.out"
+            if [[ -n "$COMPARE" ]]; then
+                measure "other$j" "0 1" "$COMPARE" --format json --jobs "$j" "$CORPUS"
+                ALLW[other$j]+="${WALLS[other$j]}"; ALLC[other$j]+="${CPUS[other$j]}"
+                RSSMAX[other$j]=$(( ${RSSMAX[other$j]:-0} > ${RSS[other$j]} ? ${RSSMAX[other$j]:-0} : ${RSS[other$j]} ))
+                cp "$WORK/other$j.out" "$WORK/other$j.run$rep.out"
+            fi
+        done
+    done
+    SAME=yes
+    for f in "$WORK"/lint*.run*.out; do cmp -s "$f" "$WORK/lint1.run0.out" || SAME=no; done
+    OTHER_SAME=yes
+    for f in "$WORK"/other*.run*.out; do [[ -e "$f" ]] || continue; cmp -s "$f" "$WORK/lint1.run0.out" || OTHER_SAME=no; done
+    P1="$(median <<<"$ALLP")"
+    spread() { tr ' ' '\n' | grep . | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }'; }
+    rowr() { # name label wall-list cpu-list
+        local w c
+        w="$(median <<<"$3")"
+        c="$(if [[ -n "$4" ]]; then median <<<"$4"; else echo ""; fi)"
+        awk -v l="$2" -v w="$w" -v c="$c" -v sp="$(spread <<<"$3")" -v r="${RSSMAX[$1]}" -v p="$P1" 'BEGIN {
+            printf "| %s | %.3f | %s | %.2fx | %s | %.0f |\n", l, w, sp, w / p, (c == "" ? "" : sprintf("%.2f", c)), r / 1024 }'
+    }
+    echo
+    echo "### iamlint on a real tree: $NFILES .tf files ($NJSON .tf.json besides), $(awk -v b="$BYTES" 'BEGIN { printf "%.1f", b / 1e6 }') MB"
+    echo
+    echo "$(uname -sm), $(nproc) cores, load average before: $LOAD_BEFORE; $("$IAMLINT" --version 2>/dev/null || echo iamlint); medians of $REPS runs, interleaved; page cache warm"
+    echo
+    echo "| step | wall s (median) | wall s (range) | wall / parse alone | CPU s (user + sys) | peak RSS MiB |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    rowr parse1 "hcl-edit parse_body alone, 1 thread (timed in the process)" "$ALLP" ""
+    rowr parse1 "parse only, 1 thread (process: read + parse)" "${ALLW[parse1]}" "${ALLC[parse1]}"
+    rowr lint1 "iamlint --format json --jobs 1" "${ALLW[lint1]}" "${ALLC[lint1]}"
+    rowr lint2 "iamlint --format json --jobs 2" "${ALLW[lint2]}" "${ALLC[lint2]}"
+    if [[ -n "$COMPARE" ]]; then
+        rowr other1 "compared build ($COMPARE) --jobs 1" "${ALLW[other1]}" "${ALLC[other1]}"
+        rowr other2 "compared build ($COMPARE) --jobs 2" "${ALLW[other2]}" "${ALLC[other2]}"
+    fi
+    echo
+    CPU_P="$(median <<<"${ALLC[parse1]}")"
+    CPU_L="$(median <<<"${ALLC[lint1]}")"
+    echo "CPU of iamlint --jobs 1 / CPU of the parse-only process: $(awk -v a="$CPU_L" -v b="$CPU_P" 'BEGIN { printf "%.2f", a / b }'). Same output in every run and for --jobs 1 and 2: $SAME."
+    if [[ -n "$COMPARE" ]]; then
+        echo "The compared build: CPU of --jobs 1 / parse-only process $(awk -v a="$(median <<<"${ALLC[other1]}")" -v b="$CPU_P" 'BEGIN { printf "%.2f", a / b }'); the same bytes as this build in every run: $OTHER_SAME."
+    fi
+    if [[ $INSTRUCTIONS -eq 1 ]]; then
+        command -v valgrind >/dev/null || die "--instructions needs valgrind"
+        # iamlint exits 1 when it finds something: the count is read whatever the exit code.
+        instr() { { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null || true; } | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
+        log "callgrind: parse only"
+        IP="$(instr "$GEN" --parse-only "$CORPUS" --threads 1)"
+        log "callgrind: iamlint --jobs 1"
+        IL="$(instr "$IAMLINT" --format json --jobs 1 "$CORPUS")"
+        echo
+        echo "| instructions (callgrind) | count |"
+        echo "| --- | ---: |"
+        echo "| parse only, 1 thread (read + parse) | $IP |"
+        echo "| iamlint --format json --jobs 1 | $IL |"
+        echo "| ratio | $(awk -v a="$IL" -v b="$IP" 'BEGIN { printf "%.3f", a / b }') |"
+        if [[ -n "$COMPARE" ]]; then
+            log "callgrind: the compared build, --jobs 1"
+            IO="$(instr "$COMPARE" --format json --jobs 1 "$CORPUS")"
+            echo "| compared build, --jobs 1 | $IO |"
+            echo "| its ratio | $(awk -v a="$IO" -v b="$IP" 'BEGIN { printf "%.3f", a / b }') |"
+        fi
+    fi
+    exit 0
+fi
+
 # ---- corpus ------------------------------------------------------------------------------------
 CORPUS="$ROOT/bench/corpus-$FILES-$SEED"
 if [[ -d "$CORPUS" ]]; then
@@ -153,45 +312,6 @@ NMODULES="$(find "$CORPUS" -mindepth 2 -maxdepth 2 -type d | wc -l)"
 
 # Warm the page cache so that every step reads from memory.
 find "$CORPUS" -type f -name '*.tf' -print0 | xargs -0 cat >/dev/null
-
-# ---- measuring ---------------------------------------------------------------------------------
-# measure NAME OK_CODES CMD...: runs CMD $REPEAT times under /usr/bin/time; keeps the fastest wall
-# time (seconds, from the shell's clock) and the largest peak RSS (KiB). Stdout of the last run
-# goes to $WORK/NAME.out, its stderr to $WORK/NAME.err. An exit code outside OK_CODES (a
-# space-separated list) is fatal.
-declare -A WALL RSS
-now_ns() { date +%s%N; }
-measure() {
-    local name="$1" ok="$2"
-    shift 2
-    local best="" rss=0 i code start end secs r
-    for ((i = 0; i < REPEAT; i++)); do
-        start="$(now_ns)"
-        set +e
-        /usr/bin/time -v -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
-        code=$?
-        set -e
-        end="$(now_ns)"
-        if [[ " $ok " != *" $code "* ]]; then
-            echo "---- stderr of $name (last 30 lines) ----" >&2
-            tail -n 30 "$WORK/$name.err" >&2
-            die "$name: exit code $code (expected one of: $ok): $*"
-        fi
-        secs="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')"
-        r="$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/$name.time")"
-        if [[ -z "$best" ]] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-            best="$secs"
-        fi
-        if ((r > rss)); then rss="$r"; fi
-    done
-    WALL[$name]="$best"
-    RSS[$name]="$rss"
-    if grep -qE 'panicked at|RUST_BACKTRACE' "$WORK/$name.err"; then
-        echo "---- $name panicked ----" >&2
-        head -n 20 "$WORK/$name.err" >&2
-        die "$name panicked"
-    fi
-}
 
 log "(a) reading every file"
 measure read "0" sh -c 'find "$1" -type f -name "*.tf" -print0 | xargs -0 cat >/dev/null' sh "$CORPUS"

@@ -7,6 +7,7 @@
 //! cargo run --release --example gen_corpus -- --files 40000 --seed 1 --check OUT_DIR  # write, then parse back
 //! cargo run --release --example gen_corpus -- --check OUT_DIR                  # parse every file, classify failures
 //! cargo run --release --example gen_corpus -- --parse-only OUT_DIR --threads 1 # time hcl-edit parsing alone
+//! cargo run --release --example gen_corpus -- --one-file 30 OUT_DIR       # one module, one 30 MB main.tf
 //! ```
 //!
 //! Layout: `OUT/env-NN/module-NNNNN/`, 200 modules an environment, 3 to 8 files a module
@@ -876,7 +877,7 @@ fn parse_only(dir: &Path, threads: usize) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-const USAGE: &str = "usage: gen_corpus [--files N] [--seed S] [--check] OUT_DIR\n       gen_corpus --check DIR\n       gen_corpus --parse-only DIR [--threads N]\n       gen_corpus --one-module MB OUT_DIR";
+const USAGE: &str = "usage: gen_corpus [--files N] [--seed S] [--check] OUT_DIR\n       gen_corpus --check DIR\n       gen_corpus --parse-only DIR [--threads N]\n       gen_corpus --one-module MB OUT_DIR\n       gen_corpus --one-file MB [--seed S] OUT_DIR";
 
 /// Units of [`one_module_unit`] written to one file of `--one-module`.
 const UNITS_PER_FILE: usize = 1000;
@@ -950,6 +951,54 @@ fn one_module(mb: usize, dir: &Path) -> std::io::Result<usize> {
     Ok(bytes)
 }
 
+/// One module in one `main.tf` of about `mb` megabytes: custom roles and the grants that use
+/// them (one in three by reference to a custom role of the file), with the variables and
+/// locals they read. For the time and memory iamlint takes on one huge file.
+fn one_file(mb: usize, seed: u64, out: &Path) -> std::io::Result<usize> {
+    let mut rng = Rng(seed);
+    let target = mb * 1_000_000;
+    let mut text = String::with_capacity(target + 4096);
+    text.push_str("# gen_corpus --one-module: custom roles and the grants that use them.\n\n");
+    text.push_str(
+        "variable \"project_id\" {\n  type    = string\n  default = \"acme-huge\"\n}\n\n",
+    );
+    text.push_str("variable \"viewers\" {\n  type    = list(string)\n  default = [\"group:viewers@example.com\"]\n}\n\n");
+    text.push_str("locals {\n  team = \"platform\"\n  ci   = \"serviceAccount:ci@acme-cicd.iam.gserviceaccount.com\"\n}\n\n");
+    let mut roles = 0usize;
+    while text.len() < target {
+        let i = roles;
+        roles += 1;
+        writeln!(text, "resource \"google_project_iam_custom_role\" \"role_{i}\" {{\n  project     = var.project_id\n  role_id     = \"${{local.team}}Role{i}\"\n  title       = \"Role {i}\"\n  permissions = [").unwrap();
+        let n = rng.below(20) + 10;
+        for p in permissions(&mut rng, n) {
+            writeln!(text, "    \"{p}\",").unwrap();
+        }
+        writeln!(text, "  ]\n}}\n").unwrap();
+        for g in 0..3 {
+            let role = match rng.below(3) {
+                0 => format!("\"{}\"", rng.pick(ROLES)),
+                _ => format!(
+                    "google_project_iam_custom_role.role_{}.id",
+                    rng.below(roles)
+                ),
+            };
+            let member = match rng.below(4) {
+                0 => "local.ci".to_string(),
+                1 => format!("\"user:{}@example.com\"", rng.pick(PEOPLE)),
+                2 => format!("\"group:team-{}@example.com\"", rng.below(100)),
+                _ => format!(
+                    "\"serviceAccount:sa-{}@acme-huge.iam.gserviceaccount.com\"",
+                    rng.below(1000)
+                ),
+            };
+            writeln!(text, "resource \"google_project_iam_member\" \"grant_{i}_{g}\" {{\n  project = var.project_id\n  role    = {role}\n  member  = {member}\n}}\n").unwrap();
+        }
+    }
+    fs::create_dir_all(out)?;
+    fs::write(out.join("main.tf"), &text)?;
+    Ok(text.len())
+}
+
 /// The allocator iamlint uses (src/main.rs), so that `--parse-only` is the baseline iamlint's
 /// own parsing runs at.
 #[global_allocator]
@@ -963,6 +1012,7 @@ fn main() -> ExitCode {
     let mut check_flag = false;
     let mut parse_flag = false;
     let mut one = None;
+    let mut one_file_mb = None;
     let mut dir = None;
     let mut i = 0;
     let value = |i: usize, what: &str| -> String {
@@ -995,6 +1045,10 @@ fn main() -> ExitCode {
                 i += 1;
                 one = Some(number(value(i, "--one-module"), "--one-module") as usize);
             }
+            "--one-file" => {
+                i += 1;
+                one_file_mb = Some(number(value(i, "--one-file"), "--one-file") as usize);
+            }
             "--check" => check_flag = true,
             "--parse-only" => parse_flag = true,
             "-h" | "--help" => {
@@ -1024,6 +1078,21 @@ fn main() -> ExitCode {
         return match one_module(mb, &dir) {
             Ok(bytes) => {
                 println!("wrote one module of {bytes} bytes to {}", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("writing the module to {}: {e}", dir.display());
+                ExitCode::from(2)
+            }
+        };
+    }
+    if let Some(mb) = one_file_mb {
+        return match one_file(mb, seed, &dir) {
+            Ok(bytes) => {
+                println!(
+                    "wrote one module of {bytes} bytes to {}",
+                    dir.join("main.tf").display()
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => {

@@ -10,7 +10,10 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 /// Directory names never walked into.
-const SKIPPED_DIRS: &[&str] = &[".terraform", ".git"];
+const SKIPPED_DIRS: &[&str] = &[TERRAFORM_DIR, ".git"];
+
+/// Where `terraform init` writes (`.terraform/modules/modules.json`).
+const TERRAFORM_DIR: &str = ".terraform";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Found {
@@ -33,7 +36,14 @@ pub struct Discovered {
     /// Sorted by display path, unique.
     pub files: Vec<Found>,
     pub problems: Vec<Problem>,
+    /// Directories the walk listed whole and saw no `.terraform` in (as the walk named them:
+    /// the parents of their files' paths): nothing `terraform init` wrote is read there.
+    pub uninitialised: std::collections::HashSet<PathBuf>,
 }
+
+/// What a walk found: files, problems, and the directories it listed whole without a
+/// `.terraform` entry ([`Discovered::uninitialised`]).
+type Walked = (Vec<Found>, Vec<Problem>, Vec<PathBuf>);
 
 /// `--exclude` globs: a pattern without `/` matches any file or directory name; one with `/`
 /// matches the path relative to the directory being walked, or that path with the directory as
@@ -202,13 +212,15 @@ fn typed(path: &Path) -> PathBuf {
 }
 
 pub fn discover(roots: &[PathBuf], excludes: &Excludes) -> Discovered {
-    let results: Vec<(Vec<Found>, Vec<Problem>)> = roots
+    let results: Vec<Walked> = roots
         .par_iter()
         .map(|root| discover_root(root, excludes))
         .collect();
     let mut by_display: BTreeMap<String, Found> = BTreeMap::new();
     let mut problems = Vec::new();
-    for (files, probs) in results {
+    let mut uninitialised = std::collections::HashSet::new();
+    for (files, probs, bare) in results {
+        uninitialised.extend(bare);
         for found in files {
             by_display
                 .entry(found.display.clone())
@@ -222,10 +234,11 @@ pub fn discover(roots: &[PathBuf], excludes: &Excludes) -> Discovered {
     Discovered {
         files: by_display.into_values().collect(),
         problems,
+        uninitialised,
     }
 }
 
-fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
+fn discover_root(root: &Path, excludes: &Excludes) -> Walked {
     let display = display_path(root);
     let meta = match fs::metadata(root) {
         Ok(meta) => meta,
@@ -236,6 +249,7 @@ fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>)
                     display,
                     message: io_message(&err),
                 }],
+                Vec::new(),
             );
         }
     };
@@ -249,6 +263,7 @@ fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>)
                 display,
                 message: "not a regular file or a directory".into(),
             }],
+            Vec::new(),
         );
     }
     if !is_explicit_file(root) {
@@ -260,6 +275,7 @@ fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>)
                     "not a Terraform file: iamlint reads `.tf`, `.tf.json` and `.tfvars` files"
                         .into(),
             }],
+            Vec::new(),
         );
     }
     let mut files = vec![Found {
@@ -287,19 +303,22 @@ fn discover_root(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>)
             }
         }
     }
-    (files, Vec::new())
+    (files, Vec::new(), Vec::new())
 }
 
 /// Walks a directory: its immediate subdirectories are walked in parallel.
-fn walk_dir(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
+fn walk_dir(root: &Path, excludes: &Excludes) -> Walked {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let mut subdirs = Vec::new();
+    let mut bare = Vec::new();
     match fs::read_dir(root) {
         Ok(entries) => {
+            let mut whole = true;
             for entry in entries {
                 match entry {
                     Ok(entry) => {
+                        whole &= entry.file_name() != TERRAFORM_DIR;
                         let path = entry.path();
                         let relative = Path::new(entry.file_name().as_os_str()).to_path_buf();
                         if excludes.excluded_under(root, &relative) {
@@ -307,61 +326,103 @@ fn walk_dir(root: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
                         }
                         match entry.file_type() {
                             Ok(t) if t.is_dir() => subdirs.push(path),
-                            Ok(_) => consider_file(&path, &mut files, &mut problems),
+                            Ok(t) => consider_file(&path, t.is_file(), &mut files, &mut problems),
                             Err(err) => problems.push(problem(&path, &err)),
                         }
                     }
-                    Err(err) => problems.push(problem(root, &err)),
+                    Err(err) => {
+                        whole = false;
+                        problems.push(problem(root, &err));
+                    }
                 }
+            }
+            if whole && !files.is_empty() {
+                bare.push(root.to_path_buf());
             }
         }
         Err(err) => problems.push(problem(root, &err)),
     }
-    let nested: Vec<(Vec<Found>, Vec<Problem>)> = subdirs
+    let nested: Vec<Walked> = subdirs
         .par_iter()
         .map(|dir| walk_subdir(root, dir, excludes))
         .collect();
-    for (f, p) in nested {
+    for (f, p, b) in nested {
         files.extend(f);
         problems.extend(p);
+        bare.extend(b);
     }
-    (files, problems)
+    (files, problems, bare)
 }
 
-fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> (Vec<Found>, Vec<Problem>) {
+/// Walks a directory below `root` (in parallel over its subdirectories at every level: one
+/// repository of many modules is not left to one thread).
+fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> Walked {
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .into_iter()
-        .filter_entry(|entry| {
-            let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            !excludes.excluded_under(root, relative)
-        });
-    for entry in walker {
-        match entry {
-            Ok(entry) if entry.file_type().is_dir() => {}
-            Ok(entry) => consider_file(entry.path(), &mut files, &mut problems),
-            Err(err) => {
-                let path = err.path().unwrap_or(dir).to_path_buf();
-                let message = match err.io_error() {
-                    Some(io) => io_message(io),
-                    None => err.to_string(),
-                };
-                problems.push(Problem {
-                    display: display_path(&path),
-                    message,
-                });
+    let mut subdirs = Vec::new();
+    let mut bare = Vec::new();
+    match fs::read_dir(dir) {
+        Ok(entries) => {
+            let mut whole = true;
+            for entry in entries {
+                match entry {
+                    Ok(entry) => {
+                        whole &= entry.file_name() != TERRAFORM_DIR;
+                        let path = entry.path();
+                        let relative = path.strip_prefix(root).unwrap_or(&path);
+                        if excludes.excluded_under(root, relative) {
+                            continue;
+                        }
+                        match entry.file_type() {
+                            Ok(t) if t.is_dir() => subdirs.push(path),
+                            Ok(t) => consider_file(&path, t.is_file(), &mut files, &mut problems),
+                            Err(err) => problems.push(problem(&path, &err)),
+                        }
+                    }
+                    Err(err) => {
+                        whole = false;
+                        problems.push(problem(dir, &err));
+                    }
+                }
+            }
+            if whole && !files.is_empty() {
+                bare.push(dir.to_path_buf());
             }
         }
+        Err(err) => problems.push(problem(dir, &err)),
     }
-    (files, problems)
+    if subdirs.len() == 1 {
+        let (f, p, b) = walk_subdir(root, &subdirs[0], excludes);
+        files.extend(f);
+        problems.extend(p);
+        bare.extend(b);
+        return (files, problems, bare);
+    }
+    let nested: Vec<Walked> = subdirs
+        .par_iter()
+        .map(|sub| walk_subdir(root, sub, excludes))
+        .collect();
+    for (f, p, b) in nested {
+        files.extend(f);
+        problems.extend(p);
+        bare.extend(b);
+    }
+    (files, problems, bare)
 }
 
 /// Adds a walked `.tf` file if it is (or links to) a regular file; anything else named `.tf`
-/// (a broken link, a FIFO) is a problem to report, never something to open.
-fn consider_file(path: &Path, files: &mut Vec<Found>, problems: &mut Vec<Problem>) {
+/// (a broken link, a FIFO) is a problem to report, never something to open. `regular`: the
+/// walk saw a regular file (not a link), which needs no other look.
+fn consider_file(path: &Path, regular: bool, files: &mut Vec<Found>, problems: &mut Vec<Problem>) {
     if !is_module_file(path) {
+        return;
+    }
+    if regular {
+        files.push(Found {
+            path: path.to_path_buf(),
+            display: display_path(path),
+            reported: true,
+        });
         return;
     }
     match fs::metadata(path) {
@@ -480,6 +541,46 @@ fn problem(path: &Path, err: &std::io::Error) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uninitialised_dirs_are_those_walked_whole_without_terraform() {
+        let tmp = std::env::temp_dir().join(format!("iamlint-uninit-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        for dir in ["init/.terraform/modules", "bare", "empty", "init/nested"] {
+            fs::create_dir_all(tmp.join(dir)).unwrap();
+        }
+        for file in [
+            "init/main.tf",
+            "bare/main.tf",
+            "init/nested/iam.tf",
+            "main.tf",
+        ] {
+            fs::write(tmp.join(file), "locals {}\n").unwrap();
+        }
+        let found = discover(std::slice::from_ref(&tmp), &Excludes::new(&[]).unwrap());
+        let mut bare: Vec<String> = found
+            .uninitialised
+            .iter()
+            .map(|d| d.strip_prefix(&tmp).unwrap().display().to_string())
+            .collect();
+        bare.sort();
+        // `init` has `.terraform`; `empty` has no file, so no module to look for it in.
+        assert_eq!(bare, ["", "bare", "init/nested"]);
+        // Each file's directory is named as the walk named it: the lookup is by its parent.
+        for f in &found.files {
+            let dir = f.path.parent().unwrap();
+            assert_eq!(
+                found.uninitialised.contains(dir),
+                !dir.ends_with("init"),
+                "{}",
+                f.display
+            );
+        }
+        // A file named on its own: its directory was not walked, so nothing is assumed.
+        let named = discover(&[tmp.join("bare/main.tf")], &Excludes::new(&[]).unwrap());
+        assert!(named.uninitialised.is_empty());
+        let _ = fs::remove_dir_all(&tmp);
+    }
 
     #[test]
     fn excludes_names_and_paths() {

@@ -244,6 +244,7 @@ pub fn lint_plan(path: &Path, config: &Config) -> Report {
                             display: found.display.clone(),
                             text: text.into(),
                             chunks,
+                            pieces: Vec::new(),
                             suppressions: Vec::new(),
                             map: Some(map),
                             bom: false,
@@ -407,7 +408,13 @@ where
                 .and_then(|d| d.canonicalize().ok()),
         )
         .collect();
-    let project = project::build(&discovered.files, displays.len(), &within, &options.overlay);
+    let project = project::build(
+        &discovered.files,
+        displays.len(),
+        &within,
+        &options.overlay,
+        &discovered.uninitialised,
+    );
     let first_downloaded = displays.len();
     for found in &project.extra_files {
         displays.push(found.display.clone());
@@ -601,13 +608,15 @@ struct Parsed {
 }
 
 impl Parsed {
-    fn read(files: &[(FileId, Found)], overlay: &Overlay) -> Parsed {
+    /// `bytes`: the files as the project's scan read them, if it did.
+    fn read(files: &[(FileId, Found)], overlay: &Overlay, bytes: Vec<Option<Vec<u8>>>) -> Parsed {
         let refs: Vec<(FileId, &Found)> = files.iter().map(|(id, f)| (*id, f)).collect();
-        let (files, diagnostics, suppressions) = parse_files(&refs, overlay);
+        let (files, diagnostics, suppressions) = parse_files(&refs, overlay, bytes);
         let has_outputs = files.iter().any(|p| {
             p.chunks
                 .iter()
                 .any(|c| c.body.blocks().any(|b| b.ident.as_str() == "output"))
+                || p.pieces.iter().any(|piece| piece.ident == "output")
         });
         Parsed {
             files,
@@ -702,6 +711,7 @@ impl<F> Runner<'_, F> {
                     Arc::new(Parsed::read(
                         &self.project.modules[module].files,
                         self.overlay,
+                        self.project.take_bytes(module),
                     ))
                 })
                 .clone()

@@ -20,6 +20,9 @@ pub struct ParsedFile {
     pub display: String,
     pub text: std::sync::Arc<str>,
     pub chunks: Vec<parse::Chunk>,
+    /// A large file parsed block by block ([`parse::parse_pieces`]): its blocks, no syntax
+    /// tree (then `chunks` is empty).
+    pub pieces: Vec<parse::Piece>,
     pub suppressions: Vec<suppress::Suppression>,
     /// For `.tf.json`: the chunks are of a native-syntax translation; this maps back.
     pub map: Option<crate::tfjson::OffsetMap>,
@@ -40,18 +43,39 @@ pub fn read(path: &std::path::Path, overlay: &Overlay) -> std::io::Result<Vec<u8
     {
         return Ok(text.as_bytes().to_vec());
     }
-    std::fs::read(path)
+    read_file(path)
 }
 
 /// Reads and parses a module's files (in parallel): the files, their diagnostics, their
 /// suppressions.
+/// `bytes` are the files' bytes when they have been read already (in `files` order; a file
+/// with `None`, or past its end, is read here). When the module's files come to
+/// [`parse::split_above`] bytes or more together, every file is parsed block by block, so
+/// that the syntax trees of a large module are never all held (one file of it may be small).
 pub fn parse_files(
     files: &[(FileId, &Found)],
     overlay: &Overlay,
+    bytes: Vec<Option<Vec<u8>>>,
 ) -> (Vec<ParsedFile>, Vec<Diagnostic>, Vec<suppress::Suppression>) {
+    let mut bytes = bytes;
+    bytes.resize_with(files.len(), || None);
+    let read: Vec<std::io::Result<Vec<u8>>> = files
+        .par_iter()
+        .zip(bytes)
+        .map(|(&(_, found), bytes)| match bytes {
+            Some(bytes) => Ok(bytes),
+            None => read(&found.path, overlay),
+        })
+        .collect();
+    let total: usize = read.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();
+    let large = total >= parse::split_above();
     let results: Vec<(Option<ParsedFile>, Vec<Diagnostic>)> = files
         .par_iter()
-        .map(|&(id, found)| read_and_parse(id, found, overlay))
+        .zip(read)
+        .map(|(&(id, found), bytes)| match bytes {
+            Ok(bytes) => parse_bytes_in(id, file_name(found), &found.display, bytes, large),
+            Err(err) => (None, vec![read_error(id, found, &err)]),
+        })
         .collect();
     let mut diagnostics = Vec::new();
     let mut parsed = Vec::new();
@@ -99,8 +123,33 @@ pub fn source_of(f: &ParsedFile) -> FileSource<'_> {
         display: f.display.clone(),
         text: &f.text,
         chunks: &f.chunks,
+        pieces: &f.pieces,
         map: f.map.as_ref(),
     }
+}
+
+/// A file's bytes: one open, one size, reads up to that size and no further read to find the
+/// end (`std::fs::read` makes one more, for every file). A size of 0 is not trusted (files
+/// under `/proc` say 0 and may hold anything, or fail to read): read to the end then.
+pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    if len == 0 {
+        file.read_to_end(&mut bytes)?;
+    } else {
+        file.take(len).read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
+}
+
+fn file_name(found: &Found) -> String {
+    found
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| found.display.clone())
 }
 
 pub fn read_and_parse(
@@ -108,28 +157,25 @@ pub fn read_and_parse(
     found: &Found,
     overlay: &Overlay,
 ) -> (Option<ParsedFile>, Vec<Diagnostic>) {
-    let name = found
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| found.display.clone());
+    let name = file_name(found);
     let bytes = match read(&found.path, overlay) {
         Ok(bytes) => bytes,
-        Err(err) => {
-            let diag = Diagnostic::new(
-                IO_ERROR,
-                Severity::Error,
-                Label::new(id, 0..0, ""),
-                format!(
-                    "cannot read `{}`: {}",
-                    found.display,
-                    crate::util::paths::io_message(&err)
-                ),
-            );
-            return (None, vec![diag]);
-        }
+        Err(err) => return (None, vec![read_error(id, found, &err)]),
     };
     parse_bytes(id, name, &found.display, bytes)
+}
+
+fn read_error(id: FileId, found: &Found, err: &std::io::Error) -> Diagnostic {
+    Diagnostic::new(
+        IO_ERROR,
+        Severity::Error,
+        Label::new(id, 0..0, ""),
+        format!(
+            "cannot read `{}`: {}",
+            found.display,
+            crate::util::paths::io_message(err)
+        ),
+    )
 }
 
 /// Decodes and parses one file's bytes (`.tf.json` by its name), with its suppressions.
@@ -139,19 +185,41 @@ pub fn parse_bytes(
     display: &str,
     bytes: Vec<u8>,
 ) -> (Option<ParsedFile>, Vec<Diagnostic>) {
+    parse_bytes_in(id, name, display, bytes, false)
+}
+
+/// [`parse_bytes`] for a file of a module: `large`, the module is large enough to parse
+/// block by block whatever the file's own size.
+fn parse_bytes_in(
+    id: FileId,
+    name: String,
+    display: &str,
+    bytes: Vec<u8>,
+    large: bool,
+) -> (Option<ParsedFile>, Vec<Diagnostic>) {
     let bom = bytes.starts_with(b"\xEF\xBB\xBF");
     let (text, decode_error) = parse::decode(id, bytes);
     if decode_error.is_none() && display.ends_with(".tf.json") {
         let (file, diags) = read_json(id, name, display, text);
         return (file.map(|f| ParsedFile { bom, ..f }), diags);
     }
-    let (chunks, mut diags) = match decode_error {
-        Some(diag) => (Vec::new(), vec![diag]),
-        None => parse::parse(id, &text),
+    let wants_spans = text.contains("iamlint-ignore");
+    let split = match decode_error {
+        None if large || text.len() >= parse::split_above() => {
+            parse::parse_pieces(&text, wants_spans)
+        }
+        _ => None,
+    };
+    let (chunks, pieces, mut spans, mut diags) = match (decode_error, split) {
+        (Some(diag), _) => (Vec::new(), Vec::new(), Vec::new(), vec![diag]),
+        (None, Some((pieces, spans))) => (Vec::new(), pieces, spans, Vec::new()),
+        (None, None) => {
+            let (chunks, diags) = parse::parse(id, &text);
+            (chunks, Vec::new(), Vec::new(), diags)
+        }
     };
     let mut suppressions = Vec::new();
-    if text.contains("iamlint-ignore") {
-        let mut spans = Vec::new();
+    if wants_spans {
         for chunk in &chunks {
             suppress::structure_spans(&chunk.body, chunk.base, &mut spans);
         }
@@ -166,6 +234,7 @@ pub fn parse_bytes(
         display: display.to_string(),
         text: text.into(),
         chunks,
+        pieces,
         suppressions,
         map: None,
         bom,
@@ -205,6 +274,7 @@ fn read_json(
         display: display.to_string(),
         text: text.into(),
         chunks,
+        pieces: Vec::new(),
         suppressions: Vec::new(),
         map,
         bom: false,

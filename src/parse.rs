@@ -10,6 +10,8 @@
 
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use hcl_edit::structure::Body;
+use rayon::prelude::*;
+use std::ops::Range;
 
 use crate::registry::PARSE_ERROR;
 
@@ -18,6 +20,83 @@ use crate::registry::PARSE_ERROR;
 pub struct Chunk {
     pub body: Body,
     pub base: usize,
+}
+
+/// A top-level block of a file parsed block by block ([`parse_pieces`]): where it is and its
+/// header. Its syntax tree is not kept; the model parses it again when it needs it.
+#[derive(Clone, Debug)]
+pub struct Piece {
+    pub range: Range<usize>,
+    /// `resource`, `locals`, ...
+    pub ident: String,
+    pub labels: Vec<String>,
+}
+
+/// Files of at least this many bytes are parsed block by block, so that the syntax tree of the
+/// whole file (25 to 30 times its size) is never held at once.
+const SPLIT_ABOVE: usize = 4 << 20;
+
+/// [`SPLIT_ABOVE`], or `IAMLINT_SPLIT_ABOVE` from the environment: the tests set it to 0 to
+/// run every file through the block-by-block path and compare the output.
+pub fn split_above() -> usize {
+    static AT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *AT.get_or_init(|| {
+        std::env::var("IAMLINT_SPLIT_ABOVE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(SPLIT_ABOVE)
+    })
+}
+
+/// Parses a file block by block, in parallel, keeping no syntax tree: its top-level pieces and,
+/// when `spans` is asked for, the spans of its structures (for suppressions). `None` unless
+/// every piece parses, the text before the first holds only comments and no piece has a
+/// top-level attribute: then the whole file parses, with these very blocks and spans, and
+/// anything else is left to [`parse`], which reports syntax errors as for any file.
+pub fn parse_pieces(text: &str, spans: bool) -> Option<(Vec<Piece>, Vec<Range<usize>>)> {
+    let ranges = crate::lex::split_top_level(text);
+    let first = ranges.first()?.start;
+    let prefix = hcl_edit::parser::parse_body(&text[..first]).ok()?;
+    if prefix.iter().next().is_some() {
+        return None;
+    }
+    let parsed: Vec<Option<(Piece, Vec<Range<usize>>)>> = ranges
+        .into_par_iter()
+        .map(|range| {
+            let body = hcl_edit::parser::parse_body(&text[range.clone()]).ok()?;
+            if body.attributes().next().is_some() {
+                return None;
+            }
+            let mut blocks = body.blocks();
+            let block = blocks.next()?;
+            let piece = Piece {
+                ident: block.ident.to_string(),
+                labels: block
+                    .labels
+                    .iter()
+                    .map(|l| l.as_str().to_string())
+                    .collect(),
+                range: range.clone(),
+            };
+            // One block a piece: a piece starts at each top-level block.
+            if blocks.next().is_some() {
+                return None;
+            }
+            let mut out = Vec::new();
+            if spans {
+                crate::suppress::structure_spans(&body, range.start, &mut out);
+            }
+            Some((piece, out))
+        })
+        .collect();
+    let mut pieces = Vec::with_capacity(parsed.len());
+    let mut all_spans = Vec::new();
+    for p in parsed {
+        let (piece, spans) = p?;
+        pieces.push(piece);
+        all_spans.extend(spans);
+    }
+    Some((pieces, all_spans))
 }
 
 /// Decodes file bytes: strips a UTF-8 BOM. Invalid UTF-8 is decoded lossily, for display, and
@@ -238,6 +317,25 @@ mod tests {
             .map(|r| text[r.clone()].lines().next().unwrap())
             .collect();
         assert_eq!(heads, vec!["resource \"a\" \"b\" {", "locals {"]);
+    }
+
+    #[test]
+    fn pieces_are_the_whole_files_blocks_or_nothing() {
+        let text = "# head\n/* c */\nresource \"a\" \"b\" {\n  x = [1, {y = 2}]\n}\n# iamlint-ignore: x\nlocals {\n  y = \"}\"\n}\n";
+        let (pieces, spans) = parse_pieces(text, true).unwrap();
+        let idents: Vec<&str> = pieces.iter().map(|p| p.ident.as_str()).collect();
+        assert_eq!(idents, ["resource", "locals"]);
+        assert_eq!(pieces[0].labels, ["a", "b"]);
+        let whole = hcl_edit::parser::parse_body(text).unwrap();
+        let mut want = Vec::new();
+        crate::suppress::structure_spans(&whole, 0, &mut want);
+        assert_eq!(spans, want);
+        // What the whole file would not give the same way is left to `parse`: an attribute
+        // before the first block or between blocks, a syntax error, no block at all.
+        assert!(parse_pieces("a = 1\nresource \"a\" \"b\" {}\n", false).is_none());
+        assert!(parse_pieces("resource \"a\" \"b\" {\n}\nb = 2\n", false).is_none());
+        assert!(parse_pieces("resource \"a\" \"b\" {\n  x = [\n}\n", false).is_none());
+        assert!(parse_pieces("# only a comment\n", false).is_none());
     }
 
     #[test]

@@ -13,14 +13,23 @@ use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use crate::discover::Found;
 use crate::util::paths::normalize;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::registry::MODULE_CYCLE;
 
+/// The file bytes the scan keeps for the parse, at most: the first files scanned are read once,
+/// the others twice. All of them (93 MB on the real corpus of bench/README.md) would double the
+/// peak memory, since the scan is over before the first parse.
+const KEEP_BYTES: usize = 48 << 20;
+
 /// Files in one downloaded module directory read at most; a module that has more is cut.
 const MAX_DOWNLOADED_FILES: usize = 10_000;
+
+/// The bytes of a module's files, in its files' order: `None` for one not kept.
+pub type FileBytes = Vec<Option<Vec<u8>>>;
 
 /// One module: the files of one directory.
 #[derive(Debug)]
@@ -89,11 +98,23 @@ pub struct Project {
     pub diagnostics: Vec<Diagnostic>,
     /// Registry and git calls with no downloaded copy.
     pub unfollowed: Vec<Unfollowed>,
+    /// Per module: the bytes of its files as the scan read them (`None` for one it could not
+    /// read), until the engine takes them to parse: each file is read once.
+    pub bytes: Vec<std::sync::Mutex<FileBytes>>,
+    /// Each module's index by its directory.
+    by_dir: HashMap<PathBuf, usize>,
 }
 
 impl Project {
+    /// The bytes the scan read of a module's files, in its files' order; the first call only.
+    pub fn take_bytes(&self, module: usize) -> FileBytes {
+        self.bytes.get(module).map_or_else(Vec::new, |b| {
+            std::mem::take(&mut *b.lock().unwrap_or_else(|e| e.into_inner()))
+        })
+    }
+
     pub fn module_of(&self, dir: &Path) -> Option<usize> {
-        self.modules.iter().position(|m| m.dir == dir)
+        self.by_dir.get(dir).copied()
     }
 }
 
@@ -113,8 +134,16 @@ struct InstalledModule {
 }
 
 /// The key -> directory map of a root's `.terraform/modules/modules.json`, directories
-/// relative to the root as displayed. Empty when there is none or it cannot be read.
-fn installed(root: &Path, root_path: &Path) -> HashMap<String, PathBuf> {
+/// relative to the root as displayed. Empty when there is none or it cannot be read, or
+/// when the walk listed `root_path` and saw no `.terraform` there (`uninitialised`).
+fn installed(
+    root: &Path,
+    root_path: &Path,
+    uninitialised: &HashSet<PathBuf>,
+) -> HashMap<String, PathBuf> {
+    if uninitialised.contains(root_path) {
+        return HashMap::new();
+    }
     let path = root_path.join(".terraform/modules/modules.json");
     let Ok(bytes) = std::fs::read(&path) else {
         return HashMap::new();
@@ -133,11 +162,14 @@ fn installed(root: &Path, root_path: &Path) -> HashMap<String, PathBuf> {
 /// first id not yet used, for the files of downloaded and context modules). Context modules are
 /// read only inside `within` (canonical directories: the paths checked and the working
 /// directory). Files are read through `overlay` (see [`crate::load::Overlay`]).
+/// `uninitialised`: directories the walk saw without `.terraform`
+/// ([`crate::discover::Discovered::uninitialised`]), where no `modules.json` is looked for.
 pub fn build(
     files: &[Found],
     first_free: FileId,
     within: &[PathBuf],
     overlay: &crate::load::Overlay,
+    uninitialised: &HashSet<PathBuf>,
 ) -> Project {
     // Grouped by the cleaned path, so `main.tf` and `./iam.tf` are one module; by the text of
     // the directory first (paths compare slowly, component by component), then in path order.
@@ -165,11 +197,14 @@ pub fn build(
             .collect(),
         ..Project::default()
     };
-    let scans: Vec<Vec<Call>> = project
+    let budget = AtomicUsize::new(KEEP_BYTES);
+    let scans: Vec<(Vec<Call>, FileBytes)> = project
         .modules
         .par_iter()
-        .map(|m| scan_module(m, overlay))
+        .map(|m| scan_module(m, overlay, &budget))
         .collect();
+    let (scans, bytes): (Vec<Vec<Call>>, Vec<_>) = scans.into_iter().unzip();
+    project.bytes = bytes.into_iter().map(std::sync::Mutex::new).collect();
     let mut by_dir: HashMap<PathBuf, usize> = project
         .modules
         .iter()
@@ -245,7 +280,7 @@ pub fn build(
                         // A local call inside a downloaded module: its directory is there too.
                         Some(normalize(&project.modules[module].dir.join(&call.source)))
                     } else {
-                        json.get_or_insert_with(|| installed(&root_dir, &root_path))
+                        json.get_or_insert_with(|| installed(&root_dir, &root_path, uninitialised))
                             .get(&key)
                             .cloned()
                             .or_else(|| {
@@ -257,7 +292,7 @@ pub fn build(
                                         m.files
                                             .first()
                                             .and_then(|(_, f)| f.path.parent())
-                                            .map(|p| installed(&m.dir, p))
+                                            .map(|p| installed(&m.dir, p, uninitialised))
                                             .unwrap_or_default()
                                     })
                                     .get(&call.name)
@@ -298,10 +333,11 @@ pub fn build(
                                         files,
                                         downloaded: true,
                                     };
-                                    let calls = scan_module(&m, overlay);
+                                    let (calls, bytes) = scan_module(&m, overlay, &budget);
                                     let j = project.modules.len();
                                     project.modules.push(m);
                                     project.calls.push(calls);
+                                    project.bytes.push(std::sync::Mutex::new(bytes));
                                     owner.push(None);
                                     uses.push(0);
                                     keys.push(Some(key.clone()));
@@ -383,6 +419,7 @@ pub fn build(
             );
         }
     }
+    project.by_dir = by_dir;
     project.roots = roots;
     project.uses = uses;
     project.owner = owner;
@@ -485,39 +522,57 @@ fn module_files(real: &Path, dir: &Path) -> Vec<Found> {
         .collect()
 }
 
-/// The `module` blocks of a module's files.
-fn scan_module(module: &ModuleDir, overlay: &crate::load::Overlay) -> Vec<Call> {
+/// The `module` blocks of a module's files, and the bytes of each file while `budget` lasts
+/// (kept for the parse, so that the file is not read again).
+fn scan_module(
+    module: &ModuleDir,
+    overlay: &crate::load::Overlay,
+    budget: &AtomicUsize,
+) -> (Vec<Call>, FileBytes) {
     let mut out = Vec::new();
+    let mut read = Vec::with_capacity(module.files.len());
     for (id, found) in &module.files {
-        // Most files call no module.
         let Ok(bytes) = crate::load::read(&found.path, overlay) else {
+            read.push(None);
             continue;
         };
-        let json = found.display.ends_with(".tf.json");
-        let maybe = if json {
-            memchr::memmem::find(&bytes, b"\"module\"").is_some()
-        } else {
-            has_module_header(&bytes)
-        };
-        if !maybe {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&bytes);
-        let calls = if json {
-            scan_json(&text)
-        } else {
-            scan_native(&text)
-        };
-        out.extend(calls.into_iter().map(|(name, label, source)| Call {
-            name,
-            source,
-            file: *id,
-            line: memchr::memchr_iter(b'\n', &text.as_bytes()[..label.start]).count() + 1,
-            label,
-            target: Target::NotInstalled,
-        }));
+        scan_file(*id, found, &bytes, &mut out);
+        let keep = budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(bytes.len())
+            })
+            .is_ok();
+        read.push(keep.then_some(bytes));
     }
-    out
+    (out, read)
+}
+
+/// The `module` blocks of one file.
+fn scan_file(id: FileId, found: &Found, bytes: &[u8], out: &mut Vec<Call>) {
+    let json = found.display.ends_with(".tf.json");
+    // Most files call no module.
+    let maybe = if json {
+        memchr::memmem::find(bytes, b"\"module\"").is_some()
+    } else {
+        has_module_header(bytes)
+    };
+    if !maybe {
+        return;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let calls = if json {
+        scan_json(&text)
+    } else {
+        scan_native(&text)
+    };
+    out.extend(calls.into_iter().map(|(name, label, source)| Call {
+        name,
+        source,
+        file: id,
+        line: memchr::memchr_iter(b'\n', &text.as_bytes()[..label.start]).count() + 1,
+        label,
+        target: Target::NotInstalled,
+    }));
 }
 
 /// A line that starts (after blanks) with `module` and a quote: the cheap test before a scan.

@@ -116,6 +116,9 @@ pub struct SourceFile {
     pub display: String,
     /// Text (BOM stripped, lossily decoded if not UTF-8), kept only for files with diagnostics.
     text: Option<String>,
+    /// The text as snippets show it ([`printable`]) when that differs from `text`: made once,
+    /// not for each snippet (each look at a 30 MB file's text costs a scan of it).
+    shown: Option<String>,
     lines: LineIndex,
     /// Instead of `text`, when only positions are needed.
     positions: Option<(WideLines, usize)>,
@@ -141,6 +144,7 @@ impl Files {
                         std::borrow::Cow::Borrowed(_) => display,
                     },
                     text: None,
+                    shown: None,
                     lines: LineIndex::default(),
                     positions: None,
                     before_text: 0,
@@ -170,12 +174,17 @@ impl Files {
         match kept {
             Kept::Full(text) => {
                 file.lines = LineIndex::new(&text);
+                file.shown = match printable(&text) {
+                    std::borrow::Cow::Owned(shown) => Some(shown),
+                    std::borrow::Cow::Borrowed(_) => None,
+                };
                 file.text = Some(text);
                 file.positions = None;
             }
             Kept::Positions { lines, wide, len } => {
                 file.lines = lines;
                 file.text = None;
+                file.shown = None;
                 file.positions = Some((wide, len));
             }
         }
@@ -241,7 +250,9 @@ impl<'a> codespan_reporting::files::Files<'a> for Files {
     ) -> Result<std::borrow::Cow<'a, str>, codespan_reporting::files::Error> {
         self.files
             .get(id)
-            .map(|f| printable(f.text.as_deref().unwrap_or("")))
+            .map(|f| {
+                std::borrow::Cow::Borrowed(f.shown.as_deref().or(f.text.as_deref()).unwrap_or(""))
+            })
             .ok_or(codespan_reporting::files::Error::FileMissing)
     }
 

@@ -1,5 +1,6 @@
 //! `file()` and its kind read only inside the module's tree: a path that climbs out of it, an
-//! absolute path elsewhere and a symlink that points out of it are all unknown, and nothing
+//! absolute path elsewhere and a symlink (to a file or a directory) that points out of it are
+//! all unknown, and nothing
 //! outside is read (if it were, its `allUsers` would be reported).
 
 use iamlint::{Options, lint};
@@ -57,6 +58,17 @@ fn nothing_outside_the_tree_is_read() {
         tf += &grant(
             "symlink_exists",
             "fileexists(\"${path.module}/link.yaml\") ? \"allUsers\" : \"group:x@acme.com\"",
+        );
+        // A directory link out of the tree: the file under it is not a link itself, but it
+        // resolves outside (the directory's canonical path is what is checked).
+        std::os::unix::fs::symlink(&root, module.join("linkdir")).unwrap();
+        tf += &grant(
+            "dir_symlink",
+            "yamldecode(file(\"${path.module}/linkdir/outside.yaml\")).member",
+        );
+        tf += &grant(
+            "dir_symlink_exists",
+            "fileexists(\"${path.module}/linkdir/outside.yaml\") ? \"allUsers\" : \"group:x@acme.com\"",
         );
     }
     // The control: the same file inside the module is read.

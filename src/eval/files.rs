@@ -29,6 +29,9 @@ pub struct DataFiles {
     /// Canonical directories reads are confined to.
     within: Vec<PathBuf>,
     inner: Mutex<DataInner>,
+    /// Directories made canonical, by the path asked for: each is resolved once a run, not
+    /// once for each module or file read in it (a resolution reads every component's link).
+    dirs: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 #[derive(Debug, Default)]
@@ -53,7 +56,21 @@ impl DataFiles {
             base,
             within,
             inner: Mutex::default(),
+            dirs: Mutex::default(),
         }
+    }
+
+    /// `dir` made canonical (`None` when it cannot be), resolved once a run.
+    fn canonical_dir(&self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.dirs.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+            return known.clone();
+        }
+        let real = std::fs::canonicalize(dir).ok();
+        self.dirs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(dir.to_path_buf(), real.clone());
+        real
     }
 
     fn register(&self, path: PathBuf, display: String, text: &str) -> FileId {
@@ -178,11 +195,29 @@ impl Files {
     fn root(&self) -> Option<&PathBuf> {
         self.canonical
             .get_or_init(|| {
-                self.root
-                    .as_ref()
-                    .and_then(|d| std::fs::canonicalize(d).ok())
+                let root = self.root.as_ref()?;
+                match &self.data {
+                    Some(data) => data.canonical_dir(root),
+                    None => std::fs::canonicalize(root).ok(),
+                }
             })
             .as_ref()
+    }
+
+    /// `path` (absolute, normalised) made canonical: a path that is not a symbolic link
+    /// itself is its directory's canonical path (resolved once a run) joined with its name;
+    /// a link is resolved in full, as `std::fs::canonicalize` does. A path with nothing there
+    /// fails as that would (the system resolves the directories of both alike).
+    fn canonical(&self, path: &Path) -> std::io::Result<PathBuf> {
+        let meta = std::fs::symlink_metadata(path)?;
+        if let (Some(data), Some(parent), Some(name)) =
+            (&self.data, path.parent(), path.file_name())
+            && !meta.file_type().is_symlink()
+            && let Some(dir) = data.canonical_dir(parent)
+        {
+            return Ok(dir.join(name));
+        }
+        std::fs::canonicalize(path)
     }
 
     /// Whether file functions can read: `path.module` and `path.root` are known.
@@ -213,7 +248,7 @@ impl Files {
         if !self.inside(&lexical) {
             return Err(());
         }
-        match std::fs::canonicalize(&lexical) {
+        match self.canonical(&lexical) {
             Ok(real) if self.inside(&real) => Ok(Some(real)),
             Ok(_) => Err(()),
             // A dangling symlink is not "missing": where it points is not known.

@@ -6,7 +6,7 @@ use super::principal::{DefaultIdentity, SaRef, classify_identity, classify_membe
 use super::value::{Binding, MAX_ITEMS, Scope, Src, Str, Val, Value};
 use super::workloads::{self, IfAbsent, SlotSpec};
 use super::*;
-use crate::parse::Chunk;
+use crate::parse::{Chunk, Piece};
 use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body};
@@ -49,6 +49,8 @@ pub struct FileSource<'a> {
     pub display: String,
     pub text: &'a std::sync::Arc<str>,
     pub chunks: &'a [Chunk],
+    /// A large file parsed block by block: its blocks, parsed again here.
+    pub pieces: &'a [Piece],
     /// For `.tf.json`: the chunks are of a translation; this maps its offsets into `text`.
     pub map: Option<&'a crate::tfjson::OffsetMap>,
 }
@@ -124,6 +126,59 @@ fn module_dir(source: &ModuleSource<'_>) -> Option<std::path::PathBuf> {
     })
 }
 
+/// Text parsed a batch at a time for a file parsed block by block: enough to keep both threads
+/// busy, little next to the file.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// A block of a file parsed block by block that is read across the module, so kept while the
+/// module is extracted: `locals` and `variable` (the scope), `data "google_iam_policy"` and
+/// the `_iam_policy` resources (the policies), and a `resource` or `data` block that may repeat
+/// (`count`, `for_each`: the scope's repetitions).
+fn held_piece(text: &str, piece: &Piece) -> bool {
+    match (piece.ident.as_str(), piece.labels.as_slice()) {
+        ("locals" | "variable", _) => true,
+        ("data", [rtype, _]) if rtype == "google_iam_policy" => true,
+        ("resource", [rtype, _]) if matches!(grant_kind(rtype), Some((GrantKind::Policy, _))) => {
+            true
+        }
+        ("resource" | "data", [_, _]) => may_repeat(text.get(piece.range.clone()).unwrap_or("")),
+        _ => false,
+    }
+}
+
+/// `count` or `for_each` as a word followed by `=` somewhere in a block's text: the block may
+/// have either argument (a nested block's or a comment's make it kept for nothing, no harm).
+fn may_repeat(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    ["count", "for_each"].iter().any(|word| {
+        memchr::memmem::find_iter(bytes, word.as_bytes()).any(|at| {
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            let word_start =
+                !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            let after = bytes[at + word.len()..]
+                .iter()
+                .find(|b| !matches!(b, b' ' | b'\t'));
+            word_start && after == Some(&b'=')
+        })
+    })
+}
+
+/// Parses pieces of a file again (in parallel), in order; `None` for one that does not parse
+/// (it did when the file was read).
+fn parse_pieces(text: &str, pieces: &[&Piece]) -> Vec<Option<Chunk>> {
+    use rayon::prelude::*;
+    pieces
+        .par_iter()
+        .map(|p| {
+            let body = hcl_edit::parser::parse_body(text.get(p.range.clone())?).ok()?;
+            Some(Chunk {
+                body,
+                base: p.range.start,
+            })
+        })
+        .collect()
+}
+
 /// A top-level block and where it came from.
 struct Top<'a> {
     block: &'a Block,
@@ -131,15 +186,40 @@ struct Top<'a> {
 }
 
 pub fn extract(source: &ModuleSource<'_>) -> Module {
+    let files: Vec<&FileSource> = source
+        .files
+        .iter()
+        .filter(|f| !f.name.ends_with(".tfvars"))
+        .collect();
+    // Of a file parsed block by block, the blocks read across the module (the scope's, the
+    // policies') are parsed once and kept; the others are parsed a batch at a time below.
+    let held: Vec<Vec<Chunk>> = files
+        .iter()
+        .map(|file| {
+            let wanted: Vec<&Piece> = file
+                .pieces
+                .iter()
+                .filter(|p| held_piece(file.text, p))
+                .collect();
+            parse_pieces(file.text, &wanted)
+                .into_iter()
+                .flatten()
+                .collect()
+        })
+        .collect();
     let mut tops = Vec::new();
-    for file in source.files.iter().filter(|f| !f.name.ends_with(".tfvars")) {
-        for chunk in file.chunks {
+    // Per file: its blocks in `tops`.
+    let mut file_tops = Vec::with_capacity(files.len());
+    for (file, held) in files.iter().zip(&held) {
+        let start = tops.len();
+        for chunk in file.chunks.iter().chain(held) {
             let src = Src {
                 file: file.id,
                 base: chunk.base,
             };
             tops.extend(chunk.body.blocks().map(|block| Top { block, src }));
         }
+        file_tops.push(start..tops.len());
     }
 
     let mut scope = Scope::default();
@@ -222,32 +302,55 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
     let mut policies: HashMap<&str, &Top> = HashMap::new();
     for top in &tops {
         let block = top.block;
-        match (block.ident.as_str(), block.labels.len()) {
-            ("resource", 2) => cx.resource(top, &mut module),
-            ("data", 2) if block.labels[0].as_str() == "google_iam_policy" => {
-                policies.insert(block.labels[1].as_str(), top);
+        if block.ident.as_str() == "data"
+            && block.labels.len() == 2
+            && block.labels[0].as_str() == "google_iam_policy"
+        {
+            policies.insert(block.labels[1].as_str(), top);
+        }
+    }
+    for (file, range) in files.iter().zip(file_tops) {
+        if file.pieces.is_empty() {
+            for top in &tops[range] {
+                cx.top(top, &mut module);
             }
-            ("module", 1) => cx.module_calls(top, &mut module),
-            ("output", 1) => {
-                if let Some(value) = block.body.get_attribute("value") {
-                    let val = cx.scope.eval(&value.value, top.src);
-                    if let Some(call) = source.call.as_deref() {
-                        // Every output is listed, unknown when it cannot be exported: a
-                        // caller iterating over instances (`for k, v in module.sa`) sees all.
-                        let exported = val
-                            .exported(call.trim_start_matches("module."))
-                            .unwrap_or_else(|| Val::unknown(val.loc.clone()));
-                        module.outputs.push((block.labels[0].to_string(), exported));
+            continue;
+        }
+        // Block by block, in batches parsed in parallel: only a batch's trees are held.
+        let mut held = tops[range].iter();
+        let mut rest = file.pieces;
+        while !rest.is_empty() {
+            let mut bytes = 0;
+            let n = rest
+                .iter()
+                .take_while(|p| {
+                    bytes += p.range.len();
+                    bytes <= BATCH_BYTES
+                })
+                .count()
+                .max(1);
+            let (batch, after) = rest.split_at(n);
+            rest = after;
+            let wanted: Vec<&Piece> = batch.iter().filter(|p| !held_piece(file.text, p)).collect();
+            let mut parsed = parse_pieces(file.text, &wanted).into_iter();
+            for piece in batch {
+                if held_piece(file.text, piece) {
+                    if let Some(top) = held.next() {
+                        cx.top(top, &mut module);
                     }
+                    continue;
+                }
+                let Some(Some(chunk)) = parsed.next() else {
+                    continue;
+                };
+                let src = Src {
+                    file: file.id,
+                    base: chunk.base,
+                };
+                for block in chunk.body.blocks() {
+                    cx.top(&Top { block, src }, &mut module);
                 }
             }
-            ("provider", 1) => {
-                let name = block.labels[0].as_str();
-                if name == "google" || name == "google-beta" {
-                    module.providers.push(cx.provider(top));
-                }
-            }
-            _ => {}
         }
     }
     cx.policy_bindings(&tops, &policies, &mut module);
@@ -300,6 +403,36 @@ enum Blocks<'b> {
 }
 
 impl Cx<'_, '_> {
+    /// A top-level block into the module, but for `data "google_iam_policy"`, which
+    /// [`Cx::policy_bindings`] reads.
+    fn top(&self, top: &Top, module: &mut Module) {
+        let block = top.block;
+        match (block.ident.as_str(), block.labels.len()) {
+            ("resource", 2) => self.resource(top, module),
+            ("module", 1) => self.module_calls(top, module),
+            ("output", 1) => {
+                if let Some(value) = block.body.get_attribute("value") {
+                    let val = self.scope.eval(&value.value, top.src);
+                    if let Some(call) = self.call.as_deref() {
+                        // Every output is listed, unknown when it cannot be exported: a
+                        // caller iterating over instances (`for k, v in module.sa`) sees all.
+                        let exported = val
+                            .exported(call.trim_start_matches("module."))
+                            .unwrap_or_else(|| Val::unknown(val.loc.clone()));
+                        module.outputs.push((block.labels[0].to_string(), exported));
+                    }
+                }
+            }
+            ("provider", 1) => {
+                let name = block.labels[0].as_str();
+                if name == "google" || name == "google-beta" {
+                    module.providers.push(self.provider(top));
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn attr(&self, body: &Body, name: &str, src: Src) -> Option<Val> {
         body.get_attribute(name)
             .map(|attr| self.scope.eval(&attr.value, src))
@@ -583,7 +716,7 @@ impl Cx<'_, '_> {
             on_account,
             on_expr,
             target_key: self.target_key(body, top.src),
-            condition: self.condition(body, top.src),
+            condition: self.condition(body, top.src).map(Box::new),
         }
     }
 
@@ -640,6 +773,8 @@ impl Cx<'_, '_> {
             key.push((name.to_string(), val.value));
         }
         key.sort_by(|a, b| a.0.cmp(&b.0));
+        // Kept with the grant: most keys have one or two entries, the first push makes four.
+        key.shrink_to_fit();
         Some(key)
     }
 
@@ -738,7 +873,7 @@ impl Cx<'_, '_> {
                     let (on, on_account, on_expr) = self.grant_target(&block.body, top.src, level);
                     module.grants.push(Grant {
                         res: self.header(top),
-                        policy_data: Some(self.header(data)),
+                        policy_data: Some(Box::new(self.header(data))),
                         kind: GrantKind::Policy,
                         level,
                         role: self.attr(&binding.body, "role", data.src),
@@ -748,7 +883,7 @@ impl Cx<'_, '_> {
                         on_account,
                         on_expr,
                         target_key: self.target_key(&block.body, top.src),
-                        condition: self.condition(&binding.body, data.src),
+                        condition: self.condition(&binding.body, data.src).map(Box::new),
                     });
                 });
             }
@@ -1759,7 +1894,7 @@ impl Cx<'_, '_> {
                 on_account,
                 on_expr,
                 target_key: self.target_key(body, top.src),
-                condition,
+                condition: condition.map(Box::new),
             });
         }
         (!grants.is_empty()).then_some(grants)

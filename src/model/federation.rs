@@ -213,13 +213,13 @@ mod tests {
         let templated = Str {
             parts: vec![
                 Part::Lit("principalSet://iam.googleapis.com/".into()),
-                Part::Ref(Ref {
+                Part::Ref(Box::new(Ref {
                     data: false,
                     rtype: POOL_RESOURCE.into(),
                     name: "pool".into(),
                     key: None,
                     attr: Some("name".into()),
-                }),
+                })),
                 Part::Lit("/attribute.repository_owner/".into()),
                 Part::Input("var.org".into()),
             ],

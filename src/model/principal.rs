@@ -217,13 +217,13 @@ mod tests {
     }
 
     fn reference(data: bool, rtype: &str, attr: &str) -> Part {
-        Part::Ref(Ref {
+        Part::Ref(Box::new(Ref {
             data,
             rtype: rtype.into(),
             name: "x".into(),
             key: None,
             attr: Some(attr.into()),
-        })
+        }))
     }
 
     #[test]

@@ -22,7 +22,7 @@ fn same_target(a: &Grant, b: &Grant) -> bool {
     matches!((&a.target_key, &b.target_key), (Some(x), Some(y)) if x == y)
 }
 
-fn same_condition(a: &Option<Condition>, b: &Option<Condition>) -> bool {
+fn same_condition(a: &Option<Box<Condition>>, b: &Option<Box<Condition>>) -> bool {
     match (a, b) {
         (None, None) => true,
         (Some(a), Some(b)) => {
