@@ -290,6 +290,7 @@ fn single_file(
             module_outputs: Vec::new(),
             data: None,
             root_dir: None,
+            types: None,
         });
         stats = Stats::of(&module);
         let mut diags = check(&module, config, &settings(config));
@@ -453,6 +454,7 @@ where
         positions_only: options.positions_only,
         cycles: project.diagnostics.iter().map(|d| d.primary.file).collect(),
         data: data.clone(),
+        types: Arc::default(),
     };
     let walks: Vec<WalkOut<T>> = project
         .roots
@@ -650,6 +652,8 @@ struct Runner<'a, F> {
     cycles: BTreeSet<FileId>,
     /// The data files modules read (`file("data/iam.yaml")`), ids after every other file.
     data: Arc<DataFiles>,
+    /// Type constraints already read, shared by every context of every module.
+    types: Arc<crate::eval::types::Cache>,
 }
 
 /// One context a module is checked in.
@@ -836,6 +840,7 @@ where
             module_outputs: Vec::new(),
             data: Some(self.data.clone()),
             root_dir: None,
+            types: Some(self.types.clone()),
         }
     }
 

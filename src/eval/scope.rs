@@ -57,6 +57,8 @@ pub struct Scope<'a> {
     key_locs: RefCell<HashMap<(Loc, String), Loc>>,
     /// The work done and the values that hit a budget ([`budget`]).
     budget: Budget,
+    /// The run's type constraints already read, shared by every context of every module.
+    types: Option<std::sync::Arc<types::Cache>>,
 }
 
 /// A value being built from parts (list or object elements, template parts, arguments),
@@ -179,6 +181,11 @@ impl<'a> Scope<'a> {
     /// `path.module` known.
     pub fn set_files(&mut self, files: Files) {
         self.files = files;
+    }
+
+    /// Shares the run's type constraints already read ([`types::Cache`]).
+    pub fn set_type_cache(&mut self, cache: std::sync::Arc<types::Cache>) {
+        self.types = Some(cache);
     }
 
     /// Sets a variable's value from outside the module, overriding its default.
@@ -1224,8 +1231,17 @@ impl<'a> Scope<'a> {
             }
             let ty = match decl.and_then(|d| Some((d.ty?, d.src))) {
                 Some((ty, src)) => {
-                    let literal = Scope::default();
-                    types::parse(ty, &|e| literal.eval_at(e, src, depth + 1))
+                    let parse = || {
+                        let literal = Scope::default();
+                        types::parse(ty, &|e| literal.eval_at(e, src, depth + 1))
+                    };
+                    // Far from the depth limit, a type reads the same wherever it is asked for.
+                    match (&self.types, hcl_edit::Span::span(ty)) {
+                        (Some(cache), Some(span)) if depth < MAX_DEPTH / 4 => {
+                            cache.get_or((src.file, src.base + span.start), parse)
+                        }
+                        _ => parse(),
+                    }
                 }
                 None => types::Type::Any,
             };

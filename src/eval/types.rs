@@ -4,6 +4,32 @@
 //! dropped, as Terraform does.
 
 use super::value::{Val, Value, number};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Type constraints already read in a run, by where they are written (file, offset): a
+/// module checked in many contexts reads each of its variables' types once. A type reads the
+/// same in every context: the defaults of its `optional()` are evaluated without variables.
+#[derive(Default)]
+pub struct Cache(Mutex<HashMap<(crate::diagnostic::FileId, usize), Type>>);
+
+impl Cache {
+    pub fn get_or(
+        &self,
+        key: (crate::diagnostic::FileId, usize),
+        parse: impl FnOnce() -> Type,
+    ) -> Type {
+        if let Some(ty) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return ty.clone();
+        }
+        let ty = parse();
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, ty.clone());
+        ty
+    }
+}
 use hcl_edit::expr::{Expression, ObjectKey};
 
 #[derive(Clone, Debug, PartialEq)]

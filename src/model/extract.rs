@@ -39,6 +39,8 @@ pub struct ModuleSource<'a> {
     /// The directory of the root module of the context, as displayed: relative paths in file
     /// functions resolve against it. The module's own when `None`.
     pub root_dir: Option<std::path::PathBuf>,
+    /// The run's type constraints already read (see [`crate::eval::types::Cache`]).
+    pub types: Option<std::sync::Arc<crate::eval::types::Cache>>,
 }
 
 pub struct FileSource<'a> {
@@ -224,6 +226,9 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
 
     let mut scope = Scope::default();
     scope.set_source_bytes(source.files.iter().map(|f| f.text.len()).sum());
+    if let Some(cache) = &source.types {
+        scope.set_type_cache(cache.clone());
+    }
     for top in &tops {
         match top.block.ident.as_str() {
             "locals" => {
@@ -410,17 +415,18 @@ impl Cx<'_, '_> {
         match (block.ident.as_str(), block.labels.len()) {
             ("resource", 2) => self.resource(top, module),
             ("module", 1) => self.module_calls(top, module),
+            // Outputs matter to a caller only: a root module's are not evaluated.
             ("output", 1) => {
-                if let Some(value) = block.body.get_attribute("value") {
+                if let Some(call) = self.call.as_deref()
+                    && let Some(value) = block.body.get_attribute("value")
+                {
                     let val = self.scope.eval(&value.value, top.src);
-                    if let Some(call) = self.call.as_deref() {
-                        // Every output is listed, unknown when it cannot be exported: a
-                        // caller iterating over instances (`for k, v in module.sa`) sees all.
-                        let exported = val
-                            .exported(call.trim_start_matches("module."))
-                            .unwrap_or_else(|| Val::unknown(val.loc.clone()));
-                        module.outputs.push((block.labels[0].to_string(), exported));
-                    }
+                    // Every output is listed, unknown when it cannot be exported: a caller
+                    // iterating over instances (`for k, v in module.sa`) sees all.
+                    let exported = val
+                        .exported(call.trim_start_matches("module."))
+                        .unwrap_or_else(|| Val::unknown(val.loc.clone()));
+                    module.outputs.push((block.labels[0].to_string(), exported));
                 }
             }
             ("provider", 1) => {
@@ -628,6 +634,10 @@ impl Cx<'_, '_> {
     }
 
     fn resource(&self, top: &Top, module: &mut Module) {
+        // A type nothing is read from: its `count`/`for_each` is not worth evaluating.
+        if !extracted(top.block.labels[0].as_str()) {
+            return;
+        }
         for instance in self.instances(top) {
             match instance {
                 Some((key, name, binding)) => {
@@ -641,6 +651,7 @@ impl Cx<'_, '_> {
         }
     }
 
+    /// The facts of one instance of a resource whose type is [`extracted`].
     fn resource_instance(&self, top: &Top, module: &mut Module) {
         let rtype = top.block.labels[0].as_str();
         let body = &top.block.body;
@@ -1347,6 +1358,25 @@ pub const RESOURCE_ATTRS: &[&str] = &[
 ];
 
 /// `google_project_iam_member` -> (Member, Project), `google_storage_bucket_iam_binding` -> (Binding, Resource).
+/// Whether [`Cx::resource_instance`] reads anything from a resource of this type: the same
+/// cases as its `match`, which must stay in step with this.
+fn extracted(rtype: &str) -> bool {
+    matches!(
+        rtype,
+        "google_project_iam_custom_role"
+            | "google_organization_iam_custom_role"
+            | "google_service_account"
+            | "google_service_account_key"
+            | "google_iam_workload_identity_pool"
+            | "google_iam_workload_identity_pool_provider"
+            | "google_bigquery_dataset"
+            | "google_bigquery_dataset_access"
+    ) || rtype == workloads::CLUSTER
+        || STORAGE_ACLS.iter().any(|(t, _, _)| *t == rtype)
+        || grant_kind(rtype).is_some_and(|(kind, _)| kind != GrantKind::Policy)
+        || workloads::spec(rtype).is_some()
+}
+
 pub fn grant_kind(rtype: &str) -> Option<(GrantKind, Level)> {
     let rest = rtype.strip_prefix("google_")?;
     let (scope, kind) = if let Some(scope) = rest.strip_suffix("_iam_member") {
