@@ -454,7 +454,6 @@ where
         positions_only: options.positions_only,
         cycles: project.diagnostics.iter().map(|d| d.primary.file).collect(),
         data: data.clone(),
-        types: Arc::default(),
     };
     let walks: Vec<WalkOut<T>> = project
         .roots
@@ -607,6 +606,9 @@ struct Parsed {
     suppressions: Vec<Suppression>,
     /// It has `output` blocks, so its callers may learn something from it.
     has_outputs: bool,
+    /// Its variables' type constraints once read, shared by every context it is checked in,
+    /// and freed with it.
+    types: Arc<crate::eval::types::Cache>,
 }
 
 impl Parsed {
@@ -625,6 +627,7 @@ impl Parsed {
             diagnostics,
             suppressions,
             has_outputs,
+            types: Arc::default(),
         }
     }
 }
@@ -652,8 +655,6 @@ struct Runner<'a, F> {
     cycles: BTreeSet<FileId>,
     /// The data files modules read (`file("data/iam.yaml")`), ids after every other file.
     data: Arc<DataFiles>,
-    /// Type constraints already read, shared by every context of every module.
-    types: Arc<crate::eval::types::Cache>,
 }
 
 /// One context a module is checked in.
@@ -840,7 +841,7 @@ where
             module_outputs: Vec::new(),
             data: Some(self.data.clone()),
             root_dir: None,
-            types: Some(self.types.clone()),
+            types: Some(parsed.types.clone()),
         }
     }
 

@@ -57,7 +57,7 @@ pub struct Scope<'a> {
     key_locs: RefCell<HashMap<(Loc, String), Loc>>,
     /// The work done and the values that hit a budget ([`budget`]).
     budget: Budget,
-    /// The run's type constraints already read, shared by every context of every module.
+    /// The module's type constraints already read, shared by every context it is checked in.
     types: Option<std::sync::Arc<types::Cache>>,
 }
 
@@ -183,7 +183,7 @@ impl<'a> Scope<'a> {
         self.files = files;
     }
 
-    /// Shares the run's type constraints already read ([`types::Cache`]).
+    /// Shares the module's type constraints already read ([`types::Cache`]).
     pub fn set_type_cache(&mut self, cache: std::sync::Arc<types::Cache>) {
         self.types = Some(cache);
     }

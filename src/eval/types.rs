@@ -7,9 +7,9 @@ use super::value::{Val, Value, number};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Type constraints already read in a run, by where they are written (file, offset): a
-/// module checked in many contexts reads each of its variables' types once. A type reads the
-/// same in every context: the defaults of its `optional()` are evaluated without variables.
+/// Type constraints already read, by where they are written (file, offset): a module checked
+/// in many contexts reads each of its variables' types once. A type reads the same in every
+/// context: the defaults of its `optional()` are evaluated without variables.
 #[derive(Default)]
 pub struct Cache(Mutex<HashMap<(crate::diagnostic::FileId, usize), Type>>);
 

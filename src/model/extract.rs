@@ -39,7 +39,8 @@ pub struct ModuleSource<'a> {
     /// The directory of the root module of the context, as displayed: relative paths in file
     /// functions resolve against it. The module's own when `None`.
     pub root_dir: Option<std::path::PathBuf>,
-    /// The run's type constraints already read (see [`crate::eval::types::Cache`]).
+    /// The module's type constraints already read, shared by the contexts it is checked in
+    /// (see [`crate::eval::types::Cache`]).
     pub types: Option<std::sync::Arc<crate::eval::types::Cache>>,
 }
 
