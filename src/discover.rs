@@ -254,7 +254,7 @@ fn discover_root(root: &Path, excludes: &Excludes) -> Walked {
         }
     };
     if meta.is_dir() {
-        return walk_dir(root, excludes);
+        return walk_subdir(root, root, excludes);
     }
     if !meta.is_file() {
         return (
@@ -306,56 +306,8 @@ fn discover_root(root: &Path, excludes: &Excludes) -> Walked {
     (files, Vec::new(), Vec::new())
 }
 
-/// Walks a directory: its immediate subdirectories are walked in parallel.
-fn walk_dir(root: &Path, excludes: &Excludes) -> Walked {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    let mut subdirs = Vec::new();
-    let mut bare = Vec::new();
-    match fs::read_dir(root) {
-        Ok(entries) => {
-            let mut whole = true;
-            for entry in entries {
-                match entry {
-                    Ok(entry) => {
-                        whole &= entry.file_name() != TERRAFORM_DIR;
-                        let path = entry.path();
-                        let relative = Path::new(entry.file_name().as_os_str()).to_path_buf();
-                        if excludes.excluded_under(root, &relative) {
-                            continue;
-                        }
-                        match entry.file_type() {
-                            Ok(t) if t.is_dir() => subdirs.push(path),
-                            Ok(t) => consider_file(&path, t.is_file(), &mut files, &mut problems),
-                            Err(err) => problems.push(problem(&path, &err)),
-                        }
-                    }
-                    Err(err) => {
-                        whole = false;
-                        problems.push(problem(root, &err));
-                    }
-                }
-            }
-            if whole && !files.is_empty() {
-                bare.push(root.to_path_buf());
-            }
-        }
-        Err(err) => problems.push(problem(root, &err)),
-    }
-    let nested: Vec<Walked> = subdirs
-        .par_iter()
-        .map(|dir| walk_subdir(root, dir, excludes))
-        .collect();
-    for (f, p, b) in nested {
-        files.extend(f);
-        problems.extend(p);
-        bare.extend(b);
-    }
-    (files, problems, bare)
-}
-
-/// Walks a directory below `root` (in parallel over its subdirectories at every level: one
-/// repository of many modules is not left to one thread).
+/// Walks `dir`, `root` itself or a directory below it (in parallel over its subdirectories
+/// at every level: one repository of many modules is not left to one thread).
 fn walk_subdir(root: &Path, dir: &Path, excludes: &Excludes) -> Walked {
     let mut files = Vec::new();
     let mut problems = Vec::new();
