@@ -23,7 +23,7 @@ use crate::registry;
 use crate::source::LineIndex;
 use crate::util::suggest::closest;
 use serde::de::DeserializeOwned;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,6 +41,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// A rule's severity when set; `None` turns the rule off.
     pub severities: BTreeMap<String, Option<Severity>>,
+    /// The rules with a `[rules.<id>]` table: only theirs are read again by [`Config::options`].
+    tables: BTreeSet<String>,
     /// The file's text, for errors located in it.
     text: Arc<str>,
 }
@@ -59,6 +61,9 @@ impl Config {
     /// or a value of the wrong type is an error located in the file, with a "did you mean"
     /// when a known key is close.
     pub fn options<O: DeserializeOwned + Default>(&self, id: &str) -> Result<O, ConfigError> {
+        if !self.tables.contains(id) {
+            return Ok(O::default());
+        }
         // The text was checked when it was read: parse it again for the table's spans.
         let Ok(root) = DeTable::parse(&self.text) else {
             return Ok(O::default());
@@ -389,6 +394,7 @@ fn rule(
             .insert(name.to_string(), severity(setting, err)?);
         return Ok(());
     }
+    config.tables.insert(name.to_string());
     for (key, value) in table(setting, name, err)? {
         if key.get_ref().as_ref() == "severity" {
             config
