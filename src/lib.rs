@@ -30,6 +30,7 @@ mod gcp;
 mod lex;
 mod load;
 mod model;
+pub mod outline;
 mod parse;
 mod project;
 pub mod registry;

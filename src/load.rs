@@ -214,7 +214,14 @@ fn parse_bytes_in(
         (Some(diag), _) => (Vec::new(), Vec::new(), Vec::new(), vec![diag]),
         (None, Some((pieces, spans))) => (Vec::new(), pieces, spans, Vec::new()),
         (None, None) => {
-            let (chunks, diags) = parse::parse(id, &text);
+            let outlined = match !wants_spans && name.ends_with(".tf") && outline_on() {
+                true => outline_chunks(&text),
+                false => None,
+            };
+            let (chunks, diags) = match outlined {
+                Some(chunks) => (chunks, Vec::new()),
+                None => parse::parse(id, &text),
+            };
             (chunks, Vec::new(), Vec::new(), diags)
         }
     };
@@ -240,6 +247,67 @@ fn parse_bytes_in(
         bom,
     };
     (Some(file), diags)
+}
+
+/// Whether `.tf` files are parsed through their outline ([`outline_chunks`]): yes, unless
+/// `IAMLINT_OUTLINE=0` is in the environment (the tests compare the output both ways).
+fn outline_on() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var("IAMLINT_OUTLINE").map_or(true, |v| v != "0"))
+}
+
+/// The chunks of a `.tf` file that hold what the model reads ([`crate::model::reads`]), when
+/// the outline scanner accepts the file ([`crate::outline`]; then hcl-edit does too): each
+/// block read whole is parsed on its own; of a block read in part, a copy with everything but
+/// those arguments blanked (spaces, its line endings kept, so every span is the same) is
+/// parsed; the other blocks are not parsed at all. `None` when the scanner refuses the file,
+/// or (never seen) hcl-edit refuses a piece: then the whole file is parsed as before.
+fn outline_chunks(text: &str) -> Option<Vec<parse::Chunk>> {
+    use crate::model::Reads;
+    let blocks = crate::outline::scan(text)?;
+    let mut chunks = Vec::new();
+    for block in &blocks {
+        let repeats = block
+            .attrs
+            .iter()
+            .any(|a| a.key == "count" || a.key == "for_each");
+        let src = &text[block.range.clone()];
+        let body = match crate::model::reads(block.ident, &block.labels, repeats) {
+            Reads::Nothing => continue,
+            Reads::Whole => hcl_edit::parser::parse_body(src).ok()?,
+            Reads::Arguments(keys) => {
+                let base = block.range.start;
+                let mut blanked = Vec::with_capacity(src.len());
+                // The header and the `{`, then the body blanked but for the arguments kept,
+                // then the `}`.
+                let open = block.open - base + 1;
+                blanked.extend_from_slice(&src.as_bytes()[..open]);
+                let blank = |v: &mut Vec<u8>, from: usize, to: usize| {
+                    v.extend(
+                        src.as_bytes()[from..to]
+                            .iter()
+                            .map(|&c| if c == b'\n' { b'\n' } else { b' ' }),
+                    );
+                };
+                let mut at = open;
+                for attr in block.attrs.iter().filter(|a| keys.contains(&a.key)) {
+                    let range = attr.range.start - base..attr.range.end - base;
+                    blank(&mut blanked, at, range.start);
+                    blanked.extend_from_slice(&src.as_bytes()[range.clone()]);
+                    at = range.end;
+                }
+                blank(&mut blanked, at, src.len() - 1);
+                blanked.push(b'}');
+                let blanked = String::from_utf8(blanked).ok()?;
+                hcl_edit::parser::parse_body(&blanked).ok()?
+            }
+        };
+        chunks.push(parse::Chunk {
+            body,
+            base: block.range.start,
+        });
+    }
+    Some(chunks)
 }
 
 /// A `.tf.json` file: translated to native syntax, parsed, with the offsets mapped back.

@@ -120,6 +120,20 @@ fn the_public_surface_is_the_pinned_one() {
             "mod baseline",
             "mod server",
             "mod util",
+            // The outline scanner, checked against hcl-edit by the fuzz target and an example.
+            "mod outline",
+        ],
+        &mut problems,
+    );
+    check(
+        root,
+        "src/outline.rs",
+        &[
+            "struct Block",
+            "struct Attr",
+            "fn scan",
+            "fn differs_from_hcl_edit",
+            "fn plain",
         ],
         &mut problems,
     );

@@ -1358,6 +1358,40 @@ pub const RESOURCE_ATTRS: &[&str] = &[
     "project",
 ];
 
+/// What the model reads of a top-level block, from its header alone (and whether it has a
+/// `count` or `for_each` argument): the loader parses only that ([`crate::outline`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reads {
+    Nothing,
+    Whole,
+    /// These arguments of its body, and nothing else.
+    Arguments(&'static [&'static str]),
+}
+
+/// [`Reads`] for a block: `labels` as written (one that is not its value, with an escape,
+/// is read whole, to be safe), `repeats` whether it has `count` or `for_each`. Must stay in step with
+/// [`extract`]: the blocks it reads through [`Cx::top`] and the scope's `locals`, `variable`
+/// and repetitions.
+pub fn reads(ident: &str, labels: &[&str], repeats: bool) -> Reads {
+    if !labels.iter().all(|l| crate::outline::plain(l)) {
+        return Reads::Whole;
+    }
+    match (ident, labels) {
+        ("locals" | "module", _) => Reads::Whole,
+        ("variable", _) => Reads::Arguments(&["default", "type", "nullable"]),
+        ("output", _) => Reads::Arguments(&["value"]),
+        ("provider", ["google" | "google-beta"]) => Reads::Whole,
+        ("data", ["google_iam_policy", _]) => Reads::Whole,
+        ("resource", [rtype, _])
+            if extracted(rtype) || matches!(grant_kind(rtype), Some((GrantKind::Policy, _))) =>
+        {
+            Reads::Whole
+        }
+        ("resource" | "data", [_, _]) if repeats => Reads::Arguments(&["count", "for_each"]),
+        _ => Reads::Nothing,
+    }
+}
+
 /// `google_project_iam_member` -> (Member, Project), `google_storage_bucket_iam_binding` -> (Binding, Resource).
 /// Whether [`Cx::resource_instance`] reads anything from a resource of this type: the same
 /// cases as its `match`, which must stay in step with this.

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use value::Val;
 
-pub use extract::{FileSource, ModuleSource, extract};
+pub use extract::{FileSource, ModuleSource, Reads, extract, reads};
 
 /// One file of a module, for naming places in messages ("granted in iam.tf:7").
 #[derive(Debug)]
