@@ -680,6 +680,9 @@ struct WalkOut<T> {
 /// One walk's state.
 struct Walk<T> {
     held: BTreeMap<usize, Arc<Parsed>>,
+    /// Modules already extracted in a called context during this walk (see
+    /// [`Runner::extract_in`]).
+    extracted: Vec<Extracted>,
     /// The modules being checked, outermost first: a call back into one is not followed.
     stack: Vec<usize>,
     runs: usize,
@@ -688,10 +691,25 @@ struct Walk<T> {
     suppressions: Vec<Suppression>,
 }
 
+/// A module extracted in a called context, with what the extraction depended on: the same
+/// module in the same context, from the same stack of callers, extracts the same. A walk
+/// extracts a called module once for its outputs (its caller's inputs) and again to check it.
+struct Extracted {
+    module: usize,
+    call: Option<String>,
+    depth: usize,
+    inputs: Vec<(String, model::value::Val)>,
+    stack: Vec<usize>,
+    /// The runs it took (its calls' extractions included), counted again when it is reused.
+    runs: usize,
+    result: model::Module,
+}
+
 impl<T> Walk<T> {
     fn new() -> Walk<T> {
         Walk {
             held: BTreeMap::new(),
+            extracted: Vec::new(),
             stack: Vec::new(),
             runs: 0,
             results: Vec::new(),
@@ -987,6 +1005,22 @@ where
         module: usize,
         context: &Context,
     ) -> (Arc<Parsed>, model::Module) {
+        let start = walk.runs;
+        let found = walk.extracted.iter().find(|e| {
+            e.module == module
+                && e.call == context.call
+                && e.depth == context.depth
+                && e.stack == walk.stack
+                && e.inputs == context.inputs
+        });
+        // Reused only when extracting it again could not have met the limit on runs either.
+        if let Some(e) = found
+            && start + e.runs < MAX_RUNS
+        {
+            let (runs, result) = (e.runs, e.result.clone());
+            walk.runs += runs;
+            return (self.acquire(walk, module), result);
+        }
         walk.runs += 1;
         let parsed = self.acquire(walk, module);
         let mut source = self.source(&parsed, context);
@@ -998,6 +1032,17 @@ where
         let mut extracted = model::extract(&source);
         self.with_outputs(walk, module, &mut source, &mut extracted, context);
         drop(source);
+        if context.call.is_some() && walk.runs < MAX_RUNS {
+            walk.extracted.push(Extracted {
+                module,
+                call: context.call.clone(),
+                depth: context.depth,
+                inputs: context.inputs.clone(),
+                stack: walk.stack.clone(),
+                runs: walk.runs - start,
+                result: extracted.clone(),
+            });
+        }
         (parsed, extracted)
     }
 

@@ -6,14 +6,14 @@ use super::Resource;
 use super::value::{Part, Str, Val};
 
 /// The pools and providers of a module.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Federation {
     pub pools: Vec<Pool>,
     pub providers: Vec<PoolProvider>,
 }
 
 /// `google_iam_workload_identity_pool`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Pool {
     pub res: Resource,
     /// `workload_identity_pool_id`.
@@ -21,7 +21,7 @@ pub struct Pool {
 }
 
 /// `google_iam_workload_identity_pool_provider`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PoolProvider {
     pub res: Resource,
     /// `workload_identity_pool_id`: a literal, or a reference to a pool of the module.

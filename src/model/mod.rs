@@ -18,7 +18,7 @@ use value::Val;
 pub use extract::{FileSource, ModuleSource, Reads, extract, reads};
 
 /// One file of a module, for naming places in messages ("granted in iam.tf:7").
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ModuleFile {
     pub id: FileId,
     /// The file name: `iam.tf`.
@@ -42,7 +42,7 @@ impl ModuleFile {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Module {
     pub files: Vec<ModuleFile>,
     pub custom_roles: Vec<CustomRole>,
@@ -74,7 +74,7 @@ pub struct Module {
 }
 
 /// One instance of a `module` block, and the inputs it passes, evaluated in the caller.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ModuleCall {
     pub file: FileId,
     pub name: String,
@@ -211,7 +211,7 @@ pub enum RoleLevel {
 }
 
 /// `google_project_iam_custom_role` / `google_organization_iam_custom_role`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CustomRole {
     pub res: Resource,
     pub level: RoleLevel,
@@ -274,7 +274,7 @@ pub enum RoleTarget {
 }
 
 /// One role given to members: an `_iam_member`, an `_iam_binding`, or one binding of a policy.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Grant {
     /// The IAM resource (`google_project_iam_member.x`, or the `_iam_policy` for policy bindings).
     pub res: Resource,
@@ -301,7 +301,7 @@ pub struct Grant {
 }
 
 /// An IAM `condition { title expression }` block.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Condition {
     pub file: FileId,
     /// The `condition` keyword.
@@ -434,14 +434,14 @@ fn data_grant_noun(rtype: &str) -> Option<&'static str> {
     })
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Member {
     pub val: Val,
     pub principal: Principal,
 }
 
 /// `google_service_account`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ServiceAccount {
     pub res: Resource,
     pub account_id: Option<Val>,
@@ -507,7 +507,7 @@ pub enum SlotState {
 }
 
 /// `provider "google"` and `provider "google-beta"`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Provider {
     pub file: FileId,
     pub name: String,
