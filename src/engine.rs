@@ -613,9 +613,14 @@ struct Parsed {
 
 impl Parsed {
     /// `bytes`: the files as the project's scan read them, if it did.
-    fn read(files: &[(FileId, Found)], overlay: &Overlay, bytes: Vec<Option<Vec<u8>>>) -> Parsed {
+    fn read(
+        files: &[(FileId, Found)],
+        overlay: &Overlay,
+        bytes: Vec<Option<Vec<u8>>>,
+        unfollowed: &crate::load::Unfollowed,
+    ) -> Parsed {
         let refs: Vec<(FileId, &Found)> = files.iter().map(|(id, f)| (*id, f)).collect();
-        let (files, diagnostics, suppressions) = parse_files(&refs, overlay, bytes);
+        let (files, diagnostics, suppressions) = parse_files(&refs, overlay, bytes, unfollowed);
         let has_outputs = files.iter().any(|p| {
             p.chunks
                 .iter()
@@ -731,10 +736,18 @@ impl<F> Runner<'_, F> {
             let mut guard = slot.parsed.lock().unwrap_or_else(|e| e.into_inner());
             guard
                 .get_or_insert_with(|| {
+                    // Calls the graph does not follow: [`Runner::target`] finds no module for
+                    // them, so their inputs are read by nothing.
+                    let unfollowed = self.project.calls[module]
+                        .iter()
+                        .filter(|c| !matches!(c.target, Target::Module(_)))
+                        .map(|c| (c.file, c.name.clone()))
+                        .collect();
                     Arc::new(Parsed::read(
                         &self.project.modules[module].files,
                         self.overlay,
                         self.project.take_bytes(module),
+                        &unfollowed,
                     ))
                 })
                 .clone()

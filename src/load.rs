@@ -52,10 +52,13 @@ pub fn read(path: &std::path::Path, overlay: &Overlay) -> std::io::Result<Vec<u8
 /// with `None`, or past its end, is read here). When the module's files come to
 /// [`parse::split_above`] bytes or more together, every file is parsed block by block, so
 /// that the syntax trees of a large module are never all held (one file of it may be small).
+/// `unfollowed`: the module's calls (file, name) the engine will not follow (registry or git
+/// sources with no downloaded copy, local paths outside the scan): their inputs are not read.
 pub fn parse_files(
     files: &[(FileId, &Found)],
     overlay: &Overlay,
     bytes: Vec<Option<Vec<u8>>>,
+    unfollowed: &Unfollowed,
 ) -> (Vec<ParsedFile>, Vec<Diagnostic>, Vec<suppress::Suppression>) {
     let mut bytes = bytes;
     bytes.resize_with(files.len(), || None);
@@ -73,7 +76,14 @@ pub fn parse_files(
         .par_iter()
         .zip(read)
         .map(|(&(id, found), bytes)| match bytes {
-            Ok(bytes) => parse_bytes_in(id, file_name(found), &found.display, bytes, large),
+            Ok(bytes) => parse_bytes_in(
+                id,
+                file_name(found),
+                &found.display,
+                bytes,
+                large,
+                unfollowed,
+            ),
             Err(err) => (None, vec![read_error(id, found, &err)]),
         })
         .collect();
@@ -185,8 +195,11 @@ pub fn parse_bytes(
     display: &str,
     bytes: Vec<u8>,
 ) -> (Option<ParsedFile>, Vec<Diagnostic>) {
-    parse_bytes_in(id, name, display, bytes, false)
+    parse_bytes_in(id, name, display, bytes, false, &Unfollowed::default())
 }
+
+/// Module calls, by file and name, whose inputs nothing reads (see [`parse_files`]).
+pub type Unfollowed = std::collections::HashSet<(FileId, String)>;
 
 /// [`parse_bytes`] for a file of a module: `large`, the module is large enough to parse
 /// block by block whatever the file's own size.
@@ -196,6 +209,7 @@ fn parse_bytes_in(
     display: &str,
     bytes: Vec<u8>,
     large: bool,
+    unfollowed: &Unfollowed,
 ) -> (Option<ParsedFile>, Vec<Diagnostic>) {
     let bom = bytes.starts_with(b"\xEF\xBB\xBF");
     let (text, decode_error) = parse::decode(id, bytes);
@@ -215,7 +229,7 @@ fn parse_bytes_in(
         (None, Some((pieces, spans))) => (Vec::new(), pieces, spans, Vec::new()),
         (None, None) => {
             let outlined = match !wants_spans && name.ends_with(".tf") && outline_on() {
-                true => outline_chunks(&text),
+                true => outline_chunks(&text, &|name| unfollowed.contains(&(id, name.to_string()))),
                 false => None,
             };
             let (chunks, diags) = match outlined {
@@ -262,7 +276,8 @@ fn outline_on() -> bool {
 /// those arguments blanked (spaces, its line endings kept, so every span is the same) is
 /// parsed; the other blocks are not parsed at all. `None` when the scanner refuses the file,
 /// or (never seen) hcl-edit refuses a piece: then the whole file is parsed as before.
-fn outline_chunks(text: &str) -> Option<Vec<parse::Chunk>> {
+/// `unfollowed`: whether a module call of this name is one the engine does not follow.
+fn outline_chunks(text: &str, unfollowed: &dyn Fn(&str) -> bool) -> Option<Vec<parse::Chunk>> {
     use crate::model::Reads;
     let blocks = crate::outline::scan(text)?;
     let mut chunks = Vec::new();
@@ -272,7 +287,9 @@ fn outline_chunks(text: &str) -> Option<Vec<parse::Chunk>> {
             .iter()
             .any(|a| a.key == "count" || a.key == "for_each");
         let src = &text[block.range.clone()];
-        let body = match crate::model::reads(block.ident, &block.labels, repeats) {
+        let followed =
+            !(block.ident == "module" && block.labels.len() == 1 && unfollowed(block.labels[0]));
+        let body = match crate::model::reads(block.ident, &block.labels, repeats, followed) {
             Reads::Nothing => continue,
             Reads::Whole => hcl_edit::parser::parse_body(src).ok()?,
             Reads::Arguments(keys) => {

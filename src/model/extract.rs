@@ -1369,14 +1369,18 @@ pub enum Reads {
 }
 
 /// [`Reads`] for a block: `labels` as written (one that is not its value, with an escape,
-/// is read whole, to be safe), `repeats` whether it has `count` or `for_each`. Must stay in step with
+/// is read whole, to be safe), `repeats` whether it has `count` or `for_each`, `followed`
+/// (for a `module` block) whether the engine follows the call: the inputs of one it does not
+/// follow are read by nothing (its source and instances still make its [`ModuleCall`]s).
+/// Must stay in step with
 /// [`extract`]: the blocks it reads through [`Cx::top`] and the scope's `locals`, `variable`
 /// and repetitions.
-pub fn reads(ident: &str, labels: &[&str], repeats: bool) -> Reads {
+pub fn reads(ident: &str, labels: &[&str], repeats: bool, followed: bool) -> Reads {
     if !labels.iter().all(|l| crate::outline::plain(l)) {
         return Reads::Whole;
     }
     match (ident, labels) {
+        ("module", _) if !followed => Reads::Arguments(&["source", "count", "for_each"]),
         ("locals" | "module", _) => Reads::Whole,
         ("variable", _) => Reads::Arguments(&["default", "type", "nullable"]),
         ("output", _) => Reads::Arguments(&["value"]),
