@@ -218,6 +218,7 @@ fn parse_bytes_in(
         return (file.map(|f| ParsedFile { bom, ..f }), diags);
     }
     let wants_spans = text.contains("iamlint-ignore");
+    let text: std::sync::Arc<str> = text.into();
     let split = match decode_error {
         None if large || text.len() >= parse::split_above() => {
             parse::parse_pieces(&text, wants_spans)
@@ -253,7 +254,7 @@ fn parse_bytes_in(
         id,
         name,
         display: display.to_string(),
-        text: text.into(),
+        text,
         chunks,
         pieces,
         suppressions,
@@ -273,11 +274,16 @@ fn outline_on() -> bool {
 /// The chunks of a `.tf` file that hold what the model reads ([`crate::model::reads`]), when
 /// the outline scanner accepts the file ([`crate::outline`]; then hcl-edit does too): each
 /// block read whole is parsed on its own; of a block read in part, a copy with everything but
-/// those arguments blanked (spaces, its line endings kept, so every span is the same) is
-/// parsed; the other blocks are not parsed at all. `None` when the scanner refuses the file,
-/// or (never seen) hcl-edit refuses a piece: then the whole file is parsed as before.
-/// `unfollowed`: whether a module call of this name is one the engine does not follow.
-fn outline_chunks(text: &str, unfollowed: &dyn Fn(&str) -> bool) -> Option<Vec<parse::Chunk>> {
+/// those arguments blanked ([`parse::blank`]: every span is the same) is parsed, when first
+/// read for a `variable` or an `output` ([`parse::Lazy`]: most variables are never looked up,
+/// and a module's outputs are read only when it is called); the other blocks are not parsed at
+/// all. `None` when the scanner refuses the file, or (never seen) hcl-edit refuses a piece:
+/// then the whole file is parsed as before. `unfollowed`: whether a module call of this name
+/// is one the engine does not follow.
+fn outline_chunks(
+    text: &std::sync::Arc<str>,
+    unfollowed: &dyn Fn(&str) -> bool,
+) -> Option<Vec<parse::Chunk>> {
     use crate::model::Reads;
     let blocks = crate::outline::scan(text)?;
     let mut chunks = Vec::new();
@@ -286,43 +292,41 @@ fn outline_chunks(text: &str, unfollowed: &dyn Fn(&str) -> bool) -> Option<Vec<p
             .attrs
             .iter()
             .any(|a| a.key == "count" || a.key == "for_each");
-        let src = &text[block.range.clone()];
         let followed =
             !(block.ident == "module" && block.labels.len() == 1 && unfollowed(block.labels[0]));
-        let body = match crate::model::reads(block.ident, &block.labels, repeats, followed) {
+        let base = block.range.start;
+        let (body, lazy) = match crate::model::reads(block.ident, &block.labels, repeats, followed)
+        {
             Reads::Nothing => continue,
-            Reads::Whole => hcl_edit::parser::parse_body(src).ok()?,
+            Reads::Whole => (
+                hcl_edit::parser::parse_body(&text[block.range.clone()]).ok()?,
+                None,
+            ),
             Reads::Arguments(keys) => {
-                let base = block.range.start;
-                let mut blanked = Vec::with_capacity(src.len());
-                // The header and the `{`, then the body blanked but for the arguments kept,
-                // then the `}`.
-                let open = block.open - base + 1;
-                blanked.extend_from_slice(&src.as_bytes()[..open]);
-                let blank = |v: &mut Vec<u8>, from: usize, to: usize| {
-                    v.extend(
-                        src.as_bytes()[from..to]
-                            .iter()
-                            .map(|&c| if c == b'\n' { b'\n' } else { b' ' }),
+                let keep: Vec<std::ops::Range<usize>> = block
+                    .attrs
+                    .iter()
+                    .filter(|a| keys.contains(&a.key))
+                    .map(|a| a.range.clone())
+                    .collect();
+                if matches!(block.ident, "variable" | "output") {
+                    // The block without its arguments: its identifier and labels, no spans.
+                    let mut header = hcl_edit::structure::Block::new(
+                        hcl_edit::Ident::new_unchecked(block.ident),
                     );
-                };
-                let mut at = open;
-                for attr in block.attrs.iter().filter(|a| keys.contains(&a.key)) {
-                    let range = attr.range.start - base..attr.range.end - base;
-                    blank(&mut blanked, at, range.start);
-                    blanked.extend_from_slice(&src.as_bytes()[range.clone()]);
-                    at = range.end;
+                    header.labels = block.labels.iter().map(|&l| l.into()).collect();
+                    let mut body = hcl_edit::structure::Body::new();
+                    body.push(header);
+                    let lazy =
+                        parse::Lazy::new(text.clone(), block.range.clone(), block.open, keep);
+                    (body, Some(Box::new(lazy)))
+                } else {
+                    let blanked = parse::blank(text, block.range.clone(), block.open, &keep);
+                    (hcl_edit::parser::parse_body(&blanked).ok()?, None)
                 }
-                blank(&mut blanked, at, src.len() - 1);
-                blanked.push(b'}');
-                let blanked = String::from_utf8(blanked).ok()?;
-                hcl_edit::parser::parse_body(&blanked).ok()?
             }
         };
-        chunks.push(parse::Chunk {
-            body,
-            base: block.range.start,
-        });
+        chunks.push(parse::Chunk { body, base, lazy });
     }
     Some(chunks)
 }

@@ -15,11 +15,81 @@ use std::ops::Range;
 
 use crate::registry::PARSE_ERROR;
 
-/// A parsed piece of a file: the whole file (base 0), or one recovered top-level block.
-/// Spans in `body` are relative to `base`.
+/// A parsed piece of a file: the whole file (base 0), one recovered top-level block, or one
+/// block read through the file's outline. Spans in `body` are relative to `base`.
 pub struct Chunk {
     pub body: Body,
     pub base: usize,
+    /// For a block whose arguments are parsed only when first read: `body` holds the block
+    /// with no arguments (and no spans), and this its arguments.
+    pub lazy: Option<Box<Lazy>>,
+}
+
+/// The arguments of a block read through its file's outline, parsed on first use: a copy of
+/// the block with every other byte blanked ([`blank`]) is parsed then, so every span is the
+/// one the whole file's parse gives.
+pub struct Lazy {
+    text: std::sync::Arc<str>,
+    block: Range<usize>,
+    open: usize,
+    keep: Vec<Range<usize>>,
+    body: std::sync::OnceLock<Option<Body>>,
+}
+
+impl Lazy {
+    /// The block at `block` of `text` (its `{` at `open`), keeping the arguments at `keep`.
+    pub fn new(
+        text: std::sync::Arc<str>,
+        block: Range<usize>,
+        open: usize,
+        keep: Vec<Range<usize>>,
+    ) -> Lazy {
+        Lazy {
+            text,
+            block,
+            open,
+            keep,
+            body: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl crate::eval::LazyBody for Lazy {
+    fn body(&self) -> Option<&Body> {
+        self.body
+            .get_or_init(|| {
+                let blanked = blank(&self.text, self.block.clone(), self.open, &self.keep);
+                let body = hcl_edit::parser::parse_body(&blanked).ok()?;
+                body.into_blocks().next().map(|block| block.body)
+            })
+            .as_ref()
+    }
+}
+
+/// A copy of the block at `block` of `text` (its body's `{` at `open`) with every byte of its
+/// body but the ranges `keep` (in order, inside the body) replaced by a space, line endings
+/// kept: it parses as the block with only those arguments, each at its place.
+pub fn blank(text: &str, block: Range<usize>, open: usize, keep: &[Range<usize>]) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(block.len());
+    let spaces = |out: &mut Vec<u8>, range: Range<usize>| {
+        out.extend(
+            bytes[range]
+                .iter()
+                .map(|&c| if c == b'\n' { b'\n' } else { b' ' }),
+        );
+    };
+    out.extend_from_slice(&bytes[block.start..=open]);
+    let mut at = open + 1;
+    for range in keep {
+        spaces(&mut out, at..range.start);
+        out.extend_from_slice(&bytes[range.clone()]);
+        at = range.end;
+    }
+    spaces(&mut out, at..block.end - 1);
+    out.push(b'}');
+    // Only ASCII spaces replaced whole characters' bytes, so the copy is UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// A top-level block of a file parsed block by block ([`parse_pieces`]): where it is and its
@@ -127,7 +197,14 @@ pub fn decode(file: FileId, bytes: Vec<u8>) -> (String, Option<Diagnostic>) {
 /// Parses a file. Returns the chunks that parsed and a diagnostic per syntax error.
 pub fn parse(file: FileId, text: &str) -> (Vec<Chunk>, Vec<Diagnostic>) {
     let whole = match hcl_edit::parser::parse_body(text) {
-        Ok(body) => return (vec![Chunk { body, base: 0 }], Vec::new()),
+        Ok(body) => {
+            let chunk = Chunk {
+                body,
+                base: 0,
+                lazy: None,
+            };
+            return (vec![chunk], Vec::new());
+        }
         Err(err) => err,
     };
     let mut chunks = Vec::new();
@@ -140,6 +217,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Chunk>, Vec<Diagnostic>) {
             Ok(body) => chunks.push(Chunk {
                 body,
                 base: piece.start,
+                lazy: None,
             }),
             Err(err) => {
                 let at = piece.start + err.location().offset();
@@ -397,6 +475,37 @@ mod tests {
             diags
                 .iter()
                 .all(|d| d.severity == Severity::Error && d.help.is_none())
+        );
+    }
+
+    #[test]
+    fn a_blanked_block_parses_with_the_spans_of_the_whole_file() {
+        use crate::eval::LazyBody;
+        use hcl_edit::Span;
+        let text = "# c\nvariable \"v\" { # one\n  description = <<-EOT\n    é ${x}\n  EOT\n  type = map(string) # t\n  validation {\n    condition = true\n  }\n  default = {\n    a = \"b\"\n  }\n}\n";
+        let whole = hcl_edit::parser::parse_body(text).unwrap();
+        let block = whole.blocks().next().unwrap();
+        let outline = crate::outline::scan(text).unwrap();
+        let b = &outline[0];
+        let keep: Vec<Range<usize>> = b
+            .attrs
+            .iter()
+            .filter(|a| a.key != "description")
+            .map(|a| a.range.clone())
+            .collect();
+        let lazy = Lazy::new(text.into(), b.range.clone(), b.open, keep);
+        let body = lazy.body().unwrap();
+        let keys: Vec<&str> = body.attributes().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["type", "default"]);
+        for attr in body.attributes() {
+            let want = block.body.get_attribute(attr.key.as_str()).unwrap();
+            let at = |r: Range<usize>| r.start + b.range.start..r.end + b.range.start;
+            assert_eq!(attr.value.span().map(at), want.value.span());
+            assert_eq!(attr.value.to_string(), want.value.to_string());
+        }
+        assert_eq!(
+            blank(text, b.range.clone(), b.open, &[]).len(),
+            b.range.len()
         );
     }
 

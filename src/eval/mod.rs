@@ -15,5 +15,5 @@ pub mod value;
 mod yaml;
 
 pub use files::{DataFiles, Files};
-pub use scope::{Binding, MAX_ITEMS, Scope};
+pub use scope::{Binding, LazyBody, MAX_ITEMS, Scope};
 pub use value::{Loc, Part, Ref, Src, Str, Val, Value};

@@ -27,7 +27,7 @@ pub const MAX_ITEMS: usize = 4096;
 #[derive(Default)]
 pub struct Scope<'a> {
     locals: HashMap<&'a str, (&'a Expression, Src)>,
-    variables: HashMap<&'a str, Variable<'a>>,
+    variables: HashMap<&'a str, Declared<'a>>,
     /// Values set from outside the module (tfvars, a caller's module block): win over defaults.
     inputs: HashMap<String, Val>,
     /// Analysed as called by a module block: a variable it does not pass has its default for
@@ -98,6 +98,45 @@ struct Variable<'a> {
     src: Src,
 }
 
+/// A block's body that may be parsed only when it is first read (the loader's outline parses
+/// a `variable` block's arguments once the variable is looked up).
+pub trait LazyBody: Sync {
+    /// The body; `None` if it does not parse (it always does: its file was checked).
+    fn body(&self) -> Option<&Body>;
+}
+
+impl LazyBody for Body {
+    fn body(&self) -> Option<&Body> {
+        Some(self)
+    }
+}
+
+/// A declared variable, read when it is first looked up.
+#[derive(Clone, Copy)]
+enum Declared<'a> {
+    #[cfg(test)]
+    Ready(Variable<'a>),
+    Block(&'a dyn LazyBody, Src),
+}
+
+impl<'a> Declared<'a> {
+    fn read(self) -> Variable<'a> {
+        match self {
+            #[cfg(test)]
+            Declared::Ready(v) => v,
+            Declared::Block(lazy, src) => {
+                let attr = |n: &str| lazy.body()?.get_attribute(n).map(|a| &a.value);
+                Variable {
+                    default: attr("default"),
+                    ty: attr("type"),
+                    nullable: !matches!(attr("nullable"), Some(Expression::Bool(b)) if !*b.value()),
+                    src,
+                }
+            }
+        }
+    }
+}
+
 /// One step of a traversal: a value, an unknown, or a failure Terraform would report.
 enum Step {
     Val(Val),
@@ -158,23 +197,22 @@ impl<'a> Scope<'a> {
 
     #[cfg(test)]
     pub fn add_variable(&mut self, name: &'a str, default: Option<&'a Expression>, src: Src) {
-        self.variables.entry(name).or_insert(Variable {
-            default,
-            ty: None,
-            nullable: true,
-            src,
-        });
+        self.variables
+            .entry(name)
+            .or_insert(Declared::Ready(Variable {
+                default,
+                ty: None,
+                nullable: true,
+                src,
+            }));
     }
 
-    /// A variable from its block: `default`, `type` and `nullable`.
-    pub fn add_variable_block(&mut self, name: &'a str, body: &'a Body, src: Src) {
-        let attr = |n: &str| body.get_attribute(n).map(|a| &a.value);
-        self.variables.entry(name).or_insert(Variable {
-            default: attr("default"),
-            ty: attr("type"),
-            nullable: !matches!(attr("nullable"), Some(Expression::Bool(b)) if !*b.value()),
-            src,
-        });
+    /// A variable from its block: `default`, `type` and `nullable`, read when it is first
+    /// looked up.
+    pub fn add_variable_block(&mut self, name: &'a str, body: &'a dyn LazyBody, src: Src) {
+        self.variables
+            .entry(name)
+            .or_insert(Declared::Block(body, src));
     }
 
     /// Lets `file()`, `fileset()`, `templatefile()` read the module's own files, and makes
@@ -1223,7 +1261,7 @@ impl<'a> Scope<'a> {
 
     /// A variable's value: its input or its default, converted to its type.
     fn variable_value(&self, name: &str, depth: usize) -> Val {
-        let decl = self.variables.get(name).copied();
+        let decl = self.variables.get(name).map(|d| d.read());
         // Only a collection changes with its type (optional attributes); the type is read then.
         let convert = |val: Val, null_unknown: bool| {
             if !matches!(val.value, Value::Object(_) | Value::List(_)) {

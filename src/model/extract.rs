@@ -177,6 +177,7 @@ fn parse_pieces(text: &str, pieces: &[&Piece]) -> Vec<Option<Chunk>> {
             Some(Chunk {
                 body,
                 base: p.range.start,
+                lazy: None,
             })
         })
         .collect()
@@ -186,6 +187,18 @@ fn parse_pieces(text: &str, pieces: &[&Piece]) -> Vec<Option<Chunk>> {
 struct Top<'a> {
     block: &'a Block,
     src: Src,
+    /// Its arguments, parsed when first read, when `block` has none ([`Chunk::lazy`]).
+    lazy: Option<&'a crate::parse::Lazy>,
+}
+
+impl<'a> Top<'a> {
+    /// Its body: the block's, or its lazily parsed arguments.
+    fn body(&self) -> &'a dyn crate::eval::LazyBody {
+        match self.lazy {
+            Some(lazy) => lazy,
+            None => &self.block.body,
+        }
+    }
 }
 
 pub fn extract(source: &ModuleSource<'_>) -> Module {
@@ -220,7 +233,8 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
                 file: file.id,
                 base: chunk.base,
             };
-            tops.extend(chunk.body.blocks().map(|block| Top { block, src }));
+            let lazy = chunk.lazy.as_deref();
+            tops.extend(chunk.body.blocks().map(|block| Top { block, src, lazy }));
         }
         file_tops.push(start..tops.len());
     }
@@ -239,7 +253,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
             }
             "variable" => {
                 if let Some(name) = top.block.labels.first() {
-                    scope.add_variable_block(name.as_str(), &top.block.body, top.src);
+                    scope.add_variable_block(name.as_str(), top.body(), top.src);
                 }
             }
             kind @ ("resource" | "data") if top.block.labels.len() == 2 => {
@@ -354,7 +368,8 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
                     base: chunk.base,
                 };
                 for block in chunk.body.blocks() {
-                    cx.top(&Top { block, src }, &mut module);
+                    let lazy = None;
+                    cx.top(&Top { block, src, lazy }, &mut module);
                 }
             }
         }
@@ -419,7 +434,7 @@ impl Cx<'_, '_> {
             // Outputs matter to a caller only: a root module's are not evaluated.
             ("output", 1) => {
                 if let Some(call) = self.call.as_deref()
-                    && let Some(value) = block.body.get_attribute("value")
+                    && let Some(value) = top.body().body().and_then(|b| b.get_attribute("value"))
                 {
                     let val = self.scope.eval(&value.value, top.src);
                     // Every output is listed, unknown when it cannot be exported: a caller
