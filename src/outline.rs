@@ -929,7 +929,9 @@ impl<'a> Scanner<'a> {
     fn brace(&mut self, start: usize, plain: &mut bool) -> R {
         let before = &self.b[start..self.i];
         match before {
-            [.., b'$', b'$'] | [.., b'%', b'%'] if escaped_marker(before) => {
+            // hcl-edit reads a run of `$` one at a time, so the last two and the `{` are the
+            // escaped marker whatever the run's length (`$$${` is `$` then a literal `${`).
+            [.., b'$', b'$'] | [.., b'%', b'%'] => {
                 *plain = false;
                 self.i += 1;
             }
@@ -992,7 +994,7 @@ impl<'a> Scanner<'a> {
             }
             let before = &self.b[literal..self.i];
             match before {
-                [.., b'$', b'$'] | [.., b'%', b'%'] if escaped_marker(before) => self.i += 1,
+                [.., b'$', b'$'] | [.., b'%', b'%'] => self.i += 1,
                 [.., b'$'] => {
                     self.i += 1;
                     self.interpolation()?;
@@ -1022,17 +1024,6 @@ impl<'a> Scanner<'a> {
             _ => Some(j),
         }
     }
-}
-
-/// Whether the text before a `{` ends with an escaped marker (`$$` or `%%` not itself after
-/// an escaped marker's `$`): hcl-edit reads `$${` as a literal `${`, and `$$${` as `$` then a
-/// literal `${`, from the left.
-fn escaped_marker(before: &[u8]) -> bool {
-    let last = before[before.len() - 1];
-    let run = before.iter().rev().take_while(|&&c| c == last).count();
-    // A run of n `$` before `{`: hcl-edit reads `$` one at a time as literal until the last
-    // two, which with `{` make the escaped marker; so any run of two or more is escaped.
-    run >= 2
 }
 
 /// `c d` start a binary operator in hcl-edit's reading (comments excluded).
