@@ -57,7 +57,7 @@ pub fn scan(text: &str) -> Option<Vec<Block<'_>>> {
         ops: 0,
     };
     let mut blocks = Vec::new();
-    s.top(&mut blocks)?;
+    s.body(Record::Blocks(&mut blocks))?;
     s.ws()?;
     (s.i == b.len()).then_some(blocks)
 }
@@ -151,6 +151,14 @@ impl<'a> Keys<'a> {
             self.set.insert(key).then_some(())
         }
     }
+}
+
+/// What [`Scanner::body`] records: the top level's blocks, a top-level block's attributes, or
+/// nothing (deeper bodies).
+enum Record<'r, 'a> {
+    Blocks(&'r mut Vec<Block<'a>>),
+    Attrs(&'r mut Vec<Attr<'a>>),
+    Nothing,
 }
 
 /// The shape of an expression, for object keys: hcl-edit refuses a key repeated in an object.
@@ -321,46 +329,10 @@ impl<'a> Scanner<'a> {
         Some((start, self.i))
     }
 
-    /// The top-level body: structures, each ended by a line ending or the end of the text;
-    /// its blocks recorded.
-    fn top(&mut self, blocks: &mut Vec<Block<'a>>) -> R {
-        let mut keys = Keys::default();
-        loop {
-            let save = self.i;
-            self.ws()?;
-            if !self.peek().is_some_and(id_start) {
-                self.i = save;
-                return Some(());
-            }
-            let start = self.i;
-            let (ks, ke) = self.ident()?;
-            self.sp()?;
-            if self.peek() == Some(b'=') {
-                keys.insert(&self.b[ks..ke])?;
-                self.attribute_value()?;
-            } else {
-                let mut labels = Vec::new();
-                let mut attrs = Vec::new();
-                let open = self.block(&mut labels, Some(&mut attrs))?;
-                blocks.push(Block {
-                    range: start..self.i,
-                    ident: &self.text[ks..ke],
-                    labels,
-                    open,
-                    attrs,
-                });
-            }
-            self.sp()?;
-            self.opt_line_comment();
-            if !self.line_ending() && self.i != self.b.len() {
-                return None;
-            }
-        }
-    }
-
-    /// A nested body's structures, each ended by a line ending; its attributes recorded in
-    /// `attrs` when given.
-    fn nested_body(&mut self, mut attrs: Option<&mut Vec<Attr<'a>>>) -> R {
+    /// A body's structures, each ended by a line ending (at the top level, or by the end of
+    /// the text), recording what `into` asks for.
+    fn body(&mut self, mut into: Record<'_, 'a>) -> R {
+        let top = matches!(into, Record::Blocks(_));
         let mut keys = Keys::default();
         let mut labels = Vec::new();
         loop {
@@ -376,19 +348,31 @@ impl<'a> Scanner<'a> {
             if self.peek() == Some(b'=') {
                 keys.insert(&self.b[ks..ke])?;
                 self.attribute_value()?;
-                if let Some(attrs) = attrs.as_deref_mut() {
+                if let Record::Attrs(attrs) = &mut into {
                     attrs.push(Attr {
                         key: &self.text[ks..ke],
                         range: start..self.i,
                     });
                 }
+            } else if let Record::Blocks(blocks) = &mut into {
+                let mut labels = Vec::new();
+                let mut attrs = Vec::new();
+                let open = self.block(&mut labels, Some(&mut attrs))?;
+                blocks.push(Block {
+                    range: start..self.i,
+                    ident: &self.text[ks..ke],
+                    labels,
+                    open,
+                    attrs,
+                });
             } else {
                 labels.clear();
                 self.block(&mut labels, None)?;
             }
             self.sp()?;
             self.opt_line_comment();
-            if !self.line_ending() {
+            let at_end = top && self.i == self.b.len();
+            if !(self.line_ending() || at_end) {
                 return None;
             }
         }
@@ -486,7 +470,11 @@ impl<'a> Scanner<'a> {
         self.sp()?;
         self.opt_line_comment();
         if self.line_ending() {
-            self.nested_body(attrs.as_deref_mut())?;
+            let into = match attrs.as_deref_mut() {
+                Some(attrs) => Record::Attrs(attrs),
+                None => Record::Nothing,
+            };
+            self.body(into)?;
             self.ws()?;
         } else {
             self.i = save;
@@ -978,8 +966,9 @@ impl<'a> Scanner<'a> {
         if self.closes(self.i, delim).is_some() {
             return None;
         }
-        let start = self.i;
-        let mut literal = start;
+        // Where the current line's literal text began: `$` and `%` runs before a `{` are read
+        // from there.
+        let mut literal = self.i;
         loop {
             let n = memchr::memchr2(b'\n', b'{', &self.b[self.i..])?;
             self.i += n;
@@ -992,17 +981,8 @@ impl<'a> Scanner<'a> {
                 literal = self.i;
                 continue;
             }
-            let before = &self.b[literal..self.i];
-            match before {
-                [.., b'$', b'$'] | [.., b'%', b'%'] => self.i += 1,
-                [.., b'$'] => {
-                    self.i += 1;
-                    self.interpolation()?;
-                    literal = self.i;
-                }
-                [.., b'%'] => return None,
-                _ => self.i += 1,
-            }
+            self.brace(literal, &mut false)?;
+            literal = self.i;
         }
     }
 
