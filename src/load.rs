@@ -274,10 +274,9 @@ fn outline_on() -> bool {
 /// The chunks of a `.tf` file that hold what the model reads ([`crate::model::reads`]), when
 /// the outline scanner accepts the file ([`crate::outline`]; then hcl-edit does too): each
 /// block read whole is parsed on its own; of a block read in part, a copy with everything but
-/// those arguments blanked ([`parse::blank`]: every span is the same) is parsed, when first
-/// read for a `variable` or an `output` ([`parse::Lazy`]: most variables are never looked up,
-/// and a module's outputs are read only when it is called); the other blocks are not parsed at
-/// all. `None` when the scanner refuses the file, or (never seen) hcl-edit refuses a piece:
+/// those arguments blanked ([`parse::blank`]: every span is the same) is parsed, at once or
+/// when first read ([`parse::Lazy`]: most variables are never looked up, and a module's
+/// outputs are read only when it is called); the other blocks are not parsed at all. `None` when the scanner refuses the file, or (never seen) hcl-edit refuses a piece:
 /// then the whole file is parsed as before. `unfollowed`: whether a module call of this name
 /// is one the engine does not follow.
 fn outline_chunks(
@@ -303,32 +302,35 @@ fn outline_chunks(
                 None,
             ),
             Reads::Arguments(keys) => {
-                let keep: Vec<std::ops::Range<usize>> = block
-                    .attrs
-                    .iter()
-                    .filter(|a| keys.contains(&a.key))
-                    .map(|a| a.range.clone())
-                    .collect();
-                if matches!(block.ident, "variable" | "output") {
-                    // The block without its arguments: its identifier and labels, no spans.
-                    let mut header = hcl_edit::structure::Block::new(
-                        hcl_edit::Ident::new_unchecked(block.ident),
-                    );
-                    header.labels = block.labels.iter().map(|&l| l.into()).collect();
-                    let mut body = hcl_edit::structure::Body::new();
-                    body.push(header);
-                    let lazy =
-                        parse::Lazy::new(text.clone(), block.range.clone(), block.open, keep);
-                    (body, Some(Box::new(lazy)))
-                } else {
-                    let blanked = parse::blank(text, block.range.clone(), block.open, &keep);
-                    (hcl_edit::parser::parse_body(&blanked).ok()?, None)
-                }
+                let keep = kept(block, keys);
+                let blanked = parse::blank(text, block.range.clone(), block.open, &keep);
+                (hcl_edit::parser::parse_body(&blanked).ok()?, None)
+            }
+            Reads::OnFirstUse(keys) => {
+                // The block without its arguments: its identifier and labels, no spans.
+                let mut header =
+                    hcl_edit::structure::Block::new(hcl_edit::Ident::new_unchecked(block.ident));
+                header.labels = block.labels.iter().map(|&l| l.into()).collect();
+                let mut body = hcl_edit::structure::Body::new();
+                body.push(header);
+                let keep = kept(block, keys);
+                let lazy = parse::Lazy::new(text.clone(), block.range.clone(), block.open, keep);
+                (body, Some(Box::new(lazy)))
             }
         };
         chunks.push(parse::Chunk { body, base, lazy });
     }
     Some(chunks)
+}
+
+/// The ranges of the arguments of `block` named in `keys`.
+fn kept(block: &crate::outline::Block<'_>, keys: &[&str]) -> Vec<std::ops::Range<usize>> {
+    block
+        .attrs
+        .iter()
+        .filter(|a| keys.contains(&a.key))
+        .map(|a| a.range.clone())
+        .collect()
 }
 
 /// A `.tf.json` file: translated to native syntax, parsed, with the offsets mapped back.

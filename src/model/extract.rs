@@ -1381,6 +1381,10 @@ pub enum Reads {
     Whole,
     /// These arguments of its body, and nothing else.
     Arguments(&'static [&'static str]),
+    /// These arguments, when first read: the block reaches the model with its identifier and
+    /// labels only, and its arguments are parsed on first read (a variable's, when it is looked
+    /// up; an output's, when its module is called).
+    OnFirstUse(&'static [&'static str]),
 }
 
 /// [`Reads`] for a block: `labels` as written (one that is not its value, with an escape,
@@ -1397,8 +1401,8 @@ pub fn reads(ident: &str, labels: &[&str], repeats: bool, followed: bool) -> Rea
     match (ident, labels) {
         ("module", _) if !followed => Reads::Arguments(&["source", "count", "for_each"]),
         ("locals" | "module", _) => Reads::Whole,
-        ("variable", _) => Reads::Arguments(&["default", "type", "nullable"]),
-        ("output", _) => Reads::Arguments(&["value"]),
+        ("variable", _) => Reads::OnFirstUse(&["default", "type", "nullable"]),
+        ("output", _) => Reads::OnFirstUse(&["value"]),
         ("provider", ["google" | "google-beta"]) => Reads::Whole,
         ("data", ["google_iam_policy", _]) => Reads::Whole,
         ("resource", [rtype, _])
