@@ -3,54 +3,13 @@
 //! hold: the scanner accepts nothing hcl-edit refuses (and reads the same blocks and attribute
 //! spans), and the output is what parsing every file whole gives (`IAMLINT_OUTLINE=0`).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod knobs;
 
-fn run(outline: bool, args: &[&str]) -> (Option<i32>, Vec<u8>) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_iamlint"));
-    cmd.args(args).env_remove("IAMLINT_SPLIT_ABOVE");
-    if outline {
-        cmd.env_remove("IAMLINT_OUTLINE");
-    } else {
-        cmd.env("IAMLINT_OUTLINE", "0");
-    }
-    let out = cmd.output().expect("iamlint runs");
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code(), out.stdout)
-}
+use std::path::{Path, PathBuf};
 
 #[test]
 fn the_outline_gives_the_same_output_on_every_fixture() {
-    let mut dirs: Vec<String> = std::fs::read_dir("fixtures")
-        .expect("fixtures/")
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.path().display().to_string())
-        .collect();
-    dirs.sort();
-    assert!(dirs.len() > 20, "fixtures found: {}", dirs.len());
-    let mut compared = 0;
-    for dir in &dirs {
-        for format in ["json", "human", "sarif"] {
-            let args = ["--format", format, "--color", "never", dir.as_str()];
-            let whole = run(false, &args);
-            let outlined = run(true, &args);
-            assert_eq!(whole.0, outlined.0, "exit status of {dir} in {format}");
-            if whole.1 != outlined.1 {
-                panic!(
-                    "{dir} in {format}: output differs through the outline\n--- whole\n{}\n--- outline\n{}",
-                    String::from_utf8_lossy(&whole.1),
-                    String::from_utf8_lossy(&outlined.1)
-                );
-            }
-            compared += usize::from(!whole.1.is_empty());
-        }
-    }
-    assert!(compared > 60, "outputs compared: {compared}");
+    knobs::same_output_on_every_fixture(("IAMLINT_OUTLINE", "0"), "every file is parsed whole");
 }
 
 fn tf_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -2,57 +2,17 @@
 //! of blocks at a time. `IAMLINT_SPLIT_ABOVE=0` sends every file down that path: the output on
 //! every fixture, in every format, must be what the whole-file path gives.
 
-use std::path::Path;
-use std::process::Command;
+mod knobs;
 
-fn run(split: bool, args: &[&str]) -> (Option<i32>, Vec<u8>) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_iamlint"));
-    cmd.args(args);
-    if split {
-        cmd.env("IAMLINT_SPLIT_ABOVE", "0");
-    } else {
-        cmd.env_remove("IAMLINT_SPLIT_ABOVE");
-    }
-    let out = cmd.output().expect("iamlint runs");
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code(), out.stdout)
-}
+use knobs::run;
+use std::path::Path;
+
+/// Every file down the block-by-block path.
+const SPLIT: (&str, &str) = ("IAMLINT_SPLIT_ABOVE", "0");
 
 #[test]
 fn block_by_block_gives_the_same_output_on_every_fixture() {
-    let mut dirs: Vec<String> = std::fs::read_dir("fixtures")
-        .expect("fixtures/")
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.path().display().to_string())
-        .collect();
-    dirs.sort();
-    assert!(dirs.len() > 20, "fixtures found: {}", dirs.len());
-    let mut compared = 0;
-    for dir in &dirs {
-        for format in ["json", "human", "sarif"] {
-            let args = ["--format", format, "--color", "never", dir.as_str()];
-            let whole = run(false, &args);
-            let split = run(true, &args);
-            assert_eq!(
-                whole.0, split.0,
-                "exit status of {dir} in {format}, whole vs block by block"
-            );
-            if whole.1 != split.1 {
-                panic!(
-                    "{dir} in {format}: output differs when parsed block by block\n--- whole\n{}\n--- block by block\n{}",
-                    String::from_utf8_lossy(&whole.1),
-                    String::from_utf8_lossy(&split.1)
-                );
-            }
-            compared += usize::from(!whole.1.is_empty());
-        }
-    }
-    assert!(compared > 60, "outputs compared: {compared}");
+    knobs::same_output_on_every_fixture(SPLIT, "parsed block by block");
 }
 
 #[test]
@@ -64,8 +24,8 @@ fn a_syntax_error_in_a_split_file_loses_only_its_block() {
     std::fs::write(dir.join("main.tf"), text).unwrap();
     let d = dir.display().to_string();
     let args = ["--format", "json", d.as_str()];
-    let whole = run(false, &args);
-    let split = run(true, &args);
+    let whole = run(None, &args);
+    let split = run(Some(SPLIT), &args);
     assert_eq!(whole, split);
     let json = String::from_utf8(split.1).unwrap();
     assert!(json.contains("parse-error"), "{json}");
@@ -109,17 +69,12 @@ fn a_large_module_of_small_files_is_parsed_block_by_block_with_the_same_output()
     let d = dir.display().to_string();
     for format in ["json", "human", "sarif"] {
         let args = ["--format", format, "--color", "never", d.as_str()];
-        let whole = run(false, &args);
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_iamlint"));
-        let out = cmd
-            .args(args)
-            .env("IAMLINT_SPLIT_ABOVE", &threshold)
-            .output()
-            .expect("iamlint runs");
-        assert_eq!(whole, (out.status.code(), out.stdout), "{format}");
+        let whole = run(None, &args);
+        let split = run(Some(("IAMLINT_SPLIT_ABOVE", &threshold)), &args);
+        assert_eq!(whole, split, "{format}");
         assert!(!whole.1.is_empty());
     }
-    let json = String::from_utf8(run(false, &["--format", "json", d.as_str()]).1).unwrap();
+    let json = String::from_utf8(run(None, &["--format", "json", d.as_str()]).1).unwrap();
     // Findings that need the other files: the role's duplicate permission, the basic roles
     // of the for_each instances.
     assert!(json.contains("duplicate-permission"), "{json}");
