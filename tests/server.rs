@@ -153,6 +153,26 @@ impl Client {
         message["params"]["diagnostics"].clone()
     }
 
+    /// Waits for a publication for `uri` with a finding of `rule`; returns that finding.
+    fn diagnostic(&mut self, uri: &str, rule: &'static str) -> Value {
+        let diags = self.diagnostics_for(uri, has(rule));
+        diags
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == rule)
+            .unwrap()
+            .clone()
+    }
+
+    /// The answer to a completion request at `line`, `character` of `uri`.
+    fn completion(&mut self, uri: &str, line: u64, character: u64) -> Value {
+        self.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+        )
+    }
+
     /// Everything published so far has arrived: a request's answer comes after the
     /// publications of any run that finished before it.
     fn settle(&mut self) {
@@ -206,6 +226,16 @@ fn rules(diags: &Value) -> Vec<String> {
         .collect();
     out.sort();
     out
+}
+
+/// The labels of a completion answer's items.
+fn labels(answer: &Value) -> Vec<&str> {
+    answer["result"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect()
 }
 
 fn has(rule: &'static str) -> impl Fn(&Value) -> bool {
@@ -513,14 +543,7 @@ fn code_actions_hover_and_completion() {
     std::fs::write(dir.join("main.tf"), MAIN_TF).unwrap();
     let mut client = Client::start(&dir, json!({"debounceMs": 0}));
     let uri = client.open(&dir.join("main.tf"), 1);
-    let diags = client.diagnostics_for(&uri, has("duplicate-permission"));
-    let dup = diags
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == "duplicate-permission")
-        .unwrap()
-        .clone();
+    let dup = client.diagnostic(&uri, "duplicate-permission");
     assert_eq!(dup["tags"], json!([1]), "unnecessary: {dup}");
     assert_eq!(dup["range"]["start"]["line"], 6, "{dup}");
 
@@ -581,35 +604,19 @@ fn code_actions_hover_and_completion() {
             json!([{"range": range(5, 20, 5, 20), "text": "\n    \"run.services.de"}]),
         ),
     );
-    let items = client.request(
-        "textDocument/completion",
-        json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": 19}}),
-    );
-    let labels: Vec<&str> = items["result"]["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["label"].as_str().unwrap())
-        .collect();
-    assert!(labels.contains(&"run.services.delete"), "{labels:?}");
+    let items = client.completion(&uri, 6, 19);
+    let names = labels(&items);
+    assert!(names.contains(&"run.services.delete"), "{names:?}");
     // The whole string's content is replaced.
     assert_eq!(
         items["result"]["items"][0]["textEdit"]["range"],
         range(6, 5, 6, 21)
     );
-    let roles = client.request(
-        "textDocument/completion",
-        json!({"textDocument": {"uri": uri}, "position": {"line": 14, "character": 21}}),
-    );
-    let labels: Vec<&str> = roles["result"]["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["label"].as_str().unwrap())
-        .collect();
+    let roles = client.completion(&uri, 14, 21);
+    let names = labels(&roles);
     assert!(
-        labels.contains(&"roles/viewer") && labels.iter().all(|l| l.starts_with("roles/vi")),
-        "{labels:?}"
+        names.contains(&"roles/viewer") && names.iter().all(|l| l.starts_with("roles/vi")),
+        "{names:?}"
     );
     client.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
@@ -657,13 +664,7 @@ fn a_bad_configuration_is_a_diagnostic_and_is_reloaded() {
         "textDocument/didOpen",
         json!({"textDocument": {"uri": config_uri, "languageId": "toml", "version": 1, "text": "[rules]\nduplicate-permission = \"warning\"\n"}}),
     );
-    let back = client.diagnostics_for(&uri, has("duplicate-permission"));
-    let dup = back
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == "duplicate-permission")
-        .unwrap();
+    let dup = client.diagnostic(&uri, "duplicate-permission");
     assert_eq!(dup["severity"], 2, "{dup}");
     client.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
@@ -693,13 +694,7 @@ fn positions_use_the_encoding_the_client_prefers() {
             "{init}"
         );
         let uri = client.open(&dir.join("main.tf"), 1);
-        let diags = client.diagnostics_for(&uri, has("duplicate-permission"));
-        let dup = diags
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["code"] == "duplicate-permission")
-            .unwrap();
+        let dup = client.diagnostic(&uri, "duplicate-permission");
         assert_eq!(dup["range"]["start"]["line"], 6, "{chosen}: {dup}");
         assert_eq!(
             dup["range"]["start"]["character"], column,
@@ -745,10 +740,7 @@ fn malformed_messages_get_errors_and_the_server_keeps_running() {
         change("file:///nowhere.tf", 1, json!([{"text": "x"}])),
     );
     client.notify("textDocument/didOpen", json!({"textDocument": {"uri": "untitled:1", "languageId": "terraform", "version": 1, "text": "\"roles/own"}}));
-    let r = client.request(
-        "textDocument/completion",
-        json!({"textDocument": {"uri": "untitled:1"}, "position": {"line": 99, "character": 99}}),
-    );
+    let r = client.completion("untitled:1", 99, 99);
     assert!(r.get("error").is_none(), "{r}");
     let r = client.request(
         "textDocument/hover",
