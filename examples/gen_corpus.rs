@@ -999,12 +999,13 @@ fn one_file(mb: usize, seed: u64, out: &Path) -> std::io::Result<usize> {
     Ok(text.len())
 }
 
-/// The allocator iamlint uses (src/main.rs), so that `--parse-only` is the baseline iamlint's
-/// own parsing runs at.
+/// The allocator iamlint uses (src/main.rs), with the same options, so that `--parse-only` is
+/// the baseline iamlint's own parsing runs at.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    iamlint::util::alloc::tune_mimalloc();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut files = None;
     let mut seed = 1;

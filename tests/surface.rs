@@ -190,7 +190,13 @@ fn the_public_surface_is_the_pinned_one() {
     check(
         root,
         "src/util/mod.rs",
-        &["mod optfile", "mod paths"],
+        &["mod alloc", "mod optfile", "mod paths"],
+        &mut problems,
+    );
+    check(
+        root,
+        "src/util/alloc.rs",
+        &["fn tune_mimalloc"],
         &mut problems,
     );
     check(
