@@ -625,7 +625,7 @@ impl Parsed {
             p.chunks
                 .iter()
                 .any(|c| c.body.blocks().any(|b| b.ident.as_str() == "output"))
-                || p.pieces.iter().any(|piece| piece.ident == "output")
+                || p.pieces.iter().any(|piece| piece.output)
         });
         Parsed {
             files,
@@ -808,7 +808,12 @@ impl<F> Runner<'_, F> {
                 d.secondary.push(site.clone());
             }
         }
-        walk.diagnostics.extend(diags);
+        // The first findings are moved, not copied: a huge module's findings are not held twice.
+        if walk.diagnostics.is_empty() {
+            walk.diagnostics = diags;
+        } else {
+            walk.diagnostics.extend(diags);
+        }
     }
 }
 

@@ -221,7 +221,7 @@ fn parse_bytes_in(
     let text: std::sync::Arc<str> = text.into();
     let split = match decode_error {
         None if large || text.len() >= parse::split_above() => {
-            parse::parse_pieces(&text, wants_spans)
+            parse::parse_pieces(&text, wants_spans, &crate::model::held_block)
         }
         _ => None,
     };

@@ -92,14 +92,16 @@ pub fn blank(text: &str, block: Range<usize>, open: usize, keep: &[Range<usize>]
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// A top-level block of a file parsed block by block ([`parse_pieces`]): where it is and its
-/// header. Its syntax tree is not kept; the model parses it again when it needs it.
+/// A top-level block of a file parsed block by block ([`parse_pieces`]): where it is and what
+/// its header told. Neither its syntax tree nor its header is kept (in a huge file their
+/// strings were more than the text); the model parses the block again when it needs it.
 #[derive(Clone, Debug)]
 pub struct Piece {
     pub range: Range<usize>,
-    /// `resource`, `locals`, ...
-    pub ident: String,
-    pub labels: Vec<String>,
+    /// An `output` block.
+    pub output: bool,
+    /// The reader keeps the block while it reads the file: `parse_pieces`'s `held` said so.
+    pub held: bool,
 }
 
 /// Files of at least this many bytes are parsed block by block, so that the syntax tree of the
@@ -122,8 +124,13 @@ pub fn split_above() -> usize {
 /// when `spans` is asked for, the spans of its structures (for suppressions). `None` unless
 /// every piece parses, the text before the first holds only comments and no piece has a
 /// top-level attribute: then the whole file parses, with these very blocks and spans, and
-/// anything else is left to [`parse`], which reports syntax errors as for any file.
-pub fn parse_pieces(text: &str, spans: bool) -> Option<(Vec<Piece>, Vec<Range<usize>>)> {
+/// anything else is left to [`parse`], which reports syntax errors as for any file. `held`
+/// tells, from a block's ident, labels and text, whether the reader keeps it ([`Piece::held`]).
+pub fn parse_pieces(
+    text: &str,
+    spans: bool,
+    held: &(impl Fn(&str, &[&str], &str) -> bool + Sync),
+) -> Option<(Vec<Piece>, Vec<Range<usize>>)> {
     let ranges = crate::lex::split_top_level(text);
     let first = ranges.first()?.start;
     let prefix = hcl_edit::parser::parse_body(&text[..first]).ok()?;
@@ -139,13 +146,11 @@ pub fn parse_pieces(text: &str, spans: bool) -> Option<(Vec<Piece>, Vec<Range<us
             }
             let mut blocks = body.blocks();
             let block = blocks.next()?;
+            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            let ident = block.ident.as_str();
             let piece = Piece {
-                ident: block.ident.to_string(),
-                labels: block
-                    .labels
-                    .iter()
-                    .map(|l| l.as_str().to_string())
-                    .collect(),
+                output: ident == "output",
+                held: held(ident, &labels, &text[range.clone()]),
                 range: range.clone(),
             };
             // One block a piece: a piece starts at each top-level block.
@@ -400,20 +405,47 @@ mod tests {
     #[test]
     fn pieces_are_the_whole_files_blocks_or_nothing() {
         let text = "# head\n/* c */\nresource \"a\" \"b\" {\n  x = [1, {y = 2}]\n}\n# iamlint-ignore: x\nlocals {\n  y = \"}\"\n}\n";
-        let (pieces, spans) = parse_pieces(text, true).unwrap();
-        let idents: Vec<&str> = pieces.iter().map(|p| p.ident.as_str()).collect();
-        assert_eq!(idents, ["resource", "locals"]);
-        assert_eq!(pieces[0].labels, ["a", "b"]);
+        let seen = std::sync::Mutex::new(Vec::new());
+        let held = |ident: &str, labels: &[&str], block: &str| {
+            let head = format!("{ident} {labels:?} {}", block.lines().next().unwrap_or(""));
+            seen.lock().unwrap().push(head);
+            ident == "locals"
+        };
+        let (pieces, spans) = parse_pieces(text, true, &held).unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                "locals [] locals {",
+                "resource [\"a\", \"b\"] resource \"a\" \"b\" {"
+            ]
+        );
+        let held: Vec<bool> = pieces.iter().map(|p| p.held).collect();
+        assert_eq!(held, [false, true]);
+        assert!(pieces.iter().all(|p| !p.output));
         let whole = hcl_edit::parser::parse_body(text).unwrap();
         let mut want = Vec::new();
         crate::suppress::structure_spans(&whole, 0, &mut want);
         assert_eq!(spans, want);
         // What the whole file would not give the same way is left to `parse`: an attribute
         // before the first block or between blocks, a syntax error, no block at all.
-        assert!(parse_pieces("a = 1\nresource \"a\" \"b\" {}\n", false).is_none());
-        assert!(parse_pieces("resource \"a\" \"b\" {\n}\nb = 2\n", false).is_none());
-        assert!(parse_pieces("resource \"a\" \"b\" {\n  x = [\n}\n", false).is_none());
-        assert!(parse_pieces("# only a comment\n", false).is_none());
+        assert!(
+            parse_pieces("a = 1\nresource \"a\" \"b\" {}\n", false, &|_, _, _| false).is_none()
+        );
+        assert!(
+            parse_pieces("resource \"a\" \"b\" {\n}\nb = 2\n", false, &|_, _, _| {
+                false
+            })
+            .is_none()
+        );
+        assert!(
+            parse_pieces("resource \"a\" \"b\" {\n  x = [\n}\n", false, &|_, _, _| {
+                false
+            })
+            .is_none()
+        );
+        assert!(parse_pieces("# only a comment\n", false, &|_, _, _| false).is_none());
     }
 
     #[test]

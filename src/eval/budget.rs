@@ -52,8 +52,8 @@ pub fn measure(value: &Value, limit: Size) -> Option<Size> {
             Value::Number(n) => size.bytes += n.len(),
             Value::Str(s) => {
                 // Parts other than text (references, unknowns) count as elements.
-                size.elements += s.parts.len().saturating_sub(1);
-                for part in &s.parts {
+                size.elements += s.parts().len().saturating_sub(1);
+                for part in s.parts() {
                     if let super::value::Part::Lit(l) = part {
                         size.bytes += l.len();
                     }

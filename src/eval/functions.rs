@@ -1985,9 +1985,7 @@ mod tests {
         // An unknown condition: that part of the string is unknown, the rest is kept.
         assert_eq!(
             eval("\"p-%{ if var.x }a%{ endif }\""),
-            Value::Str(Str {
-                parts: vec![Part::Lit("p-".into()), Part::Unknown]
-            })
+            Value::Str(Str::from_parts(vec![Part::Lit("p-".into()), Part::Unknown]))
         );
     }
 

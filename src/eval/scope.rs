@@ -745,7 +745,7 @@ impl<'a> Scope<'a> {
         for piece in pieces {
             match piece {
                 Piece::StripPrev => {
-                    if let Some(Part::Lit(last)) = out.parts.last_mut() {
+                    if let Some(last) = out.last_literal_mut() {
                         let kept = last.trim_end().len();
                         last.truncate(kept);
                     }
@@ -807,7 +807,7 @@ impl<'a> Scope<'a> {
                         return false;
                     }
                     match val.value {
-                        Value::Str(s) => out.extend(s.parts.into_iter().map(Piece::Part)),
+                        Value::Str(s) => out.extend(s.into_parts().into_iter().map(Piece::Part)),
                         Value::Number(n) => out.push(Piece::Part(Part::Lit(n))),
                         Value::Bool(b) => out.push(Piece::Part(Part::Lit(b.to_string()))),
                         _ => out.push(Piece::Part(Part::Unknown)),
@@ -1162,9 +1162,7 @@ impl<'a> Scope<'a> {
             attr,
         };
         Val {
-            value: Value::Str(Str {
-                parts: vec![Part::Ref(Box::new(r))],
-            }),
+            value: Value::Str(Str::from_parts(vec![Part::Ref(Box::new(r))])),
             loc,
         }
     }
@@ -1181,15 +1179,13 @@ impl<'a> Scope<'a> {
     ) -> Option<Value> {
         let rep = *self.repetitions.get(&(data, rtype, name))?;
         let reference = |key: String| Val {
-            value: Value::Str(Str {
-                parts: vec![Part::Ref(Box::new(Ref {
-                    data,
-                    rtype: rtype.to_string(),
-                    name: name.to_string(),
-                    key: Some(key),
-                    attr: None,
-                }))],
-            }),
+            value: Value::Str(Str::from_parts(vec![Part::Ref(Box::new(Ref {
+                data,
+                rtype: rtype.to_string(),
+                name: name.to_string(),
+                key: Some(key),
+                attr: None,
+            }))])),
             loc: loc.clone(),
         };
         let value = self.eval_at(rep.expr, rep.src, depth + 1).value;
@@ -1327,9 +1323,7 @@ impl<'a> Scope<'a> {
 }
 
 fn input(name: String) -> Value {
-    Value::Str(Str {
-        parts: vec![Part::Input(name)],
-    })
+    Value::Str(Str::from_parts(vec![Part::Input(name)]))
 }
 
 fn is_resource_type(name: &str) -> bool {
@@ -1371,14 +1365,12 @@ fn get_attr(val: &Val, name: &str) -> Step {
         },
         Value::Null | Value::Bool(_) | Value::Number(_) => Step::Failed,
         // An instance of a resource (`v` in `for k, v in google_x.y`): its attribute.
-        Value::Str(s) => match s.parts.as_slice() {
+        Value::Str(s) => match s.parts() {
             [Part::Ref(r)] if r.attr.is_none() => Step::Val(Val {
-                value: Value::Str(Str {
-                    parts: vec![Part::Ref(Box::new(Ref {
-                        attr: Some(name.to_string()),
-                        ..(**r).clone()
-                    }))],
-                }),
+                value: Value::Str(Str::from_parts(vec![Part::Ref(Box::new(Ref {
+                    attr: Some(name.to_string()),
+                    ..(**r).clone()
+                }))])),
                 loc: val.loc.clone(),
             }),
             _ => Step::Unknown,
@@ -1392,7 +1384,7 @@ fn opaque(v: &Value) -> bool {
     match v {
         Value::Unknown => true,
         Value::Str(s) => s
-            .parts
+            .parts()
             .iter()
             .any(|p| matches!(p, Part::Input(_) | Part::Unknown)),
         _ => false,
@@ -1404,7 +1396,7 @@ fn opaque(v: &Value) -> bool {
 fn settled(v: &Value) -> bool {
     match v {
         Value::Unknown => false,
-        Value::Str(s) => !s.parts.iter().any(|p| matches!(p, Part::Unknown)),
+        Value::Str(s) => !s.parts().iter().any(|p| matches!(p, Part::Unknown)),
         Value::List(items) => items.iter().all(|i| settled(&i.value)),
         Value::Object(entries) => entries.iter().all(|(_, v)| settled(&v.value)),
         Value::Null | Value::Bool(_) | Value::Number(_) => true,
@@ -1560,7 +1552,7 @@ mod tests {
         assert_eq!(val.as_str(), None);
         let val = eval_attr("variable \"x\" {\n  default = \"\"\n}\nv = var.x\n", "v");
         assert_eq!(
-            val.as_template().unwrap().parts,
+            val.as_template().unwrap().parts(),
             [Part::Input("var.x".into())]
         );
         let a = eval_attr("v = \"projects/${var.p}\"\n", "v");

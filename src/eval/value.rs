@@ -36,9 +36,31 @@ pub enum Value {
 }
 
 /// A string that may be only partly known, such as `"serviceAccount:${google_service_account.x.email}"`.
-#[derive(Clone, Debug, PartialEq, Default)]
+///
+/// Its parts are never two literals in a row nor an empty literal ([`Str::push`]). A string of
+/// one part (most are one literal: a permission, a role, a member) holds it inline, with no
+/// vector of its own: in a module of many custom roles, the vectors were a quarter of the model.
+#[derive(Clone, Debug, Default)]
 pub struct Str {
-    pub parts: Vec<Part>,
+    parts: Parts,
+}
+
+#[derive(Clone, Debug)]
+enum Parts {
+    One(Part),
+    Many(Vec<Part>),
+}
+
+impl Default for Parts {
+    fn default() -> Parts {
+        Parts::Many(Vec::new())
+    }
+}
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        self.parts() == other.parts()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -69,21 +91,71 @@ pub struct Ref {
 impl Str {
     pub fn literal(s: impl Into<String>) -> Str {
         Str {
-            parts: vec![Part::Lit(s.into())],
+            parts: Parts::One(Part::Lit(s.into())),
         }
     }
 
+    /// The string of exactly these parts.
+    pub fn from_parts(parts: Vec<Part>) -> Str {
+        let parts = match <[Part; 1]>::try_from(parts) {
+            Ok([part]) => Parts::One(part),
+            Err(parts) => Parts::Many(parts),
+        };
+        Str { parts }
+    }
+
+    /// Its parts, in order.
+    pub fn parts(&self) -> &[Part] {
+        match &self.parts {
+            Parts::One(part) => std::slice::from_ref(part),
+            Parts::Many(parts) => parts,
+        }
+    }
+
+    /// Its last part, when it is a literal.
+    pub(crate) fn last_literal_mut(&mut self) -> Option<&mut String> {
+        let last = match &mut self.parts {
+            Parts::One(last) => Some(last),
+            Parts::Many(parts) => parts.last_mut(),
+        };
+        match last {
+            Some(Part::Lit(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn into_parts(self) -> Vec<Part> {
+        match self.parts {
+            Parts::One(part) => vec![part],
+            Parts::Many(parts) => parts,
+        }
+    }
+
+    /// Appends a part: a literal after a literal extends it, an empty literal adds nothing.
     pub(crate) fn push(&mut self, part: Part) {
-        match (self.parts.last_mut(), part) {
+        let last = match &mut self.parts {
+            Parts::One(last) => Some(last),
+            Parts::Many(parts) => parts.last_mut(),
+        };
+        match (last, part) {
             (Some(Part::Lit(prev)), Part::Lit(next)) => prev.push_str(&next),
             (_, Part::Lit(next)) if next.is_empty() => {}
-            (_, part) => self.parts.push(part),
+            (_, part) => match &mut self.parts {
+                Parts::Many(parts) if parts.is_empty() => self.parts = Parts::One(part),
+                Parts::Many(parts) => parts.push(part),
+                Parts::One(_) => {
+                    let Parts::One(first) = std::mem::take(&mut self.parts) else {
+                        unreachable!("matched as one part")
+                    };
+                    self.parts = Parts::Many(vec![first, part]);
+                }
+            },
         }
     }
 
     /// The whole string, when every part of it is known.
     pub fn as_literal(&self) -> Option<&str> {
-        match self.parts.as_slice() {
+        match self.parts() {
             [] => Some(""),
             [Part::Lit(s)] => Some(s),
             _ => None,
@@ -92,7 +164,7 @@ impl Str {
 
     /// The known text the string starts with.
     pub fn known_prefix(&self) -> &str {
-        match self.parts.first() {
+        match self.parts().first() {
             Some(Part::Lit(s)) => s,
             _ => "",
         }
@@ -100,7 +172,7 @@ impl Str {
 
     /// The known text the string ends with.
     pub fn known_suffix(&self) -> &str {
-        match self.parts.last() {
+        match self.parts().last() {
             Some(Part::Lit(s)) => s,
             _ => "",
         }
@@ -108,11 +180,11 @@ impl Str {
 
     /// The string as written, with its unknown parts as `${...}`: `projects/${var.project}`.
     pub fn display(&self) -> String {
-        if let [Part::Input(name)] = self.parts.as_slice() {
+        if let [Part::Input(name)] = self.parts() {
             return name.clone();
         }
         let mut out = String::new();
-        for part in &self.parts {
+        for part in self.parts() {
             match part {
                 Part::Lit(s) => out.push_str(s),
                 Part::Ref(r) => {
@@ -133,7 +205,7 @@ impl Str {
     }
 
     pub fn refs(&self) -> impl Iterator<Item = &Ref> {
-        self.parts.iter().filter_map(|p| match p {
+        self.parts().iter().filter_map(|p| match p {
             Part::Ref(r) => Some(&**r),
             _ => None,
         })
@@ -141,13 +213,13 @@ impl Str {
 
     /// The string without a known prefix, if it starts with it.
     pub fn strip_prefix(&self, prefix: &str) -> Option<Str> {
-        let first = match self.parts.first() {
+        let first = match self.parts().first() {
             Some(Part::Lit(s)) => s.strip_prefix(prefix)?,
             _ => return None,
         };
         let mut rest = Str::default();
         rest.push(Part::Lit(first.to_string()));
-        for part in &self.parts[1..] {
+        for part in &self.parts()[1..] {
             rest.push(part.clone());
         }
         Some(rest)
@@ -205,8 +277,8 @@ impl Val {
         let value = match &self.value {
             Value::Unknown => return None,
             Value::Str(s) => {
-                let mut parts = Vec::with_capacity(s.parts.len());
-                for part in &s.parts {
+                let mut parts = Vec::with_capacity(s.parts().len());
+                for part in s.parts() {
                     parts.push(match part {
                         Part::Lit(_) => part.clone(),
                         // Exported by a module it calls: already qualified.
@@ -218,7 +290,7 @@ impl Val {
                         Part::Input(_) | Part::Unknown => return None,
                     });
                 }
-                Value::Str(Str { parts })
+                Value::Str(Str::from_parts(parts))
             }
             Value::List(items) => Value::List(
                 items

@@ -136,15 +136,16 @@ const BATCH_BYTES: usize = 1 << 20;
 /// A block of a file parsed block by block that is read across the module, so kept while the
 /// module is extracted: `locals` and `variable` (the scope), `data "google_iam_policy"` and
 /// the `_iam_policy` resources (the policies), and a `resource` or `data` block that may repeat
-/// (`count`, `for_each`: the scope's repetitions).
-fn held_piece(text: &str, piece: &Piece) -> bool {
-    match (piece.ident.as_str(), piece.labels.as_slice()) {
+/// (`count`, `for_each`: the scope's repetitions). The loader asks this of each block as it
+/// splits the file, from its header and text ([`Piece::held`]).
+pub fn held_block(ident: &str, labels: &[&str], text: &str) -> bool {
+    match (ident, labels) {
         ("locals" | "variable", _) => true,
-        ("data", [rtype, _]) if rtype == "google_iam_policy" => true,
+        ("data", [rtype, _]) if *rtype == "google_iam_policy" => true,
         ("resource", [rtype, _]) if matches!(grant_kind(rtype), Some((GrantKind::Policy, _))) => {
             true
         }
-        ("resource" | "data", [_, _]) => may_repeat(text.get(piece.range.clone()).unwrap_or("")),
+        ("resource" | "data", [_, _]) => may_repeat(text),
         _ => false,
     }
 }
@@ -212,11 +213,7 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
     let held: Vec<Vec<Chunk>> = files
         .iter()
         .map(|file| {
-            let wanted: Vec<&Piece> = file
-                .pieces
-                .iter()
-                .filter(|p| held_piece(file.text, p))
-                .collect();
+            let wanted: Vec<&Piece> = file.pieces.iter().filter(|p| p.held).collect();
             parse_pieces(file.text, &wanted)
                 .into_iter()
                 .flatten()
@@ -351,10 +348,10 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
                 .max(1);
             let (batch, after) = rest.split_at(n);
             rest = after;
-            let wanted: Vec<&Piece> = batch.iter().filter(|p| !held_piece(file.text, p)).collect();
+            let wanted: Vec<&Piece> = batch.iter().filter(|p| !p.held).collect();
             let mut parsed = parse_pieces(file.text, &wanted).into_iter();
             for piece in batch {
-                if held_piece(file.text, piece) {
+                if piece.held {
                     if let Some(top) = held.next() {
                         cx.top(top, &mut module);
                     }
@@ -402,6 +399,10 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
     for (grant, target) in module.grants.iter_mut().zip(targets) {
         grant.target = target;
     }
+    // Held while the rules run: without the room they grew into (up to half of a huge
+    // module's roles and grants).
+    module.custom_roles.shrink_to_fit();
+    module.grants.shrink_to_fit();
     module
 }
 
@@ -788,7 +789,7 @@ impl Cx<'_, '_> {
             let val = self.scope.eval(&attr.value, src);
             let known = match &val.value {
                 Value::Str(s) => !s
-                    .parts
+                    .parts()
                     .iter()
                     .any(|p| matches!(p, super::value::Part::Unknown)),
                 Value::Unknown | Value::List(_) | Value::Object(_) => false,
@@ -1592,7 +1593,7 @@ fn mapped_role(val: Val, map: impl Fn(&str) -> Option<&'static str>) -> Val {
 /// `kind:` followed by the rest of a string: `user:` + `${google_service_account.x.email}`.
 fn prefixed(kind: &str, rest: &Str) -> Str {
     let mut parts = vec![super::value::Part::Lit(kind.to_string())];
-    for part in &rest.parts {
+    for part in rest.parts() {
         match (parts.last_mut(), part) {
             (Some(super::value::Part::Lit(prev)), super::value::Part::Lit(next)) => {
                 prev.push_str(next)
@@ -1600,7 +1601,7 @@ fn prefixed(kind: &str, rest: &Str) -> Str {
             _ => parts.push(part.clone()),
         }
     }
-    Str { parts }
+    Str::from_parts(parts)
 }
 
 /// An email as a member: `serviceAccount:` for a service account, `user:` for a known email
@@ -1777,7 +1778,7 @@ fn fill_holes(text: &str, holes: &[Val]) -> Str {
         match hole.map(|v| &v.value) {
             None => lit(&mut parts, c.encode_utf8(&mut [0; 4])),
             Some(Value::Str(s)) => {
-                for part in &s.parts {
+                for part in s.parts() {
                     match part {
                         Part::Lit(t) => lit(&mut parts, t),
                         other => parts.push(other.clone()),
@@ -1789,7 +1790,7 @@ fn fill_holes(text: &str, holes: &[Val]) -> Str {
             Some(_) => parts.push(Part::Unknown),
         }
     }
-    Str { parts }
+    Str::from_parts(parts)
 }
 
 /// A JSON value as a [`Val`], each part located by `loc` from its token's range.

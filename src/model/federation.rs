@@ -90,7 +90,7 @@ pub fn pool_member(s: &Str) -> Option<(PoolRef, PoolMembers)> {
     let rest = s
         .strip_prefix("principalSet://iam.googleapis.com/")
         .or_else(|| s.strip_prefix("principal://iam.googleapis.com/"))?;
-    let parts = &rest.parts;
+    let parts = rest.parts();
     // `${google_iam_workload_identity_pool.X.name}/...`
     let (pool, tail) = match parts.first() {
         Some(Part::Ref(r)) if r.rtype == POOL_RESOURCE && !r.data => {
@@ -156,7 +156,7 @@ impl Federation {
         let Some(s) = provider.pool_id.as_ref().and_then(Val::as_template) else {
             return PoolRef::Unknown;
         };
-        if let [Part::Ref(r)] = s.parts.as_slice()
+        if let [Part::Ref(r)] = s.parts()
             && r.rtype == POOL_RESOURCE
         {
             return PoolRef::Resource(r.name.clone());
@@ -210,20 +210,18 @@ mod tests {
                 PoolMembers::Attribute("repository".into())
             ))
         );
-        let templated = Str {
-            parts: vec![
-                Part::Lit("principalSet://iam.googleapis.com/".into()),
-                Part::Ref(Box::new(Ref {
-                    data: false,
-                    rtype: POOL_RESOURCE.into(),
-                    name: "pool".into(),
-                    key: None,
-                    attr: Some("name".into()),
-                })),
-                Part::Lit("/attribute.repository_owner/".into()),
-                Part::Input("var.org".into()),
-            ],
-        };
+        let templated = Str::from_parts(vec![
+            Part::Lit("principalSet://iam.googleapis.com/".into()),
+            Part::Ref(Box::new(Ref {
+                data: false,
+                rtype: POOL_RESOURCE.into(),
+                name: "pool".into(),
+                key: None,
+                attr: Some("name".into()),
+            })),
+            Part::Lit("/attribute.repository_owner/".into()),
+            Part::Input("var.org".into()),
+        ]);
         assert_eq!(
             pool_member(&templated),
             Some((
@@ -231,13 +229,11 @@ mod tests {
                 PoolMembers::Attribute("repository_owner".into())
             ))
         );
-        let unknown_number = Str {
-            parts: vec![
-                Part::Lit("principalSet://iam.googleapis.com/projects/".into()),
-                Part::Unknown,
-                Part::Lit("/locations/global/workloadIdentityPools/gh/*".into()),
-            ],
-        };
+        let unknown_number = Str::from_parts(vec![
+            Part::Lit("principalSet://iam.googleapis.com/projects/".into()),
+            Part::Unknown,
+            Part::Lit("/locations/global/workloadIdentityPools/gh/*".into()),
+        ]);
         assert_eq!(
             pool_member(&unknown_number),
             Some((PoolRef::Id("gh".into()), PoolMembers::Whole))

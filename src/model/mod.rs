@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use value::Val;
 
-pub use extract::{FileSource, ModuleSource, Reads, extract, reads};
+pub use extract::{FileSource, ModuleSource, Reads, extract, held_block, reads};
 
 /// One file of a module, for naming places in messages ("granted in iam.tf:7").
 #[derive(Clone, Debug)]
@@ -383,7 +383,7 @@ impl Grant {
     /// (`google_cloud_run_v2_service.api`); never a template with `${...}` in it.
     fn target_name(&self, s: &value::Str) -> Option<String> {
         use value::Part;
-        match s.parts.as_slice() {
+        match s.parts() {
             [Part::Lit(lit)] => Some(lit.clone()),
             [Part::Input(name)] => Some(name.clone()),
             // The resource itself, by its name or id: named by its address.

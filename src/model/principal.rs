@@ -177,7 +177,7 @@ pub fn classify_identity(s: &Str) -> SaRef {
 
 /// Classifies a member string such as `serviceAccount:x@p.iam.gserviceaccount.com`.
 pub fn classify_member(s: &Str) -> Principal {
-    if let [Part::Ref(r)] = s.parts.as_slice() {
+    if let [Part::Ref(r)] = s.parts() {
         return match classify_identity(s) {
             SaRef::Unknown if r.attr.as_deref() == Some("member") => Principal::Other,
             SaRef::Unknown => Principal::Unknown,
@@ -239,42 +239,34 @@ mod tests {
             )),
             Principal::ServiceAccount(SaRef::Default(DefaultIdentity::ComputeEngine))
         );
-        let templated = Str {
-            parts: vec![
-                Part::Lit("serviceAccount:".into()),
-                reference(false, "google_service_account", "email"),
-            ],
-        };
+        let templated = Str::from_parts(vec![
+            Part::Lit("serviceAccount:".into()),
+            reference(false, "google_service_account", "email"),
+        ]);
         assert_eq!(
             classify_member(&templated),
             Principal::ServiceAccount(SaRef::Resource("x".into()))
         );
-        let number = Str {
-            parts: vec![
-                Part::Lit("serviceAccount:".into()),
-                Part::Unknown,
-                Part::Lit("-compute@developer.gserviceaccount.com".into()),
-            ],
-        };
+        let number = Str::from_parts(vec![
+            Part::Lit("serviceAccount:".into()),
+            Part::Unknown,
+            Part::Lit("-compute@developer.gserviceaccount.com".into()),
+        ]);
         assert_eq!(
             classify_member(&number),
             Principal::ServiceAccount(SaRef::Default(DefaultIdentity::ComputeEngine))
         );
-        let data = Str {
-            parts: vec![reference(
-                true,
-                "google_compute_default_service_account",
-                "member",
-            )],
-        };
+        let data = Str::from_parts(vec![reference(
+            true,
+            "google_compute_default_service_account",
+            "member",
+        )]);
         assert_eq!(
             classify_member(&data),
             Principal::ServiceAccount(SaRef::Default(DefaultIdentity::ComputeEngine))
         );
         assert_eq!(
-            classify_member(&Str {
-                parts: vec![Part::Unknown]
-            }),
+            classify_member(&Str::from_parts(vec![Part::Unknown])),
             Principal::Unknown
         );
     }

@@ -129,7 +129,7 @@ fn broad(
 fn agent_number(member: &Member) -> Option<Vec<Part>> {
     let s = member.val.as_template()?;
     let mut parts = Vec::new();
-    for part in &s.parts {
+    for part in s.parts() {
         match part {
             Part::Lit(lit) => {
                 let lit = lit.strip_prefix("serviceAccount:").unwrap_or(lit);
@@ -200,7 +200,7 @@ fn agent_of_another_project(grant: &Grant, member: &Member) -> bool {
     let Some(project) = project.as_template() else {
         return false;
     };
-    match (number.as_slice(), project.parts.as_slice()) {
+    match (number.as_slice(), project.parts()) {
         ([Part::Lit(n)], [Part::Lit(p)]) => {
             n.bytes().all(|b| b.is_ascii_digit()) && p.bytes().all(|b| b.is_ascii_digit()) && n != p
         }

@@ -47,9 +47,9 @@ enum Problem {
 /// The known text of a member: the whole string, or the literal text up to the first part that
 /// cannot be known.
 fn known_head(s: &Str) -> (&str, bool) {
-    match s.parts.first() {
-        Some(Part::Lit(l)) => (l, s.parts.len() == 1),
-        _ => ("", s.parts.is_empty()),
+    match s.parts().first() {
+        Some(Part::Lit(l)) => (l, s.parts().len() == 1),
+        _ => ("", s.parts().is_empty()),
     }
 }
 
@@ -181,7 +181,7 @@ impl InvalidMember {
         let problem = problem(s, written)?;
         // What is known of the member; an interpolation is `...`, never a raw `${...}`.
         let shown: String = s
-            .parts
+            .parts()
             .iter()
             .map(|p| match p {
                 crate::model::value::Part::Lit(lit) => lit.as_str(),
@@ -317,16 +317,13 @@ mod tests {
         );
         assert_eq!(check("domain:a@example.com").as_deref(), Some("malformed"));
         assert_eq!(check("user:").as_deref(), Some("malformed"));
-        let templated = Str {
-            parts: vec![Part::Input("var.kind".into()), Part::Lit(":x".into())],
-        };
+        let templated =
+            Str::from_parts(vec![Part::Input("var.kind".into()), Part::Lit(":x".into())]);
         assert!(problem(&templated, None).is_none());
-        let account = Str {
-            parts: vec![
-                Part::Lit("serviceAccount:".into()),
-                Part::Input("var.email".into()),
-            ],
-        };
+        let account = Str::from_parts(vec![
+            Part::Lit("serviceAccount:".into()),
+            Part::Input("var.email".into()),
+        ]);
         assert!(problem(&account, None).is_none());
         // A variable's default in the member: only the written prefix is checked.
         let placeholder = Str::literal("serviceAccount:");

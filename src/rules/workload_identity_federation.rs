@@ -13,7 +13,7 @@ pub struct WorkloadIdentityFederation;
 
 /// The text of a partly known string, with [`UNKNOWN`] for what cannot be known.
 fn text(s: &Str) -> String {
-    s.parts
+    s.parts()
         .iter()
         .map(|p| match p {
             Part::Lit(l) => l.clone(),
