@@ -65,8 +65,9 @@ pub struct Diagnostic {
     /// Notes and help are most often fixed text: borrowed then, not copied per finding.
     pub notes: Vec<Cow<'static, str>>,
     pub help: Option<Cow<'static, str>>,
-    /// A change that certainly fixes it, applied by `--fix`.
-    pub fix: Option<Fix>,
+    /// A change that certainly fixes it, applied by `--fix`. Boxed: most findings have none,
+    /// and inline it made each 224 bytes instead of 184.
+    pub fix: Option<Box<Fix>>,
     /// Part of one decision with other findings of its rule (the permissions of one role):
     /// after suppressions, the report makes them one diagnostic.
     pub group: Option<Box<Group>>,
@@ -131,7 +132,7 @@ impl Diagnostic {
     }
 
     pub fn fix(mut self, fix: Fix) -> Diagnostic {
-        self.fix = Some(fix);
+        self.fix = Some(Box::new(fix));
         self
     }
 

@@ -200,7 +200,8 @@ fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 first.help = Some(g.help.clone().into());
             }
             // The certain fixes of the parts, as one; parts without one stay for a person.
-            let mut fixes: Vec<crate::diagnostic::Fix> = first.fix.take().into_iter().collect();
+            let mut fixes: Vec<Box<crate::diagnostic::Fix>> =
+                first.fix.take().into_iter().collect();
             for d in &rest {
                 push_new(
                     &mut first.secondary,
@@ -211,10 +212,10 @@ fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
             first.fix = match fixes.len() {
                 0 => None,
                 1 => fixes.pop(),
-                n => Some(crate::diagnostic::Fix {
+                n => Some(Box::new(crate::diagnostic::Fix {
                     title: format!("{} and {} more", fixes[0].title, n - 1),
                     edits: fixes.into_iter().flat_map(|f| f.edits).collect(),
-                }),
+                })),
             };
         }
         first.group = None;

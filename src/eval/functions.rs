@@ -250,11 +250,11 @@ pub fn lookup_function(name: &str) -> Option<&'static Function> {
 
 // ---- helpers -------------------------------------------------------------------------------
 
-fn lit(s: impl Into<String>) -> Value {
+fn lit(s: impl Into<super::value::Text>) -> Value {
     Value::Str(Str::literal(s))
 }
 
-fn text(s: impl Into<String>, loc: &Loc) -> Val {
+fn text(s: impl Into<super::value::Text>, loc: &Loc) -> Val {
     Val {
         value: lit(s),
         loc: loc.clone(),

@@ -16,4 +16,5 @@ mod yaml;
 
 pub use files::{DataFiles, Files};
 pub use scope::{Binding, LazyBody, MAX_ITEMS, Scope};
-pub use value::{Loc, Part, Ref, Src, Str, Val, Value};
+pub(crate) use value::PartsBuilder;
+pub use value::{Loc, Part, Ref, Src, Str, Text, Val, Value};

@@ -59,6 +59,9 @@ pub struct Scope<'a> {
     budget: Budget,
     /// The module's type constraints already read, shared by every context it is checked in.
     types: Option<std::sync::Arc<types::Cache>>,
+    /// The text of the module's string literals: one [`Text`] for each text, however often it
+    /// is written (a permission in many roles is held once).
+    texts: RefCell<HashSet<Text>>,
 }
 
 /// A value being built from parts (list or object elements, template parts, arguments),
@@ -368,13 +371,24 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// The [`Text`] of a string literal: the one already made for the same text, if any.
+    fn text(&self, s: &str) -> Text {
+        let mut texts = self.texts.borrow_mut();
+        if let Some(text) = texts.get(s) {
+            return text.clone();
+        }
+        let text = Text::from(s);
+        texts.insert(text.clone());
+        text
+    }
+
     fn eval_node(&self, expr: &Expression, src: Src, depth: usize) -> Val {
         let loc = src.loc(expr);
         let value = match expr {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
             Expression::Number(n) => Value::Number(n.value().to_string()),
-            Expression::String(s) => Value::Str(Str::literal(s.value().as_str())),
+            Expression::String(s) => Value::Str(Str::literal(self.text(s.value()))),
             Expression::StringTemplate(t) => self.template(t, src, depth),
             Expression::HeredocTemplate(h) => self.template(&h.template, src, depth),
             Expression::Array(items) => {
@@ -747,13 +761,15 @@ impl<'a> Scope<'a> {
                 Piece::StripPrev => {
                     if let Some(last) = out.last_literal_mut() {
                         let kept = last.trim_end().len();
-                        last.truncate(kept);
+                        if kept < last.len() {
+                            *last = last[..kept].into();
+                        }
                     }
                 }
                 Piece::StripNext => strip_next = true,
                 Piece::Part(Part::Lit(text)) => {
                     let text = match std::mem::take(&mut strip_next) {
-                        true => text.trim_start().to_string(),
+                        true => text.trim_start().into(),
                         false => text,
                     };
                     out.push(Part::Lit(text));
@@ -798,7 +814,7 @@ impl<'a> Scope<'a> {
                     if !gather.add(&self.budget, &text) {
                         return false;
                     }
-                    out.push(Piece::Part(Part::Lit(lit.value().clone())))
+                    out.push(Piece::Part(Part::Lit(lit.value().as_str().into())))
                 }
                 Element::Interpolation(interp) => {
                     strip(out, interp.strip.strip_start(), false);
@@ -808,8 +824,8 @@ impl<'a> Scope<'a> {
                     }
                     match val.value {
                         Value::Str(s) => out.extend(s.into_parts().into_iter().map(Piece::Part)),
-                        Value::Number(n) => out.push(Piece::Part(Part::Lit(n))),
-                        Value::Bool(b) => out.push(Piece::Part(Part::Lit(b.to_string()))),
+                        Value::Number(n) => out.push(Piece::Part(Part::Lit(n.into()))),
+                        Value::Bool(b) => out.push(Piece::Part(Part::Lit(b.to_string().into()))),
                         _ => out.push(Piece::Part(Part::Unknown)),
                     }
                     strip(out, false, interp.strip.strip_end());

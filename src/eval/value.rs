@@ -65,7 +65,7 @@ impl PartialEq for Str {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Part {
-    Lit(String),
+    Lit(Text),
     /// A reference to an attribute of a resource or data source of the module. Boxed: it is
     /// rare next to literals, and inline it made every part (each permission string's) 104
     /// bytes instead of 32.
@@ -74,6 +74,119 @@ pub enum Part {
     /// `var.project_id`, `module.network.name`.
     Input(String),
     Unknown,
+}
+
+/// The text of a literal part. Shared: the same literal is often held many times (a permission
+/// in many roles, a project in every grant, a value copied from a variable), and a copy is a
+/// count, not a string. [`crate::eval::Scope`] gives one `Text` for every string literal of the
+/// same text in a module.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text(std::sync::Arc<str>);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Text {
+        Text(s.as_str().into())
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+/// Parts being gathered, literals in a row joined into one (as [`Str::push`] joins them), each
+/// literal made a [`Text`] once, when it is complete.
+#[derive(Default)]
+pub(crate) struct PartsBuilder {
+    parts: Vec<Part>,
+    lit: Option<String>,
+}
+
+impl PartsBuilder {
+    /// Appends literal text, joined to the literal before it, if any; an empty text after
+    /// something else is a part of its own.
+    pub(crate) fn push_lit(&mut self, s: &str) {
+        match &mut self.lit {
+            Some(lit) => lit.push_str(s),
+            None => self.lit = Some(s.to_string()),
+        }
+    }
+
+    pub(crate) fn push(&mut self, part: Part) {
+        match part {
+            Part::Lit(text) => self.push_lit(&text),
+            other => {
+                self.flush();
+                self.parts.push(other);
+            }
+        }
+    }
+
+    /// The last part is a literal.
+    pub(crate) fn in_literal(&self) -> bool {
+        self.lit.is_some()
+    }
+
+    fn flush(&mut self) {
+        if let Some(lit) = self.lit.take() {
+            self.parts.push(Part::Lit(lit.into()));
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> Str {
+        self.flush();
+        Str::from_parts(self.parts)
+    }
 }
 
 /// `google_service_account.ci.email` or `data.google_compute_default_service_account.d.email`.
@@ -89,7 +202,7 @@ pub struct Ref {
 }
 
 impl Str {
-    pub fn literal(s: impl Into<String>) -> Str {
+    pub fn literal(s: impl Into<Text>) -> Str {
         Str {
             parts: Parts::One(Part::Lit(s.into())),
         }
@@ -113,7 +226,7 @@ impl Str {
     }
 
     /// Its last part, when it is a literal.
-    pub(crate) fn last_literal_mut(&mut self) -> Option<&mut String> {
+    pub(crate) fn last_literal_mut(&mut self) -> Option<&mut Text> {
         let last = match &mut self.parts {
             Parts::One(last) => Some(last),
             Parts::Many(parts) => parts.last_mut(),
@@ -138,7 +251,7 @@ impl Str {
             Parts::Many(parts) => parts.last_mut(),
         };
         match (last, part) {
-            (Some(Part::Lit(prev)), Part::Lit(next)) => prev.push_str(&next),
+            (Some(Part::Lit(prev)), Part::Lit(next)) => *prev = format!("{prev}{next}").into(),
             (_, Part::Lit(next)) if next.is_empty() => {}
             (_, part) => match &mut self.parts {
                 Parts::Many(parts) if parts.is_empty() => self.parts = Parts::One(part),
@@ -218,7 +331,7 @@ impl Str {
             _ => return None,
         };
         let mut rest = Str::default();
-        rest.push(Part::Lit(first.to_string()));
+        rest.push(Part::Lit(first.into()));
         for part in &self.parts()[1..] {
             rest.push(part.clone());
         }

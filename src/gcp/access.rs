@@ -327,7 +327,7 @@ fn impersonated<'m>(module: &'m Module, query: &Query) -> Vec<(SaRef, &'m Grant)
         {
             continue;
         }
-        match (grant.level, &grant.on_account) {
+        match (grant.level, grant.on_account.as_deref()) {
             (Level::ServiceAccount, Some(sa @ (SaRef::Resource(_) | SaRef::Email(_)))) => {
                 out.push((sa.clone(), grant))
             }

@@ -406,6 +406,13 @@ pub fn extract(source: &ModuleSource<'_>) -> Module {
     module
 }
 
+/// [`Grant::on`], [`Grant::on_account`] and [`Grant::on_expr`].
+type GrantTarget = (
+    Option<(&'static str, Val)>,
+    Option<Box<SaRef>>,
+    Option<Box<str>>,
+);
+
 struct Cx<'s, 'a> {
     scope: &'s Scope<'a>,
     /// The instance key being extracted (`["roles/editor"]`, `[0]`), while expanding
@@ -495,8 +502,8 @@ impl Cx<'_, '_> {
             type_label: loc(&block.labels[0]),
             name_label: loc(&block.labels[1]),
             maybe_absent,
-            instance,
-            module,
+            instance: instance.map(Into::into),
+            module: module.map(Into::into),
         }
     }
 
@@ -749,12 +756,7 @@ impl Cx<'_, '_> {
     }
 
     /// What an IAM resource applies to, and for a service-account-level one, which account.
-    fn grant_target(
-        &self,
-        body: &Body,
-        src: Src,
-        level: Level,
-    ) -> (Option<(&'static str, Val)>, Option<SaRef>, Option<String>) {
+    fn grant_target(&self, body: &Body, src: Src, level: Level) -> GrantTarget {
         let Some((attr, expr)) = RESOURCE_ATTRS
             .iter()
             .find_map(|&name| body.get_attribute(name).map(|a| (name, &a.value)))
@@ -763,10 +765,11 @@ impl Cx<'_, '_> {
         };
         let val = self.scope.eval(expr, src);
         let on_account = match level {
-            Level::ServiceAccount => val.as_template().map(classify_identity),
+            Level::ServiceAccount => val.as_template().map(|s| Box::new(classify_identity(s))),
             _ => None,
         };
-        (Some((attr, val)), on_account, expression_text(expr))
+        let on_expr = expression_text(expr).map(String::into_boxed_str);
+        (Some((attr, val)), on_account, on_expr)
     }
 
     fn target_key(&self, body: &Body, src: Src) -> Option<Vec<(String, Value)>> {
@@ -1592,16 +1595,12 @@ fn mapped_role(val: Val, map: impl Fn(&str) -> Option<&'static str>) -> Val {
 
 /// `kind:` followed by the rest of a string: `user:` + `${google_service_account.x.email}`.
 fn prefixed(kind: &str, rest: &Str) -> Str {
-    let mut parts = vec![super::value::Part::Lit(kind.to_string())];
+    let mut parts = super::value::PartsBuilder::default();
+    parts.push_lit(kind);
     for part in rest.parts() {
-        match (parts.last_mut(), part) {
-            (Some(super::value::Part::Lit(prev)), super::value::Part::Lit(next)) => {
-                prev.push_str(next)
-            }
-            _ => parts.push(part.clone()),
-        }
+        parts.push(part.clone());
     }
-    Str::from_parts(parts)
+    parts.finish()
 }
 
 /// An email as a member: `serviceAccount:` for a service account, `user:` for a known email
@@ -1658,7 +1657,7 @@ fn canned_acl(name: &str, on: AclOn) -> Option<(&'static str, &'static str)> {
     }
 }
 
-fn literal_at(s: impl Into<String>, loc: super::value::Loc) -> Val {
+fn literal_at(s: impl Into<super::value::Text>, loc: super::value::Loc) -> Val {
     Val {
         value: Value::Str(Str::literal(s)),
         loc,
@@ -1765,11 +1764,11 @@ fn decode_literal(raw: &str) -> Option<(String, Vec<usize>, usize)> {
 /// of its interpolation (an unknown part when that is not a string).
 fn fill_holes(text: &str, holes: &[Val]) -> Str {
     use super::value::Part;
-    let mut parts: Vec<Part> = Vec::new();
-    let lit = |parts: &mut Vec<Part>, s: &str| match parts.last_mut() {
-        Some(Part::Lit(prev)) => prev.push_str(s),
-        _ if s.is_empty() => {}
-        _ => parts.push(Part::Lit(s.to_string())),
+    let mut parts = super::value::PartsBuilder::default();
+    let lit = |parts: &mut super::value::PartsBuilder, s: &str| {
+        if parts.in_literal() || !s.is_empty() {
+            parts.push_lit(s);
+        }
     };
     for c in text.chars() {
         let hole = (c as u32)
@@ -1790,7 +1789,7 @@ fn fill_holes(text: &str, holes: &[Val]) -> Str {
             Some(_) => parts.push(Part::Unknown),
         }
     }
-    Str::from_parts(parts)
+    parts.finish()
 }
 
 /// A JSON value as a [`Val`], each part located by `loc` from its token's range.

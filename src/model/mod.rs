@@ -172,9 +172,10 @@ pub struct Resource {
     /// non-zero count or a known non-empty collection).
     pub maybe_absent: bool,
     /// The instance key when `count` or `for_each` is expanded: `["roles/editor"]`, `[0]`.
-    pub instance: Option<String>,
+    /// Boxed strings, here and below: every grant and role holds a `Resource`.
+    pub instance: Option<Box<str>>,
     /// `module.NAME` when the module is analysed as called by a module block.
-    pub module: Option<String>,
+    pub module: Option<Box<str>>,
 }
 
 impl Resource {
@@ -289,10 +290,10 @@ pub struct Grant {
     /// What the grant is on: the value of `project`, `folder`, `org_id`, `service_account_id`,
     /// `bucket`, ... (see [`extract::RESOURCE_ATTRS`]).
     pub on: Option<(&'static str, Val)>,
-    /// For grants on a service account: which one.
-    pub on_account: Option<SaRef>,
+    /// For grants on a service account: which one. Boxed: most grants are on something else.
+    pub on_account: Option<Box<SaRef>>,
     /// The expression of [`Grant::on`] as written (`local.project.id`), when short.
-    pub on_expr: Option<String>,
+    pub on_expr: Option<Box<str>>,
     /// Every attribute that identifies what the grant is on (all but role, members, condition,
     /// meta-arguments), sorted; `None` when one of them cannot be known statically. Two grants
     /// with equal keys are on the same resource.
@@ -358,7 +359,7 @@ impl Grant {
         } else {
             what
         };
-        let name = match (&self.on_account, &self.on) {
+        let name = match (self.on_account.as_deref(), &self.on) {
             (Some(SaRef::Resource(name)), _) => Some(principal::account_address(name)),
             (Some(SaRef::Email(email)), _) => Some(email.clone()),
             (_, Some((_, val))) => val.as_template().and_then(|s| self.target_name(s)),
@@ -384,7 +385,7 @@ impl Grant {
     fn target_name(&self, s: &value::Str) -> Option<String> {
         use value::Part;
         match s.parts() {
-            [Part::Lit(lit)] => Some(lit.clone()),
+            [Part::Lit(lit)] => Some(lit.to_string()),
             [Part::Input(name)] => Some(name.clone()),
             // The resource itself, by its name or id: named by its address.
             [Part::Ref(r)]

@@ -1,3 +1,4 @@
 //! Values of Terraform expressions, re-exported from the evaluation layer ([`crate::eval`]).
 
-pub use crate::eval::{Binding, Loc, MAX_ITEMS, Part, Ref, Scope, Src, Str, Val, Value};
+pub(crate) use crate::eval::PartsBuilder;
+pub use crate::eval::{Binding, Loc, MAX_ITEMS, Part, Ref, Scope, Src, Str, Text, Val, Value};

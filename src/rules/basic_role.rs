@@ -137,11 +137,11 @@ fn agent_number(member: &Member) -> Option<Vec<Part>> {
                 match lit.split_once('@') {
                     Some((before, _)) => {
                         if !before.is_empty() {
-                            parts.push(Part::Lit(before.to_string()));
+                            parts.push(Part::Lit(before.into()));
                         }
                         return Some(parts);
                     }
-                    None if !lit.is_empty() => parts.push(Part::Lit(lit.to_string())),
+                    None if !lit.is_empty() => parts.push(Part::Lit(lit.into())),
                     None => {}
                 }
             }

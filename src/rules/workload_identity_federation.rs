@@ -16,7 +16,7 @@ fn text(s: &Str) -> String {
     s.parts()
         .iter()
         .map(|p| match p {
-            Part::Lit(l) => l.clone(),
+            Part::Lit(l) => l.to_string(),
             _ => UNKNOWN.to_string(),
         })
         .collect()
