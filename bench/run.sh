@@ -3,6 +3,7 @@
 #
 #   bench/run.sh [--files N] [--seed S] [--peers] [--repeat R] [--no-build] [--keep]
 #   bench/run.sh --one-module [--repeat R] [--no-build] [--keep]
+#   bench/run.sh --one-file MB [--repeat R] [--no-build] [--keep]
 #   bench/run.sh --real DIR [--repeat R] [--instructions] [--compare BIN] [--no-build] [--keep]
 #
 # Steps, all on the same files:
@@ -13,6 +14,10 @@
 #   --one-module: instead of the above, one cross-referenced module of 5 MB and one of 50 MB
 #       (gen_corpus --one-module), iamlint --jobs 1 on each, and the ratio of their times
 #       (linear: about 10)
+#   --one-file MB: instead of the above, one generated main.tf of MB megabytes (gen_corpus
+#       --one-file: custom roles and the grants that use them), iamlint with --jobs 1 and 2 in
+#       json and in sarif (the formats that write the most), the best wall time and the largest
+#       peak RSS of R runs (default 3) each, and that RSS as a multiple of the file's size
 #   --peers: checkov (--skip-download: it reaches for no network) on a slice of about 300 files
 #       of the same corpus, and iamlint on that slice
 #
@@ -37,6 +42,7 @@ REPEAT=1
 BUILD=1
 KEEP=0
 ONE_MODULE=0
+ONE_FILE=""
 SLICE_FILES=300
 REAL=""
 INSTRUCTIONS=0
@@ -59,6 +65,7 @@ while [[ $# -gt 0 ]]; do
     --seed) need_value "$@"; SEED="$2"; shift 2 ;;
     --repeat) need_value "$@"; REPEAT="$2"; REPEAT_SET=1; shift 2 ;;
     --one-module) ONE_MODULE=1; shift ;;
+    --one-file) need_value "$@"; ONE_FILE="$2"; shift 2 ;;
     --real) need_value "$@"; REAL="$2"; shift 2 ;;
     --instructions) INSTRUCTIONS=1; shift ;;
     --compare) need_value "$@"; COMPARE="$2"; shift 2 ;;
@@ -70,6 +77,11 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 if [[ -n "$REAL" && -z "${REPEAT_SET:-}" ]]; then REPEAT=5; fi
+if [[ -n "$ONE_FILE" && -z "${REPEAT_SET:-}" ]]; then REPEAT=3; fi
+[[ -z "$ONE_FILE" || "$ONE_FILE" =~ ^[1-9][0-9]*$ ]] ||
+    die "--one-file must be a positive integer (MB), got '$ONE_FILE'"
+[[ -z "$ONE_FILE" || ( -z "$REAL" && $ONE_MODULE -eq 0 ) ]] ||
+    die "--one-file goes with neither --real nor --one-module"
 [[ -z "$REAL" || -d "$REAL" ]] || die "--real: not a directory: $REAL"
 [[ $INSTRUCTIONS -eq 0 || -n "$REAL" ]] || die "--instructions goes with --real"
 [[ $PEERS -eq 0 || -z "$REAL" ]] || die "--peers does not go with --real"
@@ -110,16 +122,17 @@ fi
 [[ -x "$GEN" ]] || die "no gen_corpus example at $GEN (build without --no-build?)"
 
 # ---- one module --------------------------------------------------------------------------------
-# measure_one NAME DIR: iamlint --format json --jobs 1 on DIR, best wall time of $REPEAT runs
-# (seconds) and largest peak RSS (KiB), into ONE_WALL / ONE_RSS.
+# measure_one NAME DIR [JOBS [FORMAT]]: iamlint --format FORMAT (json) --jobs JOBS (1) on DIR,
+# best wall time of $REPEAT runs (seconds) and largest peak RSS (KiB), into ONE_WALL / ONE_RSS.
 declare -A ONE_WALL ONE_RSS
 measure_one() {
-    local name="$1" dir="$2" best="" rss=0 i code start end secs r
+    local name="$1" dir="$2" jobs="${3:-1}" format="${4:-json}" best="" rss=0 i code start end
+    local secs r
     for ((i = 0; i < REPEAT; i++)); do
         start="$(date +%s%N)"
         set +e
-        /usr/bin/time -v -o "$WORK/$name.time" "$IAMLINT" --format json --jobs 1 "$dir" \
-            >"$WORK/$name.out" 2>"$WORK/$name.err"
+        /usr/bin/time -v -o "$WORK/$name.time" "$IAMLINT" --format "$format" --jobs "$jobs" \
+            "$dir" >"$WORK/$name.out" 2>"$WORK/$name.err"
         code=$?
         set -e
         end="$(date +%s%N)"
@@ -134,6 +147,30 @@ measure_one() {
     ONE_WALL[$name]="$best"
     ONE_RSS[$name]="$rss"
 }
+if [[ -n "$ONE_FILE" ]]; then
+    log "generating one main.tf of $ONE_FILE MB"
+    "$GEN" --one-file "$ONE_FILE" "$WORK/one-file" >&2 || die "gen_corpus --one-file failed"
+    cat "$WORK/one-file/main.tf" >/dev/null
+    bytes="$(find "$WORK/one-file" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')"
+    for format in json sarif; do
+        for jobs in 1 2; do
+            log "iamlint --format $format --jobs $jobs on the $ONE_FILE MB file"
+            measure_one "file-$format-$jobs" "$WORK/one-file" "$jobs" "$format"
+        done
+    done
+    echo
+    echo "| one file of $bytes bytes | best wall s of $REPEAT | largest peak RSS MiB | RSS / file size |"
+    echo "| --- | ---: | ---: | ---: |"
+    for format in json sarif; do
+        for jobs in 1 2; do
+            k="file-$format-$jobs"
+            printf '| `--format %s --jobs %s` | %s | %.1f | %.2fx |\n' "$format" "$jobs" \
+                "${ONE_WALL[$k]}" "$(awk -v k="${ONE_RSS[$k]}" 'BEGIN { print k / 1024 }')" \
+                "$(awk -v k="${ONE_RSS[$k]}" -v b="$bytes" 'BEGIN { print k * 1024 / b }')"
+        done
+    done
+    exit 0
+fi
 if [[ $ONE_MODULE -eq 1 ]]; then
     for mb in 5 50; do
         log "generating one cross-referenced module of $mb MB"

@@ -372,7 +372,7 @@ impl<'a> Scope<'a> {
     }
 
     /// The [`Text`] of a string literal: the one already made for the same text, if any.
-    fn text(&self, s: &str) -> Text {
+    pub fn text(&self, s: &str) -> Text {
         let mut texts = self.texts.borrow_mut();
         if let Some(text) = texts.get(s) {
             return text.clone();
@@ -1162,7 +1162,7 @@ impl<'a> Scope<'a> {
                 }
                 TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_) => {}
                 TraversalOperator::GetAttr(a) => {
-                    attr = Some(a.as_str().to_string());
+                    attr = Some(self.text(a.as_str()));
                     break;
                 }
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
@@ -1172,8 +1172,8 @@ impl<'a> Scope<'a> {
         }
         let r = Ref {
             data,
-            rtype: rtype.to_string(),
-            name: name.to_string(),
+            rtype: self.text(rtype),
+            name: self.text(name),
             key,
             attr,
         };
@@ -1197,8 +1197,8 @@ impl<'a> Scope<'a> {
         let reference = |key: String| Val {
             value: Value::Str(Str::from_parts(vec![Part::Ref(Box::new(Ref {
                 data,
-                rtype: rtype.to_string(),
-                name: name.to_string(),
+                rtype: self.text(rtype),
+                name: self.text(name),
                 key: Some(key),
                 attr: None,
             }))])),
@@ -1384,7 +1384,7 @@ fn get_attr(val: &Val, name: &str) -> Step {
         Value::Str(s) => match s.parts() {
             [Part::Ref(r)] if r.attr.is_none() => Step::Val(Val {
                 value: Value::Str(Str::from_parts(vec![Part::Ref(Box::new(Ref {
-                    attr: Some(name.to_string()),
+                    attr: Some(name.into()),
                     ..(**r).clone()
                 }))])),
                 loc: val.loc.clone(),

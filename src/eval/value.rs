@@ -138,6 +138,12 @@ impl PartialEq<str> for Text {
     }
 }
 
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
         *self.0 == **other
@@ -193,12 +199,13 @@ impl PartsBuilder {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Ref {
     pub data: bool,
-    pub rtype: String,
-    pub name: String,
+    /// Shared, as the type's and the attribute's texts: a module refers to few of each.
+    pub rtype: Text,
+    pub name: Text,
     /// The instance, when the reference indexes a `count` or `for_each` resource with a
     /// known key: `["billing"]`, `[0]` (the form of [`Resource::instance`](crate::model::Resource)).
     pub key: Option<String>,
-    pub attr: Option<String>,
+    pub attr: Option<Text>,
 }
 
 impl Str {
@@ -397,7 +404,7 @@ impl Val {
                         // Exported by a module it calls: already qualified.
                         Part::Ref(r) if r.name.starts_with("module.") => part.clone(),
                         Part::Ref(r) => Part::Ref(Box::new(Ref {
-                            name: format!("module.{call}.{}", r.name),
+                            name: format!("module.{call}.{}", r.name).into(),
                             ..(**r).clone()
                         })),
                         Part::Input(_) | Part::Unknown => return None,

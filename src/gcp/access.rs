@@ -156,12 +156,12 @@ pub fn role_permissions(module: &Module, grant: &Grant) -> RolePermissions {
                         .map(|&p| catalog.permission_name(p).to_string())
                         .collect(),
                     complete: true,
-                    display: name.clone(),
+                    display: name.to_string(),
                 },
                 None => RolePermissions {
                     names: Vec::new(),
                     complete: false,
-                    display: name.clone(),
+                    display: name.to_string(),
                 },
             }
         }
@@ -185,7 +185,7 @@ pub fn role_permissions(module: &Module, grant: &Grant) -> RolePermissions {
         RoleTarget::OtherCustom(name) => RolePermissions {
             names: Vec::new(),
             complete: false,
-            display: name.clone(),
+            display: name.to_string(),
         },
         RoleTarget::Unknown => RolePermissions {
             names: Vec::new(),

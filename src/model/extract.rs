@@ -496,7 +496,7 @@ impl Cx<'_, '_> {
         Resource {
             file: top.src.file,
             data: block.ident.as_str() == "data",
-            rtype: block.labels[0].as_str().to_string(),
+            rtype: self.scope.text(block.labels[0].as_str()),
             name,
             block: loc(block),
             type_label: loc(&block.labels[0]),
@@ -1508,8 +1508,10 @@ fn role_target(role: Option<&Val>, roles: &RoleIndex) -> RoleTarget {
             };
         }
     }
-    if let Some(lit) = s.as_literal().filter(|lit| lit.starts_with("roles/")) {
-        return RoleTarget::Predefined(lit.to_string());
+    if let [super::value::Part::Lit(lit)] = s.parts()
+        && lit.starts_with("roles/")
+    {
+        return RoleTarget::Predefined(lit.clone());
     }
     // `projects/P/roles/ID` or `organizations/O/roles/ID`, with P or O possibly unknown.
     let prefix = s.known_prefix();
@@ -1524,7 +1526,7 @@ fn role_target(role: Option<&Val>, roles: &RoleIndex) -> RoleTarget {
     match roles.by_id.get(&(project, id)).copied() {
         Some(i) => RoleTarget::Custom(i),
         None => match s.as_literal() {
-            Some(lit) => RoleTarget::OtherCustom(lit.to_string()),
+            Some(lit) => RoleTarget::OtherCustom(lit.into()),
             None => RoleTarget::Unknown,
         },
     }

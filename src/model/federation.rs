@@ -94,7 +94,7 @@ pub fn pool_member(s: &Str) -> Option<(PoolRef, PoolMembers)> {
     // `${google_iam_workload_identity_pool.X.name}/...`
     let (pool, tail) = match parts.first() {
         Some(Part::Ref(r)) if r.rtype == POOL_RESOURCE && !r.data => {
-            (PoolRef::Resource(r.name.clone()), &parts[1..])
+            (PoolRef::Resource(r.name.to_string()), &parts[1..])
         }
         _ => {
             // `projects/N/locations/global/workloadIdentityPools/POOL/...`, N possibly unknown.
@@ -159,7 +159,7 @@ impl Federation {
         if let [Part::Ref(r)] = s.parts()
             && r.rtype == POOL_RESOURCE
         {
-            return PoolRef::Resource(r.name.clone());
+            return PoolRef::Resource(r.name.to_string());
         }
         match s.as_literal() {
             Some(id) => PoolRef::Id(id.to_string()),

@@ -160,7 +160,8 @@ fn pick_instance<'m>(accounts: Vec<&'m ServiceAccount>, key: &str) -> Option<&'m
 pub struct Resource {
     pub file: FileId,
     pub data: bool,
-    pub rtype: String,
+    /// Shared ([`value::Text`]): every resource of a type holds the same text.
+    pub rtype: value::Text,
     pub name: String,
     /// The whole block.
     pub block: Range<usize>,
@@ -265,12 +266,12 @@ pub enum Level {
 /// What a grant's `role` names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RoleTarget {
-    /// `roles/...`
-    Predefined(String),
+    /// `roles/...` (the text of the grant's `role`, shared with it).
+    Predefined(value::Text),
     /// A custom role declared in this module (index into [`Module::custom_roles`]).
     Custom(usize),
     /// A custom role declared elsewhere (`projects/p/roles/x`).
-    OtherCustom(String),
+    OtherCustom(value::Text),
     Unknown,
 }
 

@@ -146,7 +146,7 @@ impl Rule for AutomationAdminRole {
             // `privilege-escalation-permission`.
             if BASIC.contains(&name.as_str())
                 || super::identity::is_agent_role(name)
-                || data().workload_roles.contains(name)
+                || data().workload_roles.iter().any(|r| *r == **name)
             {
                 continue;
             }
