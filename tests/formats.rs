@@ -51,6 +51,9 @@ fn human_gcc_and_json_goldens() {
 fn sarif_validates_against_the_official_schema() {
     let text = golden("sarif", "sarif");
     let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // The results are written one at a time into the document around them: the bytes are
+    // still those of the whole document pretty-printed at once.
+    assert_eq!(serde_json::to_string_pretty(&sarif).unwrap() + "\n", text);
     let schema: serde_json::Value =
         serde_json::from_str(&fs::read_to_string("tests/data/sarif-schema-2.1.0.json").unwrap())
             .unwrap();
@@ -219,6 +222,7 @@ fn a_clean_run_in_every_format() {
             "sarif" => {
                 let v: serde_json::Value = serde_json::from_str(&text).unwrap();
                 assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 0);
+                assert_eq!(serde_json::to_string_pretty(&v).unwrap() + "\n", text);
             }
             "junit" => assert!(text.contains("no problems found")),
             "gcc" | "github" => assert!(text.is_empty()),

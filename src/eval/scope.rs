@@ -1505,6 +1505,33 @@ mod tests {
     }
 
     #[test]
+    fn equal_string_literals_share_one_text() {
+        let text = "locals {\n  a = \"run.services.get\"\n}\nv = [\"run.services.get\", local.a, \"run.jobs.get\", \"run.${local.a}\"]\n";
+        let val = eval_attr(text, "v");
+        let items = val.elements();
+        let lit = |i: usize| match items[i].as_template().unwrap().parts() {
+            [Part::Lit(t)] => t.clone(),
+            other => panic!("not one literal: {other:?}"),
+        };
+        assert_eq!(lit(0), lit(1));
+        assert!(
+            std::ptr::eq(lit(0).as_str(), lit(1).as_str()),
+            "written twice, held once"
+        );
+        assert_eq!(lit(2), "run.jobs.get");
+        assert!(!std::ptr::eq(lit(0).as_str(), lit(2).as_str()));
+        assert_eq!(
+            lit(3),
+            "run.run.services.get",
+            "a template is joined into a text of its own"
+        );
+        // Where each was written is still its own.
+        assert_eq!(&text[items[0].loc.range.clone()], "\"run.services.get\"");
+        assert_eq!(&text[items[1].loc.range.clone()], "\"run.services.get\"");
+        assert_ne!(items[0].loc, items[1].loc);
+    }
+
+    #[test]
     fn templates_keep_references() {
         let val = eval_attr(
             "v = \"serviceAccount:${google_service_account.ci[0].email}\"\n",

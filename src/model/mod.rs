@@ -523,3 +523,19 @@ pub struct Provider {
     pub credentials_attr: Option<Range<usize>>,
     pub access_token: Option<Val>,
 }
+
+#[cfg(test)]
+mod tests {
+    /// A huge module holds tens of thousands of grants and roles, and its findings (issue 19:
+    /// a 30 MB file in at most 5 times its size): what each costs is part of that budget. A
+    /// field that makes one larger belongs in a box when it is rare.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn facts_stay_small() {
+        assert_eq!(size_of::<super::Resource>(), 136);
+        assert_eq!(size_of::<super::Grant>(), 384);
+        assert_eq!(size_of::<super::CustomRole>(), 368);
+        assert_eq!(size_of::<super::Member>(), 88);
+        assert_eq!(size_of::<crate::diagnostic::Diagnostic>(), 184);
+    }
+}
