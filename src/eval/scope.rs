@@ -754,25 +754,14 @@ impl<'a> Scope<'a> {
             // Past a value's budget: the whole string is unknown.
             return Value::Unknown;
         }
-        let mut out = Str::default();
+        let mut out = PartsBuilder::default();
         let mut strip_next = false;
         for piece in pieces {
             match piece {
-                Piece::StripPrev => {
-                    if let Some(last) = out.last_literal_mut() {
-                        let kept = last.trim_end().len();
-                        if kept < last.len() {
-                            *last = last[..kept].into();
-                        }
-                    }
-                }
+                Piece::StripPrev => out.trim_end(),
                 Piece::StripNext => strip_next = true,
-                Piece::Part(Part::Lit(text)) => {
-                    let text = match std::mem::take(&mut strip_next) {
-                        true => text.trim_start().into(),
-                        false => text,
-                    };
-                    out.push(Part::Lit(text));
+                Piece::Part(Part::Lit(text)) if std::mem::take(&mut strip_next) => {
+                    out.push_lit(text.trim_start())
                 }
                 Piece::Part(part) => {
                     strip_next = false;
@@ -780,7 +769,7 @@ impl<'a> Scope<'a> {
                 }
             }
         }
-        Value::Str(out)
+        Value::Str(out.finish())
     }
 
     /// The pieces of a template, evaluated; `false` when its parts together are past a

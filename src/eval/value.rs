@@ -37,8 +37,7 @@ pub enum Value {
 
 /// A string that may be only partly known, such as `"serviceAccount:${google_service_account.x.email}"`.
 ///
-/// Its parts are never two literals in a row nor an empty literal ([`Str::push`]). A string of
-/// one part (most are one literal: a permission, a role, a member) holds it inline, with no
+/// Built by a [`PartsBuilder`], its parts are never two literals in a row. A string of one part (most are one literal: a permission, a role, a member) holds it inline, with no
 /// vector of its own: in a module of many custom roles, the vectors were a quarter of the model.
 #[derive(Clone, Debug, Default)]
 pub struct Str {
@@ -150,42 +149,92 @@ impl PartialEq<&str> for Text {
     }
 }
 
-/// Parts being gathered, literals in a row joined into one (as [`Str::push`] joins them), each
-/// literal made a [`Text`] once, when it is complete.
+/// Parts being gathered into a [`Str`]: a literal after a literal extends it, and an empty
+/// literal after anything else adds nothing. The literal the parts end with is held apart until
+/// something else follows, so that joining many pieces (a template's `%{ for }`) copies each
+/// once; one literal that nothing joins stays the [`Text`] it was, shared.
 #[derive(Default)]
 pub(crate) struct PartsBuilder {
     parts: Vec<Part>,
-    lit: Option<String>,
+    lit: Option<Pending>,
 }
 
-impl PartsBuilder {
-    /// Appends literal text, joined to the literal before it, if any; an empty text after
-    /// something else is a part of its own.
-    pub(crate) fn push_lit(&mut self, s: &str) {
-        match &mut self.lit {
-            Some(lit) => lit.push_str(s),
-            None => self.lit = Some(s.to_string()),
+/// The literal a [`PartsBuilder`]'s parts end with.
+enum Pending {
+    Shared(Text),
+    Owned(String),
+}
+
+impl Pending {
+    fn as_str(&self) -> &str {
+        match self {
+            Pending::Shared(text) => text,
+            Pending::Owned(s) => s,
         }
     }
 
+    fn owned(&mut self) -> &mut String {
+        if let Pending::Shared(text) = self {
+            *self = Pending::Owned(text.to_string());
+        }
+        match self {
+            Pending::Owned(s) => s,
+            Pending::Shared(_) => unreachable!("made owned above"),
+        }
+    }
+}
+
+impl PartsBuilder {
     pub(crate) fn push(&mut self, part: Part) {
         match part {
-            Part::Lit(text) => self.push_lit(&text),
-            other => {
-                self.flush();
-                self.parts.push(other);
+            Part::Lit(text) => match &mut self.lit {
+                Some(lit) => lit.owned().push_str(&text),
+                None if text.is_empty() => {}
+                None => self.lit = Some(Pending::Shared(text)),
+            },
+            other => self.push_other(other),
+        }
+    }
+
+    /// [`PartsBuilder::push`] of literal text.
+    pub(crate) fn push_lit(&mut self, s: &str) {
+        match &mut self.lit {
+            Some(lit) => lit.owned().push_str(s),
+            None if s.is_empty() => {}
+            None => self.lit = Some(Pending::Owned(s.to_string())),
+        }
+    }
+
+    /// Appends a part as it is: a literal after a literal extends it, but an empty literal
+    /// after something else stays a part of its own (a copy of another string's parts).
+    pub(crate) fn keep(&mut self, part: Part) {
+        match part {
+            Part::Lit(text) if self.lit.is_none() => self.lit = Some(Pending::Shared(text)),
+            other => self.push(other),
+        }
+    }
+
+    /// Removes the white space at the end of the literal the parts end with, if they end with
+    /// one (a template's `~` before an interpolation or directive).
+    pub(crate) fn trim_end(&mut self) {
+        if let Some(lit) = &mut self.lit {
+            let kept = lit.as_str().trim_end().len();
+            if kept < lit.as_str().len() {
+                lit.owned().truncate(kept);
             }
         }
     }
 
-    /// The last part is a literal.
-    pub(crate) fn in_literal(&self) -> bool {
-        self.lit.is_some()
+    fn push_other(&mut self, part: Part) {
+        self.flush();
+        self.parts.push(part);
     }
 
     fn flush(&mut self) {
-        if let Some(lit) = self.lit.take() {
-            self.parts.push(Part::Lit(lit.into()));
+        match self.lit.take() {
+            Some(Pending::Shared(text)) => self.parts.push(Part::Lit(text)),
+            Some(Pending::Owned(s)) => self.parts.push(Part::Lit(s.into())),
+            None => {}
         }
     }
 
@@ -232,44 +281,10 @@ impl Str {
         }
     }
 
-    /// Its last part, when it is a literal.
-    pub(crate) fn last_literal_mut(&mut self) -> Option<&mut Text> {
-        let last = match &mut self.parts {
-            Parts::One(last) => Some(last),
-            Parts::Many(parts) => parts.last_mut(),
-        };
-        match last {
-            Some(Part::Lit(s)) => Some(s),
-            _ => None,
-        }
-    }
-
     pub fn into_parts(self) -> Vec<Part> {
         match self.parts {
             Parts::One(part) => vec![part],
             Parts::Many(parts) => parts,
-        }
-    }
-
-    /// Appends a part: a literal after a literal extends it, an empty literal adds nothing.
-    pub(crate) fn push(&mut self, part: Part) {
-        let last = match &mut self.parts {
-            Parts::One(last) => Some(last),
-            Parts::Many(parts) => parts.last_mut(),
-        };
-        match (last, part) {
-            (Some(Part::Lit(prev)), Part::Lit(next)) => *prev = format!("{prev}{next}").into(),
-            (_, Part::Lit(next)) if next.is_empty() => {}
-            (_, part) => match &mut self.parts {
-                Parts::Many(parts) if parts.is_empty() => self.parts = Parts::One(part),
-                Parts::Many(parts) => parts.push(part),
-                Parts::One(_) => {
-                    let Parts::One(first) = std::mem::take(&mut self.parts) else {
-                        unreachable!("matched as one part")
-                    };
-                    self.parts = Parts::Many(vec![first, part]);
-                }
-            },
         }
     }
 
@@ -337,12 +352,12 @@ impl Str {
             Some(Part::Lit(s)) => s.strip_prefix(prefix)?,
             _ => return None,
         };
-        let mut rest = Str::default();
-        rest.push(Part::Lit(first.into()));
+        let mut rest = PartsBuilder::default();
+        rest.push_lit(first);
         for part in &self.parts()[1..] {
             rest.push(part.clone());
         }
-        Some(rest)
+        Some(rest.finish())
     }
 }
 
@@ -494,19 +509,24 @@ mod tests {
 
     #[test]
     fn pushing_joins_literals_and_drops_empty_ones() {
-        let mut s = Str::default();
+        let s = PartsBuilder::default().finish();
         assert_eq!(s.parts(), []);
         assert_eq!(s.as_literal(), Some(""));
-        s.push(Part::Lit("".into()));
-        assert_eq!(s.parts(), []);
-        s.push(Part::Lit("projects/".into()));
-        s.push(Part::Lit("p".into()));
-        assert_eq!(s.parts(), [Part::Lit("projects/p".into())]);
-        assert_eq!(s, Str::literal("projects/p"));
-        s.push(input("var.x"));
-        s.push(Part::Lit("".into()));
-        s.push(Part::Lit("/a".into()));
-        s.push(Part::Lit("b".into()));
+        let mut b = PartsBuilder::default();
+        b.push(Part::Lit("".into()));
+        assert_eq!(PartsBuilder::default().finish(), Str::default());
+        b.push(Part::Lit("projects/".into()));
+        b.push(Part::Lit("p".into()));
+        let mut more = PartsBuilder::default();
+        more.push_lit("projects/");
+        more.push_lit("p");
+        assert_eq!(more.finish(), Str::literal("projects/p"));
+        b.push(input("var.x"));
+        b.push(Part::Lit("".into()));
+        b.push_lit("");
+        b.push(Part::Lit("/a".into()));
+        b.push_lit("b");
+        let s = b.finish();
         assert_eq!(
             s.parts(),
             [
@@ -522,9 +542,9 @@ mod tests {
     #[test]
     fn strings_of_the_same_parts_are_equal_however_built() {
         let one = Str::from_parts(vec![input("var.x")]);
-        let mut pushed = Str::default();
+        let mut pushed = PartsBuilder::default();
         pushed.push(input("var.x"));
-        assert_eq!(one, pushed);
+        assert_eq!(one, pushed.finish());
         assert_eq!(one.parts(), [input("var.x")]);
         assert_ne!(one, Str::from_parts(vec![input("var.x"), input("var.y")]));
         // `from_parts` keeps exactly what it is given, an empty literal too.
@@ -534,45 +554,69 @@ mod tests {
     }
 
     #[test]
-    fn the_last_literal_can_be_changed_in_place() {
-        let mut s = Str::literal("a ");
-        *s.last_literal_mut().unwrap() = "a".into();
-        assert_eq!(s.as_literal(), Some("a"));
-        s.push(input("var.x"));
-        assert!(s.last_literal_mut().is_none());
-        s.push(Part::Lit("b  ".into()));
-        *s.last_literal_mut().unwrap() = "b".into();
+    fn the_last_literal_can_be_trimmed() {
+        let mut b = PartsBuilder::default();
+        b.push_lit("a ");
+        b.trim_end();
+        b.push(input("var.x"));
+        // Nothing to trim: the parts end with an input.
+        b.trim_end();
+        b.push(Part::Lit("b  ".into()));
+        b.trim_end();
+        let s = b.finish();
         assert_eq!(s.known_suffix(), "b");
         assert_eq!(s.known_prefix(), "a");
+        // Trimmed to nothing, the literal stays, empty (as a template's did before).
+        let mut b = PartsBuilder::default();
+        b.push(input("var.x"));
+        b.push_lit("  ");
+        b.trim_end();
+        assert_eq!(b.finish().parts(), [input("var.x"), Part::Lit("".into())]);
     }
 
     #[test]
-    fn the_builder_joins_as_pushing_does_and_keeps_what_it_is_given() {
+    fn keeping_copies_parts_as_they_are() {
         let mut b = PartsBuilder::default();
-        assert!(!b.in_literal());
         b.push_lit("user:");
-        assert!(b.in_literal());
-        b.push(Part::Lit("a".into()));
-        b.push(input("var.x"));
-        assert!(!b.in_literal());
-        // After something else, even an empty text is a literal of its own (`prefixed` keeps
-        // the parts it copies as they are).
-        b.push_lit("");
-        b.push(Part::Unknown);
-        b.push_lit("@x");
-        b.push_lit(".com");
+        b.keep(Part::Lit("a".into()));
+        b.keep(input("var.x"));
+        // After something else, even an empty literal is a part of its own (`prefixed` keeps
+        // the parts it copies as they are), and what follows joins it.
+        b.keep(Part::Lit("".into()));
+        b.keep(Part::Lit("@x".into()));
+        b.keep(Part::Unknown);
+        b.keep(Part::Lit("".into()));
         let s = b.finish();
         assert_eq!(
             s.parts(),
             [
                 Part::Lit("user:a".into()),
                 input("var.x"),
-                Part::Lit("".into()),
+                Part::Lit("@x".into()),
                 Part::Unknown,
-                Part::Lit("@x.com".into())
+                Part::Lit("".into())
             ]
         );
-        assert_eq!(PartsBuilder::default().finish(), Str::default());
+    }
+
+    #[test]
+    fn a_literal_nothing_joins_stays_shared() {
+        let text = Text::from("roles/viewer");
+        let mut b = PartsBuilder::default();
+        b.push(Part::Lit(text.clone()));
+        let s = b.finish();
+        let [Part::Lit(got)] = s.parts() else {
+            panic!("one literal: {s:?}")
+        };
+        assert!(std::ptr::eq(got.as_str(), text.as_str()));
+        let mut b = PartsBuilder::default();
+        b.push(Part::Lit(text.clone()));
+        b.push_lit("s");
+        assert_eq!(b.finish().as_literal(), Some("roles/viewers"));
+        assert_eq!(
+            text, "roles/viewer",
+            "joining copies, it does not change the text"
+        );
     }
 
     #[test]

@@ -1600,7 +1600,7 @@ fn prefixed(kind: &str, rest: &Str) -> Str {
     let mut parts = super::value::PartsBuilder::default();
     parts.push_lit(kind);
     for part in rest.parts() {
-        parts.push(part.clone());
+        parts.keep(part.clone());
     }
     parts.finish()
 }
@@ -1767,27 +1767,19 @@ fn decode_literal(raw: &str) -> Option<(String, Vec<usize>, usize)> {
 fn fill_holes(text: &str, holes: &[Val]) -> Str {
     use super::value::Part;
     let mut parts = super::value::PartsBuilder::default();
-    let lit = |parts: &mut super::value::PartsBuilder, s: &str| {
-        if parts.in_literal() || !s.is_empty() {
-            parts.push_lit(s);
-        }
-    };
     for c in text.chars() {
         let hole = (c as u32)
             .checked_sub(HOLE)
             .and_then(|k| holes.get(k as usize));
         match hole.map(|v| &v.value) {
-            None => lit(&mut parts, c.encode_utf8(&mut [0; 4])),
+            None => parts.push_lit(c.encode_utf8(&mut [0; 4])),
             Some(Value::Str(s)) => {
                 for part in s.parts() {
-                    match part {
-                        Part::Lit(t) => lit(&mut parts, t),
-                        other => parts.push(other.clone()),
-                    }
+                    parts.push(part.clone());
                 }
             }
-            Some(Value::Number(n)) => lit(&mut parts, n),
-            Some(Value::Bool(b)) => lit(&mut parts, if *b { "true" } else { "false" }),
+            Some(Value::Number(n)) => parts.push_lit(n),
+            Some(Value::Bool(b)) => parts.push_lit(if *b { "true" } else { "false" }),
             Some(_) => parts.push(Part::Unknown),
         }
     }
